@@ -1,0 +1,4 @@
+fn main() {
+    // sqlx::migrate! embeds ../migrations; a newly added file must trigger a rebuild.
+    println!("cargo:rerun-if-changed=../migrations");
+}

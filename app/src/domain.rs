@@ -1,0 +1,14 @@
+//! Domain types: no I/O, compiled for wasm and the server. Each parses its input once.
+
+pub mod email;
+pub mod ids;
+pub mod phone;
+pub mod role;
+pub mod slug;
+pub mod timezone;
+
+pub use email::EmailAddress;
+pub use phone::E164Phone;
+pub use role::Role;
+pub use slug::OrgSlug;
+pub use timezone::OrgTimezone;

@@ -1,0 +1,17 @@
+//! CallSnare's isomorphic crate: everything the browser and the server share.
+//!
+//! Read in this order:
+//! - [`domain`]: pure types that parse their input once (ids, phone numbers, roles, slugs).
+//! - [`app`]: the router and HTML shell; [`pages`] and [`components`] hold the UI.
+//! - [`ssr`] (server only): database, repositories and services used by server functions,
+//!   the webhooks and the command line alike, so there is one store layer.
+
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use app::{shell, App};

@@ -1,0 +1,9 @@
+//! Server-only backend shared by server functions, webhooks, the REST API and the CLI.
+//! Never imports from `pages` or `components`, so it can become its own crate later.
+
+pub mod audit;
+pub mod clock;
+pub mod db;
+pub mod password;
+pub mod services;
+pub mod state;

@@ -1,0 +1,81 @@
+//! The append-only audit trail. Records are written inside the same transaction as the
+//! change they describe, so a change without its record cannot commit. Metadata holds ids
+//! and names, never secrets or raw provider bodies.
+
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::{AuditEventId, OrgId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    User,
+    ApiKey,
+    Webhook,
+    System,
+    Cli,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::ApiKey => "api_key",
+            ActorKind::Webhook => "webhook",
+            ActorKind::System => "system",
+            ActorKind::Cli => "cli",
+        }
+    }
+}
+
+/// Stable `resource.verb_past` codes stored in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    OrgCreated,
+    MemberAdded,
+    NumberAdded,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::OrgCreated => "org.created",
+            AuditAction::MemberAdded => "member.added",
+            AuditAction::NumberAdded => "tracked_number.added",
+        }
+    }
+}
+
+pub struct AuditEntry<'a> {
+    pub org_id: Option<&'a OrgId>,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<&'a str>,
+    pub action: AuditAction,
+    pub target_kind: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub metadata: Value,
+}
+
+pub async fn record(conn: &mut SqliteConnection, entry: AuditEntry<'_>, now: i64) -> Result<AuditEventId, sqlx::Error> {
+    let id = AuditEventId::new();
+    sqlx::query(
+        "INSERT INTO audit_events (id, org_id, occurred_at, actor_kind, actor_id, action, target_kind, target_id, request_id, ip, metadata) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.as_str())
+    .bind(entry.org_id.map(OrgId::as_str))
+    .bind(now)
+    .bind(entry.actor_kind.as_str())
+    .bind(entry.actor_id)
+    .bind(entry.action.as_str())
+    .bind(entry.target_kind)
+    .bind(entry.target_id)
+    .bind(entry.request_id)
+    .bind(entry.ip)
+    .bind(entry.metadata.to_string())
+    .execute(conn)
+    .await?;
+    Ok(id)
+}

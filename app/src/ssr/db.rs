@@ -1,0 +1,88 @@
+//! The store: pool construction, migrations and one module per table.
+//!
+//! SQL here is kept portable to PostgreSQL: `$n` placeholders (sqlx's SQLite driver numbers
+//! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
+
+pub mod memberships;
+pub mod orgs;
+pub mod routing_settings;
+pub mod tracked_numbers;
+pub mod users;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::Migrator,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Sqlite, Transaction,
+};
+
+/// The pool every layer shares. PostgreSQL deployments swap this alias behind a feature.
+pub type Db = sqlx::SqlitePool;
+pub type Tx<'a> = Transaction<'a, Sqlite>;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL is not a valid sqlite URL")]
+    BadUrl(#[source] sqlx::Error),
+    #[error("could not create the database directory {0}")]
+    CreateDir(String, #[source] std::io::Error),
+    #[error("could not open the database")]
+    Open(#[source] sqlx::Error),
+    #[error("could not apply migrations")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if missing) the database with the durability settings CallSnare relies
+/// on: WAL, `synchronous=FULL` (a 2xx to a provider means the evidence survives power loss),
+/// foreign keys on, and a busy timeout so short lock waits do not surface as errors.
+pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(ConnectError::BadUrl)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let file = options.get_filename();
+    if let Some(dir) = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && file != Path::new(":memory:"))
+    {
+        std::fs::create_dir_all(dir).map_err(|e| ConnectError::CreateDir(dir.display().to_string(), e))?;
+    }
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(ConnectError::Open)
+}
+
+pub async fn connect_and_migrate(url: &str) -> Result<Db, ConnectError> {
+    let db = connect(url).await?;
+    MIGRATOR.run(&db).await.map_err(ConnectError::Migrate)?;
+    Ok(db)
+}
+
+/// A write transaction that takes the write lock up front. Plain `BEGIN` upgrades lazily
+/// and fails with "database is locked" under concurrent writers instead of waiting.
+pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// True when every embedded migration has been applied successfully.
+pub async fn migrations_current(db: &Db) -> Result<bool, sqlx::Error> {
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+        .fetch_one(db)
+        .await?;
+    Ok(applied as usize >= MIGRATOR.iter().count())
+}
+
+/// Whether a sqlx error is a unique-constraint violation (portable: uses the driver's kind,
+/// never the message text).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

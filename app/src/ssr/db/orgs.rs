@@ -1,0 +1,41 @@
+use sqlx::SqliteConnection;
+
+use crate::domain::{ids::OrgId, OrgSlug, OrgTimezone};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub timezone: String,
+}
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    id: &OrgId,
+    slug: &OrgSlug,
+    name: &str,
+    timezone: &OrgTimezone,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO orgs (id, slug, name, timezone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
+        .bind(id.as_str())
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(timezone.as_str())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_by_slug(conn: &mut SqliteConnection, slug: &OrgSlug) -> Result<Option<OrgRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, slug, name, timezone FROM orgs WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn count(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(conn).await
+}

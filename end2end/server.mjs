@@ -1,0 +1,91 @@
+// Starts the real release `callsnare` binary on a free port with a fresh temp database,
+// and a headless Debian chromium, for one test file.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const binary = process.env.CALLSNARE_BIN ?? join(root, 'target/release/callsnare');
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export async function startServer(extraEnv = {}) {
+  if (!existsSync(binary)) throw new Error(`server binary missing: ${binary} (run cargo leptos build --release)`);
+  const dir = mkdtempSync(join(tmpdir(), 'callsnare-e2e-'));
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    DATABASE_URL: `sqlite://${join(dir, 'callsnare.db')}`,
+    CALLSNARE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_SITE_ROOT: join(root, 'target/site'),
+    LEPTOS_OUTPUT_NAME: 'callsnare',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...extraEnv,
+  };
+  const child = spawn(binary, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`server not ready in 20 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, dir, env,
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'callsnare-chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/// Runs `fn(page)`; on failure saves a screenshot under end2end/screenshots/ and rethrows.
+export async function withPage(context, name, fn) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page, errors);
+  } catch (err) {
+    const dir = join(root, 'end2end/screenshots');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    err.message += `\n(screenshot: ${file}; page errors: ${JSON.stringify(errors)})`;
+    throw err;
+  } finally {
+    await page.close();
+  }
+}

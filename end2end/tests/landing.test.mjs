@@ -1,0 +1,69 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, withPage } from '../server.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('landing page renders on the server before any script runs', async () => {
+  const res = await fetch(`${server.base}/`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /Keep working\. We(&#x27;|')ll handle the callback\./);
+  assert.match(html, /\$116,064/);
+});
+
+test('landing page hydrates and the estimator reacts to input', async () => {
+  await withPage(browser, 'landing-hydrates', async (page, errors) => {
+    await page.goto(`${server.base}/`);
+    const heading = page.getByRole('heading', { level: 1 });
+    assert.equal(await heading.textContent(), "Keep working. We'll handle the callback.");
+    const result = page.getByTestId('revenue-at-risk');
+    assert.equal(await result.textContent(), '$116,064');
+    // Typing only changes the figure once the wasm has hydrated the page.
+    const missed = page.getByLabel('Missed calls per week');
+    await missed.fill('10');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="revenue-at-risk"]')?.textContent === '$145,080',
+      null,
+      { timeout: 15_000 },
+    );
+    await page.getByLabel('Average job value ($)').fill('1000');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="revenue-at-risk"]')?.textContent === '$322,400',
+      null,
+      { timeout: 5_000 },
+    );
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('the app shell navigation is present and the stylesheet loads', async () => {
+  await withPage(browser, 'landing-shell', async (page) => {
+    const cssResponse = page.waitForResponse((r) => r.url().endsWith('/pkg/callsnare.css'));
+    await page.goto(`${server.base}/`);
+    assert.equal((await cssResponse).status(), 200);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.ok(await nav.getByRole('link', { name: 'Sign in' }).isVisible());
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(246, 248, 250)');
+  });
+});
+
+test('unknown pages render a 404 inside the app shell', async () => {
+  await withPage(browser, 'not-found', async (page) => {
+    const resp = await page.goto(`${server.base}/definitely/missing`);
+    assert.equal(resp.status(), 404);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Page not found');
+  });
+});

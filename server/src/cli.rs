@@ -1,0 +1,194 @@
+//! The operator command line. Arguments parse straight into domain types, so a bad slug or
+//! phone number is refused by clap with a clear message before anything touches the database.
+
+use std::io::IsTerminal;
+
+use app::{
+    domain::{E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+    ssr::{
+        db,
+        services::onboarding::{self, NewNumber, NewOrg},
+    },
+};
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callsnare",
+    version,
+    about = "CallSnare: missed-call recovery for HVAC contractors"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app, webhooks and API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage tracked business numbers.
+    Number {
+        #[command(subcommand)]
+        command: NumberCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation and its owner. The owner's password comes from
+    /// CALLSNARE_OWNER_PASSWORD or an interactive prompt.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_slug)]
+        slug: OrgSlug,
+        #[arg(long, value_parser = parse_timezone)]
+        timezone: OrgTimezone,
+        #[arg(long = "owner-email", value_parser = parse_email)]
+        owner_email: EmailAddress,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumberCommand {
+    /// Track a business number and forward its calls to the office phones.
+    Add {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        #[arg(long, value_parser = parse_phone)]
+        number: E164Phone,
+        /// One or more E.164 numbers, comma-separated; they ring simultaneously.
+        #[arg(long = "forward-to", value_parser = parse_phone_list)]
+        forward_to: PhoneList,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Seconds to ring before treating the call as missed (Twilio adds ~5 s).
+        #[arg(long = "ring-timeout")]
+        ring_timeout: Option<i64>,
+    },
+}
+
+fn parse_slug(s: &str) -> Result<OrgSlug, String> {
+    OrgSlug::parse(s).map_err(|e| e.to_string())
+}
+fn parse_timezone(s: &str) -> Result<OrgTimezone, String> {
+    OrgTimezone::parse(s).map_err(|e| e.to_string())
+}
+fn parse_email(s: &str) -> Result<EmailAddress, String> {
+    EmailAddress::parse(s).map_err(|e| e.to_string())
+}
+fn parse_phone(s: &str) -> Result<E164Phone, String> {
+    E164Phone::parse(s).map_err(|e| e.to_string())
+}
+/// A comma-separated list of E.164 numbers, parsed whole so clap sees one value.
+#[derive(Debug, Clone)]
+pub struct PhoneList(pub Vec<E164Phone>);
+
+fn parse_phone_list(s: &str) -> Result<PhoneList, String> {
+    E164Phone::parse_list(s).map(PhoneList).map_err(|e| e.to_string())
+}
+
+/// Runs a non-serve command. Errors come back as one printable line.
+pub async fn run_admin(database_url: &str, command: Command) -> Result<(), String> {
+    let database = db::connect_and_migrate(database_url)
+        .await
+        .map_err(|e| error_line(&e))?;
+    match command {
+        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Migrate => {
+            println!("migrations applied ({} total)", db::MIGRATOR.iter().count());
+        }
+        Command::Org {
+            command:
+                OrgCommand::Create {
+                    name,
+                    slug,
+                    timezone,
+                    owner_email,
+                },
+        } => {
+            let password = owner_password()?;
+            let created = onboarding::create_org(
+                &database,
+                NewOrg {
+                    name,
+                    slug: slug.clone(),
+                    timezone,
+                    owner_email: owner_email.clone(),
+                },
+                password,
+            )
+            .await
+            .map_err(|e| error_line(&e))?;
+            println!("created org {slug} ({})", created.org_id);
+            if created.owner_created {
+                println!("owner {owner_email} can sign in with the password you set");
+            } else {
+                println!("existing user {owner_email} is now an owner of {slug} (password unchanged)");
+            }
+        }
+        Command::Number {
+            command:
+                NumberCommand::Add {
+                    org,
+                    number,
+                    forward_to,
+                    label,
+                    ring_timeout,
+                },
+        } => {
+            let forward_to = forward_to.0;
+            let id = onboarding::add_number(
+                &database,
+                NewNumber {
+                    org_slug: org.clone(),
+                    e164: number.clone(),
+                    forward_to,
+                    label,
+                    ring_timeout_secs: ring_timeout,
+                },
+            )
+            .await
+            .map_err(|e| error_line(&e))?;
+            println!("tracking {number} for {org} ({id})");
+        }
+    }
+    Ok(())
+}
+
+fn owner_password() -> Result<Option<SecretString>, String> {
+    if let Some(pw) = std::env::var("CALLSNARE_OWNER_PASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Ok(Some(SecretString::from(pw)));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let first = rpassword::prompt_password("Owner password: ").map_err(|_| "could not read the password".to_owned())?;
+    let second =
+        rpassword::prompt_password("Repeat password: ").map_err(|_| "could not read the password".to_owned())?;
+    if first != second {
+        return Err("passwords do not match".to_owned());
+    }
+    Ok(Some(SecretString::from(first)))
+}
+
+/// The error and its causes on one line; none of our error types carry secrets.
+pub fn error_line(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line.replace('\n', " ")
+}

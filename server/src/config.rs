@@ -1,0 +1,308 @@
+//! Settings from the environment, parsed once at start-up. Every failure is one line naming
+//! the variable; secret values are never echoed.
+
+use std::{fmt, net::SocketAddr};
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/callsnare.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
+/// Long enough that a session secret cannot be brute-forced offline.
+const MIN_SESSION_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is not valid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("{var} is required when CALLSNARE_LIVE=1")]
+    RequiredInLive { var: &'static str },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct TwilioSettings {
+    pub account_sid: Option<String>,
+    pub auth_token: Option<SecretString>,
+    pub api_base: Url,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub public_url: Option<Url>,
+    pub live: bool,
+    pub twilio: TwilioSettings,
+    pub stripe_webhook_secrets: Vec<SecretString>,
+    pub session_secret: Option<SecretString>,
+    pub log_format: LogFormat,
+}
+
+// Hand-written so a stray `{:?}` can never print a secret.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url)
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url.as_ref().map(Url::as_str))
+            .field("live", &self.live)
+            .field("twilio_account_sid", &self.twilio.account_sid)
+            .field("twilio_auth_token", &self.twilio.auth_token.as_ref().map(|_| "[set]"))
+            .field("twilio_api_base", &self.twilio.api_base.as_str())
+            .field("stripe_webhook_secrets", &self.stripe_webhook_secrets.len())
+            .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
+            .finish()
+    }
+}
+
+impl Settings {
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Parses settings from any variable lookup, so tests need not touch the process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !database_url.starts_with("sqlite:") {
+            return Err(invalid("DATABASE_URL", "only sqlite: URLs are supported by this build"));
+        }
+        let addr_raw = var("CALLSNARE_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_raw.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "CALLSNARE_ADDR",
+                format!("expected host:port such as {DEFAULT_ADDR}, got {addr_raw:?}"),
+            )
+        })?;
+        let live = match var("CALLSNARE_LIVE").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => return Err(invalid("CALLSNARE_LIVE", format!("expected 0 or 1, got {other:?}"))),
+        };
+        let public_url = var("CALLSNARE_PUBLIC_URL")
+            .map(|raw| parse_base_url("CALLSNARE_PUBLIC_URL", &raw))
+            .transpose()?;
+        let api_base = parse_base_url(
+            "TWILIO_API_BASE",
+            &var("TWILIO_API_BASE").unwrap_or_else(|| DEFAULT_TWILIO_API_BASE.to_owned()),
+        )?;
+        let account_sid = var("TWILIO_ACCOUNT_SID");
+        if let Some(sid) = &account_sid {
+            let ok = sid.len() == 34 && sid.starts_with("AC") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                return Err(invalid("TWILIO_ACCOUNT_SID", "expected AC followed by 32 hex digits"));
+            }
+        }
+        let auth_token = var("TWILIO_AUTH_TOKEN").map(SecretString::from);
+        let stripe_webhook_secrets = match var("STRIPE_WEBHOOK_SECRET") {
+            None => Vec::new(),
+            Some(raw) => {
+                let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
+                if parts.iter().any(|p| !p.starts_with("whsec_") || p.len() < 10) {
+                    return Err(invalid(
+                        "STRIPE_WEBHOOK_SECRET",
+                        "expected a comma-separated list of whsec_… secrets",
+                    ));
+                }
+                parts.into_iter().map(|p| SecretString::from(p.to_owned())).collect()
+            }
+        };
+        let session_secret = var("CALLSNARE_SESSION_SECRET").map(SecretString::from);
+        if let Some(s) = &session_secret {
+            if s.expose_secret().len() < MIN_SESSION_SECRET_LEN {
+                return Err(invalid(
+                    "CALLSNARE_SESSION_SECRET",
+                    format!("must be at least {MIN_SESSION_SECRET_LEN} characters"),
+                ));
+            }
+        }
+        let log_format = match var("CALLSNARE_LOG_FORMAT").as_deref() {
+            None | Some("pretty") | Some("text") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "CALLSNARE_LOG_FORMAT",
+                    format!("expected json or pretty, got {other:?}"),
+                ))
+            }
+        };
+
+        let settings = Settings {
+            database_url,
+            addr,
+            public_url,
+            live,
+            twilio: TwilioSettings {
+                account_sid,
+                auth_token,
+                api_base,
+            },
+            stripe_webhook_secrets,
+            session_secret,
+            log_format,
+        };
+        settings.validate_live()?;
+        Ok(settings)
+    }
+
+    /// Live mode talks to real providers and real customers: every secret must be present
+    /// and providers must reach us over https.
+    fn validate_live(&self) -> Result<(), ConfigError> {
+        if !self.live {
+            return Ok(());
+        }
+        match &self.public_url {
+            None => {
+                return Err(ConfigError::RequiredInLive {
+                    var: "CALLSNARE_PUBLIC_URL",
+                })
+            }
+            Some(u) if u.scheme() != "https" => {
+                return Err(invalid(
+                    "CALLSNARE_PUBLIC_URL",
+                    "must be an https URL when CALLSNARE_LIVE=1",
+                ))
+            }
+            Some(_) => {}
+        }
+        if self.twilio.account_sid.is_none() {
+            return Err(ConfigError::RequiredInLive {
+                var: "TWILIO_ACCOUNT_SID",
+            });
+        }
+        if self.twilio.auth_token.is_none() {
+            return Err(ConfigError::RequiredInLive {
+                var: "TWILIO_AUTH_TOKEN",
+            });
+        }
+        if self.stripe_webhook_secrets.is_empty() {
+            return Err(ConfigError::RequiredInLive {
+                var: "STRIPE_WEBHOOK_SECRET",
+            });
+        }
+        if self.session_secret.is_none() {
+            return Err(ConfigError::RequiredInLive {
+                var: "CALLSNARE_SESSION_SECRET",
+            });
+        }
+        Ok(())
+    }
+
+    /// The base URL providers use to reach us; in sandbox it falls back to the listen address.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        reason: reason.into(),
+    }
+}
+
+fn parse_base_url(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|_| invalid(var, "expected an absolute http(s) URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(var, "expected an absolute http(s) URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(var, "must not contain a query or fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const LIVE: &[(&str, &str)] = &[
+        ("CALLSNARE_LIVE", "1"),
+        ("CALLSNARE_PUBLIC_URL", "https://calls.example.com"),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "tok-super-secret"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij"),
+        ("CALLSNARE_SESSION_SECRET", "session-secret-of-thirty-two-chars!"),
+    ];
+
+    #[test]
+    fn sandbox_defaults_need_nothing() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
+        assert!(!s.live);
+        assert_eq!(s.public_base(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn live_mode_requires_every_secret() {
+        assert!(parse(LIVE).unwrap().live);
+        for skip in [
+            "CALLSNARE_PUBLIC_URL",
+            "TWILIO_AUTH_TOKEN",
+            "STRIPE_WEBHOOK_SECRET",
+            "CALLSNARE_SESSION_SECRET",
+        ] {
+            let vars: Vec<_> = LIVE.iter().copied().filter(|(k, _)| *k != skip).collect();
+            let err = parse(&vars).unwrap_err();
+            assert_eq!(err, ConfigError::RequiredInLive { var: skip });
+        }
+        let mut http = LIVE.to_vec();
+        http.retain(|(k, _)| *k != "CALLSNARE_PUBLIC_URL");
+        http.push(("CALLSNARE_PUBLIC_URL", "http://calls.example.com"));
+        assert!(parse(&http).unwrap_err().to_string().contains("https"));
+    }
+
+    #[test]
+    fn unparseable_values_fail_with_the_variable_name() {
+        for (var, val) in [
+            ("CALLSNARE_ADDR", "localhost"),
+            ("CALLSNARE_LIVE", "yes"),
+            ("CALLSNARE_PUBLIC_URL", "calls.example.com"),
+            ("TWILIO_API_BASE", "ftp://x"),
+            ("TWILIO_ACCOUNT_SID", "AC123"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij,oops"),
+            ("CALLSNARE_SESSION_SECRET", "short"),
+            ("CALLSNARE_LOG_FORMAT", "xml"),
+            ("DATABASE_URL", "mysql://db"),
+        ] {
+            let err = parse(&[(var, val)]).unwrap_err().to_string();
+            assert!(err.starts_with(var), "{var}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn secrets_never_appear_in_errors_or_debug() {
+        let err = parse(&[("CALLSNARE_SESSION_SECRET", "hunter2-secret")])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"));
+        let err = parse(&[("STRIPE_WEBHOOK_SECRET", "whsec_topsecret,bad")])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("topsecret"));
+        let dbg = format!("{:?}", parse(LIVE).unwrap());
+        for (_, secret) in LIVE.iter().filter(|(k, _)| k.contains("TOKEN") || k.contains("SECRET")) {
+            assert!(!dbg.contains(secret), "{dbg}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The `callsnare` server: configuration, telemetry, the axum application (webhooks, API,
+//! Leptos pages) and the operator command line. Tests import this crate and build the real
+//! application through [`startup::Application::build`].
+
+pub mod cli;
+pub mod config;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

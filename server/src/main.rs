@@ -1,0 +1,64 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::{
+    cli::{self, Cli, Command},
+    config::{self, Settings},
+    startup::{leptos_options_from_env, Application},
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        admin => {
+            let database_url = std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_owned());
+            match cli::run_admin(&database_url, admin).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(line) => {
+                    eprintln!("callsnare: error: {line}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
+    let settings = match Settings::from_process_env() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("callsnare: config error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    if settings.live {
+        tracing::info!("live integration mode: provider signatures are enforced");
+    } else {
+        tracing::warn!(
+            "SANDBOX MODE: provider signatures are NOT enforced unless TWILIO_AUTH_TOKEN / STRIPE_WEBHOOK_SECRET are set; \
+             texts are recorded, not sent. Set CALLSNARE_LIVE=1 for production."
+        );
+    }
+    let app = match Application::build(settings, leptos_options_from_env()).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("callsnare: start-up failed: {}", cli::error_line(err.as_ref()));
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %app.local_addr(), "CallSnare listening");
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error.message = %err, "server stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}

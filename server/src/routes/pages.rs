@@ -1,0 +1,20 @@
+//! The Leptos app: server-rendered pages, server functions and static files from the site root.
+
+use app::{shell, ssr::state::AppState, App};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+}

@@ -1,0 +1,7 @@
+//! One integration binary: the real application on a random port with a temp SQLite file,
+//! spoken to over real HTTP; the real `callsnare` binary for the operator commands.
+
+mod cli;
+mod health_check;
+mod helpers;
+mod pages;

@@ -1,0 +1,32 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn landing_page_is_server_rendered_with_hydration_scripts() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("Keep working. We&#x27;ll handle the callback.")
+            || html.contains("Keep working. We'll handle the callback."),
+        "{html}"
+    );
+    assert!(html.contains("/pkg/callsnare.js"), "hydration script is linked");
+    assert!(html.contains("/pkg/callsnare.css"), "stylesheet is linked");
+    assert!(html.contains(r#"data-testid="revenue-at-risk""#));
+    // 8 missed calls/week × 52 × $450 × 0.62, rendered on the server before any wasm runs
+    assert!(html.contains("$116,064"), "estimator is rendered server-side");
+}
+
+#[tokio::test]
+async fn unknown_pages_answer_404_with_the_app_shell() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+}
