@@ -63,8 +63,9 @@ CREATE TABLE routing_settings (
     text_back_template      TEXT     NOT NULL,
     after_hours_greeting    TEXT     NOT NULL,
     cooldown_minutes        INTEGER  NOT NULL DEFAULT 30,
-    quiet_start_minute      INTEGER  NOT NULL DEFAULT 480,
-    quiet_end_minute        INTEGER  NOT NULL DEFAULT 1260,
+    -- automated follow-ups go out only between these minutes of the recipient's day (8 am-9 pm)
+    send_window_start_minute INTEGER NOT NULL DEFAULT 480,
+    send_window_end_minute   INTEGER NOT NULL DEFAULT 1260,
     hold_text_backs_in_quiet_hours BOOLEAN NOT NULL DEFAULT FALSE,
     escalation_minutes      INTEGER  NOT NULL DEFAULT 10,
     escalation_number       TEXT,
@@ -166,6 +167,7 @@ CREATE TABLE messages (
     CONSTRAINT messages_direction_check CHECK (direction IN ('inbound', 'outbound'))
 );
 CREATE INDEX messages_org_lead_idx ON messages (org_id, lead_id, created_at);
+CREATE INDEX messages_org_to_purpose_idx ON messages (org_id, to_number, purpose, created_at);
 
 CREATE TABLE sms_outbox (
     id               TEXT     NOT NULL,
@@ -181,7 +183,7 @@ CREATE TABLE sms_outbox (
     CONSTRAINT sms_outbox_message_id_key UNIQUE (message_id),
     CONSTRAINT sms_outbox_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id),
     CONSTRAINT sms_outbox_message_id_fkey FOREIGN KEY (message_id) REFERENCES messages (id),
-    CONSTRAINT sms_outbox_state_check CHECK (state IN ('pending', 'sent', 'failed', 'held'))
+    CONSTRAINT sms_outbox_state_check CHECK (state IN ('pending', 'sent', 'failed', 'canceled'))
 );
 CREATE INDEX sms_outbox_due_idx ON sms_outbox (state, next_attempt_at);
 
@@ -227,6 +229,8 @@ CREATE TABLE webhook_events (
     headers            TEXT     NOT NULL DEFAULT '{}',
     payload            TEXT     NOT NULL,
     outcome            TEXT     NOT NULL DEFAULT '',
+    -- the exact answer given, so a retried delivery gets the same answer without re-applying
+    response           TEXT     NOT NULL DEFAULT '',
     duplicate_count    INTEGER  NOT NULL DEFAULT 0,
     received_at        BIGINT   NOT NULL,
     CONSTRAINT webhook_events_pkey PRIMARY KEY (id),

@@ -1,14 +1,19 @@
 //! Domain types: no I/O, compiled for wasm and the server. Each parses its input once.
 
+pub mod business_hours;
+pub mod caller;
 pub mod email;
 pub mod ids;
 pub mod phone;
 pub mod role;
 pub mod slug;
+pub mod sms_keyword;
 pub mod timezone;
 
+pub use caller::Caller;
 pub use email::EmailAddress;
 pub use phone::E164Phone;
 pub use role::Role;
 pub use slug::OrgSlug;
+pub use sms_keyword::SmsKeyword;
 pub use timezone::OrgTimezone;

@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod clock;
 pub mod db;
+pub mod live;
 pub mod password;
 pub mod services;
 pub mod state;
+pub mod writer;

@@ -1,7 +1,11 @@
 //! Settings from the environment, parsed once at start-up. Every failure is one line naming
 //! the variable; secret values are never echoed.
 
-use std::{fmt, net::SocketAddr};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -43,6 +47,13 @@ pub struct Settings {
     pub stripe_webhook_secrets: Vec<SecretString>,
     pub session_secret: Option<SecretString>,
     pub log_format: LogFormat,
+    /// Sustained callbacks per second allowed from one client IP on the provider routes.
+    pub webhook_rate_per_sec: u32,
+    pub webhook_burst: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How long a claimed outbox row stays claimed before another attempt may take it.
+    pub outbox_lease: Duration,
 }
 
 // Hand-written so a stray `{:?}` can never print a secret.
@@ -58,6 +69,10 @@ impl fmt::Debug for Settings {
             .field("twilio_api_base", &self.twilio.api_base.as_str())
             .field("stripe_webhook_secrets", &self.stripe_webhook_secrets.len())
             .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
+            .field("webhook_rate_per_sec", &self.webhook_rate_per_sec)
+            .field("webhook_burst", &self.webhook_burst)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("outbox_lease", &self.outbox_lease)
             .finish()
     }
 }
@@ -135,6 +150,29 @@ impl Settings {
             }
         };
 
+        let webhook_rate_per_sec = parse_number(&var, "CALLSNARE_WEBHOOK_RATE", 100, 1, 1_000_000)?;
+        let webhook_burst = parse_number(&var, "CALLSNARE_WEBHOOK_BURST", 200, 1, 1_000_000)?;
+        let outbox_lease = Duration::from_secs(u64::from(parse_number(
+            &var,
+            "CALLSNARE_OUTBOX_LEASE_SECS",
+            60,
+            1,
+            3600,
+        )?));
+        let trusted_proxies = match var("CALLSNARE_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(|p| p.trim().parse::<IpAddr>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    invalid(
+                        "CALLSNARE_TRUSTED_PROXIES",
+                        "expected a comma-separated list of IP addresses",
+                    )
+                })?,
+        };
+
         let settings = Settings {
             database_url,
             addr,
@@ -148,6 +186,10 @@ impl Settings {
             stripe_webhook_secrets,
             session_secret,
             log_format,
+            webhook_rate_per_sec,
+            webhook_burst,
+            trusted_proxies,
+            outbox_lease,
         };
         settings.validate_live()?;
         Ok(settings)
@@ -202,6 +244,28 @@ impl Settings {
             Some(u) => u.as_str().trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.addr),
         }
+    }
+}
+
+fn parse_number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    name,
+                    format!("expected a whole number from {min} to {max}, got {raw:?}"),
+                )
+            }),
     }
 }
 
@@ -283,6 +347,8 @@ mod tests {
             ("CALLSNARE_SESSION_SECRET", "short"),
             ("CALLSNARE_LOG_FORMAT", "xml"),
             ("DATABASE_URL", "mysql://db"),
+            ("CALLSNARE_WEBHOOK_RATE", "0"),
+            ("CALLSNARE_TRUSTED_PROXIES", "10.0.0.1,proxy"),
         ] {
             let err = parse(&[(var, val)]).unwrap_err().to_string();
             assert!(err.starts_with(var), "{var}: {err}");

@@ -4,6 +4,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod middleware;
 pub mod routes;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

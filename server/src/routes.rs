@@ -14,9 +14,12 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::config::Settings;
+use crate::{
+    middleware::rate_limit::Limits,
+    webhooks::{self, WebhookState},
+};
 
-pub fn router(state: AppState, _settings: Arc<Settings>) -> Router {
+pub fn router(state: AppState, hooks: Arc<WebhookState>, limits: &Limits) -> Router {
     let request_tracing = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -32,6 +35,7 @@ pub fn router(state: AppState, _settings: Arc<Settings>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(webhooks::router(hooks, limits))
         .merge(pages::router(&state))
         .with_state(state)
         .layer(request_tracing)

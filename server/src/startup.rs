@@ -3,11 +3,20 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::ssr::{db, state::AppState};
+use app::ssr::{db, live::LiveFeed, state::AppState, writer::Writer};
 use leptos::config::{Env, LeptosOptions};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::Notify};
 
-use crate::{config::Settings, routes};
+use crate::{
+    config::Settings,
+    middleware::rate_limit::Limits,
+    routes,
+    sms::{
+        sender::{SmsSender, TwilioClient},
+        worker::Worker,
+    },
+    webhooks::{rejections::Rejections, WebhookState},
+};
 
 pub struct Application {
     listener: TcpListener,
@@ -23,12 +32,55 @@ impl Application {
         let listener = TcpListener::bind(settings.addr).await?;
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
+        let writer = Writer::spawn(&db).await?;
+        let live = LiveFeed::new();
         let state = AppState {
             leptos_options,
             db,
-            live: settings.live,
+            writer: writer.clone(),
+            live: live.clone(),
+            live_mode: settings.live,
         };
-        let router = routes::router(state.clone(), Arc::new(settings));
+
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            // Sandbox without a public URL: providers (and the simulator) reach us directly.
+            settings.addr = listener.local_addr()?;
+        }
+        let public_base = settings.public_base();
+        let outbox_wake = Arc::new(Notify::new());
+        let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
+            (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
+                &settings.twilio.api_base,
+                sid.clone(),
+                token.clone(),
+                &public_base,
+            )),
+            _ => SmsSender::Sandbox,
+        };
+        Worker {
+            writer: writer.clone(),
+            live: live.clone(),
+            sender,
+            wake: outbox_wake.clone(),
+            lease: settings.outbox_lease,
+        }
+        .spawn();
+        let hooks = Arc::new(WebhookState {
+            writer,
+            live,
+            outbox_wake,
+            twilio_auth_token: settings.twilio.auth_token.clone(),
+            require_signatures: settings.live,
+            public_base,
+            rejections: Rejections::default(),
+        });
+        let limits = Limits {
+            per_second: settings.webhook_rate_per_sec,
+            burst: settings.webhook_burst,
+            trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+        };
+        let router = routes::router(state.clone(), hooks, &limits);
         Ok(Self {
             listener,
             router,

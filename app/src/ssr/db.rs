@@ -3,11 +3,18 @@
 //! SQL here is kept portable to PostgreSQL: `$n` placeholders (sqlx's SQLite driver numbers
 //! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
 
+pub mod calls;
+pub mod lead_events;
+pub mod leads;
 pub mod memberships;
+pub mod messages;
+pub mod opt_outs;
 pub mod orgs;
+pub mod outbox;
 pub mod routing_settings;
 pub mod tracked_numbers;
 pub mod users;
+pub mod webhook_events;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -1,3 +1,7 @@
 //! Use-cases shared by server functions, webhooks, the REST API and the CLI.
 
+pub mod calls;
+pub mod messaging;
 pub mod onboarding;
+pub mod routing;
+pub mod text_back;

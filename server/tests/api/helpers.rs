@@ -8,6 +8,7 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub live: app::ssr::live::LiveFeed,
     pub client: reqwest::Client,
     pub _dir: TempDir,
 }
@@ -49,6 +50,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings, leptos).await.expect("application builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();
+    let live = app.state.live.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -58,7 +60,206 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     TestApp {
         address,
         db,
+        live,
         client,
         _dir: dir,
     }
+}
+
+pub const PUBLIC_URL: &str = "https://callsnare.test";
+pub const TRACKED: &str = "+14155550100";
+pub const OFFICE_1: &str = "+14155550101";
+pub const OFFICE_2: &str = "+14155550102";
+pub const CALLER: &str = "+14155552671";
+
+/// The app with Twilio credentials, a public URL and the fake Twilio REST API.
+pub async fn spawn_twilio_app(extra: &[(&str, &str)]) -> (TestApp, crate::fake_twilio::FakeTwilio) {
+    let fake = crate::fake_twilio::FakeTwilio::start().await;
+    let mut vars = vec![
+        ("CALLSNARE_PUBLIC_URL", PUBLIC_URL),
+        ("TWILIO_ACCOUNT_SID", crate::fake_twilio::ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", crate::fake_twilio::AUTH_TOKEN),
+        ("TWILIO_API_BASE", fake.base.as_str()),
+        ("CALLSNARE_WEBHOOK_RATE", "100000"),
+        ("CALLSNARE_WEBHOOK_BURST", "100000"),
+    ];
+    vars.extend_from_slice(extra);
+    let app = spawn_app_with(&vars).await;
+    seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1, OFFICE_2]).await;
+    (app, fake)
+}
+
+pub async fn seed_org(db: &Db, slug: &str, name: &str, number: &str, forward_to: &[&str]) {
+    use app::{
+        domain::{E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+        ssr::services::onboarding::{add_number, create_org, NewNumber, NewOrg},
+    };
+    create_org(
+        db,
+        NewOrg {
+            name: name.into(),
+            slug: OrgSlug::parse(slug).unwrap(),
+            timezone: OrgTimezone::parse("America/Chicago").unwrap(),
+            owner_email: EmailAddress::parse(&format!("owner@{slug}.test")).unwrap(),
+        },
+        Some(secrecy::SecretString::from("a long enough password")),
+    )
+    .await
+    .unwrap();
+    add_number(
+        db,
+        NewNumber {
+            org_slug: OrgSlug::parse(slug).unwrap(),
+            e164: E164Phone::parse(number).unwrap(),
+            forward_to: forward_to.iter().map(|f| E164Phone::parse(f).unwrap()).collect(),
+            label: "Main line".into(),
+            ring_timeout_secs: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+pub enum Signing {
+    Valid,
+    Missing,
+    Wrong,
+}
+
+pub fn form(params: &[(&str, &str)]) -> Vec<(String, String)> {
+    params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+impl TestApp {
+    /// Posts a form-encoded Twilio callback signed over `PUBLIC_URL + path`.
+    pub async fn post_twilio(&self, path: &str, params: &[(String, String)], signing: Signing) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(params).unwrap();
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        match signing {
+            Signing::Valid => {
+                let sig = server::webhooks::twilio::signature::sign(
+                    crate::fake_twilio::AUTH_TOKEN.as_bytes(),
+                    &format!("{PUBLIC_URL}{path}"),
+                    params,
+                );
+                req = req.header("x-twilio-signature", sig);
+            }
+            Signing::Wrong => req = req.header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
+            Signing::Missing => {}
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+}
+
+/// Polls `check` until it holds (up to 5 s).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// The callbacks Twilio sends for one call that nobody answers.
+pub struct MissedCall {
+    pub sid: String,
+    pub from: String,
+}
+
+impl MissedCall {
+    pub fn new(n: u32, from: &str) -> Self {
+        Self {
+            sid: format!("CA{n:032x}"),
+            from: from.to_owned(),
+        }
+    }
+
+    fn base(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AccountSid", crate::fake_twilio::ACCOUNT_SID.to_owned()),
+            ("ApiVersion", "2010-04-01".to_owned()),
+            ("CallSid", self.sid.clone()),
+            ("Called", TRACKED.to_owned()),
+            ("Caller", self.from.clone()),
+            ("Direction", "inbound".to_owned()),
+            ("From", self.from.clone()),
+            ("FromState", "TX".to_owned()),
+            ("To", TRACKED.to_owned()),
+        ]
+    }
+
+    fn with(&self, extra: &[(&'static str, &str)]) -> Vec<(String, String)> {
+        let mut p: Vec<(String, String)> = self.base().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        p
+    }
+
+    pub fn inbound(&self) -> (&'static str, Vec<(String, String)>) {
+        (
+            "/api/twilio/voice/inbound",
+            self.with(&[("CallStatus", "ringing"), ("StirVerstat", "TN-Validation-Passed-A")]),
+        )
+    }
+
+    pub fn dial(&self, status: &str) -> (&'static str, Vec<(String, String)>) {
+        (
+            "/api/twilio/voice/dial-complete",
+            self.with(&[
+                ("CallStatus", "in-progress"),
+                ("DialCallStatus", status),
+                ("DialCallDuration", "17"),
+                ("DialBridged", "false"),
+            ]),
+        )
+    }
+
+    pub fn status(&self, status: &str, seq: &str) -> (&'static str, Vec<(String, String)>) {
+        (
+            "/api/twilio/voice/status",
+            self.with(&[
+                ("CallStatus", status),
+                ("SequenceNumber", seq),
+                ("CallbackSource", "call-progress-events"),
+                ("CallDuration", "20"),
+            ]),
+        )
+    }
+
+    /// inbound → dial-complete(no-answer) → status(completed)
+    pub fn sequence(&self) -> Vec<(&'static str, Vec<(String, String)>)> {
+        vec![self.inbound(), self.dial("no-answer"), self.status("completed", "3")]
+    }
+}
+
+pub fn sms(sid: &str, from: &str, body: &str) -> (&'static str, Vec<(String, String)>) {
+    (
+        "/api/twilio/sms/inbound",
+        form(&[
+            ("AccountSid", crate::fake_twilio::ACCOUNT_SID),
+            ("ApiVersion", "2010-04-01"),
+            ("Body", body),
+            ("From", from),
+            ("MessageSid", sid),
+            ("NumMedia", "0"),
+            ("NumSegments", "1"),
+            ("SmsMessageSid", sid),
+            ("SmsSid", sid),
+            ("SmsStatus", "received"),
+            ("To", TRACKED),
+        ]),
+    )
 }

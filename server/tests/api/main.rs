@@ -2,6 +2,8 @@
 //! spoken to over real HTTP; the real `callsnare` binary for the operator commands.
 
 mod cli;
+mod fake_twilio;
 mod health_check;
 mod helpers;
 mod pages;
+mod webhooks_twilio;

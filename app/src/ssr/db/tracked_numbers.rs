@@ -35,3 +35,52 @@ pub async fn insert(conn: &mut SqliteConnection, n: NewTrackedNumber<'_>, now: i
     .await?;
     Ok(())
 }
+
+/// Everything a callback needs to route a call to a tracked number, in one indexed read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NumberRouting {
+    pub tracked_number_id: String,
+    pub e164: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub timezone: String,
+    /// JSON array of E.164 strings
+    pub forward_to: String,
+    pub ring_timeout_secs: i64,
+    pub business_hours: Option<String>,
+    pub text_back_template: String,
+    pub after_hours_greeting: String,
+    pub cooldown_minutes: i64,
+    pub send_window_start_minute: i64,
+    pub send_window_end_minute: i64,
+    pub hold_text_backs_in_quiet_hours: bool,
+}
+
+pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
+                t.ring_timeout_secs, r.business_hours, r.text_back_template, r.after_hours_greeting, \
+                r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
+                r.hold_text_backs_in_quiet_hours \
+         FROM tracked_numbers t \
+         JOIN orgs o ON o.id = t.org_id \
+         JOIN routing_settings r ON r.org_id = t.org_id \
+         WHERE t.e164 = $1",
+    )
+    .bind(e164)
+    .fetch_optional(conn)
+    .await
+}
+
+/// True when `phone` is one of the org's own tracked or forward-to numbers: calls from the
+/// office itself (tests, transfers) must never trigger a text-back.
+pub async fn is_org_number(conn: &mut SqliteConnection, org_id: &str, phone: &str) -> Result<bool, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT e164, forward_to FROM tracked_numbers WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().any(|(e164, forward_to)| {
+        e164 == phone
+            || serde_json::from_str::<Vec<String>>(forward_to).is_ok_and(|list| list.iter().any(|f| f == phone))
+    }))
+}

@@ -1,0 +1,108 @@
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::CallId;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallRow {
+    pub id: String,
+    pub org_id: String,
+    pub from_number: String,
+    pub to_number: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub last_sequence: Option<i64>,
+    pub lead_id: Option<String>,
+}
+
+pub struct NewCall<'a> {
+    pub org_id: &'a str,
+    pub tracked_number_id: &'a str,
+    pub call_sid: &'a str,
+    pub from_number: &'a str,
+    pub to_number: &'a str,
+    pub status: &'a str,
+}
+
+/// Inserts the call unless its CallSid is already known; returns the stored row either way.
+pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, started_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) ON CONFLICT (call_sid) DO NOTHING",
+    )
+    .bind(CallId::new().as_str())
+    .bind(c.org_id)
+    .bind(c.tracked_number_id)
+    .bind(c.call_sid)
+    .bind(c.from_number)
+    .bind(c.to_number)
+    .bind(c.status)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as(
+        "SELECT id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id FROM calls WHERE call_sid = $1",
+    )
+    .bind(c.call_sid)
+    .fetch_one(conn)
+    .await
+}
+
+/// Sets the outcome only if none is set yet: late, repeated or out-of-order callbacks can
+/// never turn a missed call into an answered one or the reverse. True when this call set it.
+pub async fn set_outcome_once(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    outcome: &str,
+    dial_call_status: Option<&str>,
+    dial_call_duration: Option<i64>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE calls SET outcome = $2, dial_call_status = COALESCE($3, dial_call_status), \
+         dial_call_duration = COALESCE($4, dial_call_duration), updated_at = $5 \
+         WHERE id = $1 AND outcome IS NULL",
+    )
+    .bind(call_id)
+    .bind(outcome)
+    .bind(dial_call_status)
+    .bind(dial_call_duration)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Applies a status callback only when it is newer than the last one applied.
+pub async fn update_status(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    status: &str,
+    sequence: Option<i64>,
+    ended: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE calls SET status = $2, last_sequence = COALESCE($3, last_sequence), \
+         ended_at = CASE WHEN $4 THEN COALESCE(ended_at, $5) ELSE ended_at END, updated_at = $5 \
+         WHERE id = $1 AND ($3 IS NULL OR last_sequence IS NULL OR last_sequence < $3)",
+    )
+    .bind(call_id)
+    .bind(status)
+    .bind(sequence)
+    .bind(ended)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_lead(conn: &mut SqliteConnection, call_id: &str, lead_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE calls SET lead_id = $2 WHERE id = $1")
+        .bind(call_id)
+        .bind(lead_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

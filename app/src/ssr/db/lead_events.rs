@@ -1,0 +1,29 @@
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::LeadEventId;
+
+/// Appends one fact to a lead's timeline.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+    kind: &str,
+    actor_kind: &str,
+    detail: Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO lead_events (id, org_id, lead_id, kind, actor_kind, detail, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(LeadEventId::new().as_str())
+    .bind(org_id)
+    .bind(lead_id)
+    .bind(kind)
+    .bind(actor_kind)
+    .bind(detail.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::MessageId;
+
+pub struct NewMessage<'a> {
+    pub org_id: &'a str,
+    pub lead_id: &'a str,
+    pub direction: &'a str,
+    pub purpose: &'a str,
+    pub from_number: &'a str,
+    pub to_number: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub provider_sid: Option<&'a str>,
+    pub dedupe_key: Option<&'a str>,
+    pub call_id: Option<&'a str>,
+}
+
+/// Inserts a message; `None` when its provider SID or dedupe key already exists.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    m: NewMessage<'_>,
+    now: i64,
+) -> Result<Option<MessageId>, sqlx::Error> {
+    let id = MessageId::new();
+    let n = sqlx::query(
+        "INSERT INTO messages (id, org_id, lead_id, direction, purpose, from_number, to_number, body, status, provider_sid, dedupe_key, call_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT DO NOTHING",
+    )
+    .bind(id.as_str())
+    .bind(m.org_id)
+    .bind(m.lead_id)
+    .bind(m.direction)
+    .bind(m.purpose)
+    .bind(m.from_number)
+    .bind(m.to_number)
+    .bind(m.body)
+    .bind(m.status)
+    .bind(m.provider_sid)
+    .bind(m.dedupe_key)
+    .bind(m.call_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok((n == 1).then_some(id))
+}
+
+/// When the org last queued a text-back to this number (for the cooldown window).
+pub async fn last_text_back_at(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    to: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MAX(created_at) FROM messages WHERE org_id = $1 AND to_number = $2 AND purpose = 'text_back' AND status <> 'canceled'",
+    )
+    .bind(org_id)
+    .bind(to)
+    .fetch_one(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SentMessage {
+    pub id: String,
+    pub org_id: String,
+    pub lead_id: String,
+    pub to_number: String,
+    pub status: String,
+}
+
+pub async fn find_by_provider_sid(conn: &mut SqliteConnection, sid: &str) -> Result<Option<SentMessage>, sqlx::Error> {
+    sqlx::query_as("SELECT id, org_id, lead_id, to_number, status FROM messages WHERE provider_sid = $1")
+        .bind(sid)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    id: &str,
+    status: &str,
+    provider_sid: Option<&str>,
+    error_code: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE messages SET status = $3, provider_sid = COALESCE($4, provider_sid), error_code = COALESCE($5, error_code), updated_at = $6 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(status)
+    .bind(provider_sid)
+    .bind(error_code)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The durable SMS outbox. A row is written in the same transaction as the decision to
+//! text; a worker sends it. Claiming sets a lease (`next_attempt_at` in the future), so a
+//! worker that dies mid-send leaves a row that is retried when the lease runs out.
+
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::OutboxId;
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    message_id: &str,
+    next_attempt_at: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (id, org_id, message_id, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(OutboxId::new().as_str())
+    .bind(org_id)
+    .bind(message_id)
+    .bind(next_attempt_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueText {
+    pub outbox_id: String,
+    pub org_id: String,
+    pub message_id: String,
+    pub lead_id: String,
+    pub attempts: i64,
+    pub from_number: String,
+    pub to_number: String,
+    pub body: String,
+}
+
+/// Claims up to `limit` due rows by pushing their `next_attempt_at` out by `lease_ms` and
+/// counting the attempt. Runs inside a write transaction, so two workers never claim the
+/// same row.
+pub async fn claim_due(
+    conn: &mut SqliteConnection,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<DueText>, sqlx::Error> {
+    let due: Vec<DueText> = sqlx::query_as(
+        "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, m.from_number, m.to_number, m.body \
+         FROM sms_outbox o JOIN messages m ON m.id = o.message_id \
+         WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &due {
+        sqlx::query(
+            "UPDATE sms_outbox SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1",
+        )
+        .bind(&row.outbox_id)
+        .bind(now + lease_ms)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(due)
+}
+
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    outbox_id: &str,
+    state: &str,
+    next_attempt_at: Option<i64>,
+    last_error: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sms_outbox SET state = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(outbox_id)
+    .bind(state)
+    .bind(next_attempt_at)
+    .bind(last_error)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Cancels every unsent text to a number that just opted out.
+pub async fn cancel_pending_to(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    phone: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE messages SET status = 'canceled', updated_at = $3 WHERE org_id = $1 AND to_number = $2 AND id IN \
+         (SELECT message_id FROM sms_outbox WHERE org_id = $1 AND state = 'pending')",
+    )
+    .bind(org_id)
+    .bind(phone)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query(
+        "UPDATE sms_outbox SET state = 'canceled', last_error = 'opted_out', updated_at = $3 WHERE org_id = $1 AND state = 'pending' \
+         AND message_id IN (SELECT id FROM messages WHERE org_id = $1 AND to_number = $2)",
+    )
+    .bind(org_id)
+    .bind(phone)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,70 @@
+//! The in-process live feed: lead, call and message changes, per org, published after the
+//! commit that made them. The inbox subscribes and filters by its own org.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveKind {
+    LeadCreated,
+    CallUpdated,
+    MessageReceived,
+    MessageQueued,
+    MessageStatus,
+    OptOutChanged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveEvent {
+    pub org_id: String,
+    pub lead_id: Option<String>,
+    pub kind: LiveKind,
+}
+
+#[derive(Clone)]
+pub struct LiveFeed {
+    tx: broadcast::Sender<LiveEvent>,
+}
+
+impl Default for LiveFeed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LiveFeed {
+    pub fn new() -> Self {
+        // Slow subscribers lag and re-sync from the database; publishers never block.
+        let (tx, _) = broadcast::channel(4096);
+        Self { tx }
+    }
+
+    pub fn publish(&self, events: impl IntoIterator<Item = LiveEvent>) {
+        for ev in events {
+            let _ = self.tx.send(ev);
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+}
+
+/// What a committed write should make happen next.
+#[derive(Debug, Default, Clone)]
+pub struct Effects {
+    pub live: Vec<LiveEvent>,
+    /// An outbound text was queued: wake the outbox worker.
+    pub text_queued: bool,
+}
+
+impl Effects {
+    pub fn push(&mut self, org_id: &str, lead_id: Option<&str>, kind: LiveKind) {
+        self.live.push(LiveEvent {
+            org_id: org_id.to_owned(),
+            lead_id: lead_id.map(str::to_owned),
+            kind,
+        });
+    }
+}

@@ -1,0 +1,138 @@
+//! The text-back decision. Exactly one per missed call (a unique dedupe key per CallSid),
+//! at most one per (org, caller) per cooldown window, never to withheld numbers, opted-out
+//! numbers or the org's own phones. The intent is written to the outbox in the caller's
+//! transaction, so it commits together with the missed outcome or not at all.
+
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::ssr::{
+    db::{lead_events, messages, opt_outs, outbox, tracked_numbers},
+    live::{Effects, LiveKind},
+    services::routing::{local_clock, Routing},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextBackDecision {
+    Queued,
+    SkippedOptedOut,
+    SkippedOwnNumber,
+    SkippedCooldown,
+    SkippedDuplicate,
+}
+
+impl TextBackDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextBackDecision::Queued => "queued",
+            TextBackDecision::SkippedOptedOut => "skipped_opted_out",
+            TextBackDecision::SkippedOwnNumber => "skipped_own_number",
+            TextBackDecision::SkippedCooldown => "skipped_cooldown",
+            TextBackDecision::SkippedDuplicate => "skipped_duplicate",
+        }
+    }
+}
+
+pub struct TextBackFor<'a> {
+    pub lead_id: &'a str,
+    pub call_id: &'a str,
+    pub call_sid: &'a str,
+    pub caller: &'a str,
+}
+
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    routing: &Routing,
+    t: TextBackFor<'_>,
+    effects: &mut Effects,
+    now: i64,
+) -> Result<TextBackDecision, sqlx::Error> {
+    let org_id = routing.row.org_id.as_str();
+    let decision = decide(conn, routing, &t, now).await?;
+    if decision == TextBackDecision::Queued {
+        let body = routing.render(&routing.row.text_back_template);
+        let dedupe_key = format!("text_back:{}", t.call_sid);
+        let inserted = messages::insert(
+            conn,
+            messages::NewMessage {
+                org_id,
+                lead_id: t.lead_id,
+                direction: "outbound",
+                purpose: "text_back",
+                from_number: &routing.row.e164,
+                to_number: t.caller,
+                body: &body,
+                status: "queued",
+                provider_sid: None,
+                dedupe_key: Some(&dedupe_key),
+                call_id: Some(t.call_id),
+            },
+            now,
+        )
+        .await?;
+        let Some(message_id) = inserted else {
+            return record(conn, org_id, t.lead_id, TextBackDecision::SkippedDuplicate, now).await;
+        };
+        // The text-back answers the caller's own call, so it goes out now, night or day,
+        // unless the org chose to hold text-backs outside the send window too.
+        let send_at = if routing.row.hold_text_backs_in_quiet_hours {
+            let (_, minute) = local_clock(routing.tz, now);
+            now + i64::from(routing.send_window().minutes_until_open(minute)) * 60_000
+        } else {
+            now
+        };
+        outbox::insert(conn, org_id, message_id.as_str(), send_at, now).await?;
+        effects.text_queued = true;
+        effects.push(org_id, Some(t.lead_id), LiveKind::MessageQueued);
+    }
+    record(conn, org_id, t.lead_id, decision, now).await
+}
+
+async fn decide(
+    conn: &mut SqliteConnection,
+    routing: &Routing,
+    t: &TextBackFor<'_>,
+    now: i64,
+) -> Result<TextBackDecision, sqlx::Error> {
+    let org_id = routing.row.org_id.as_str();
+    if tracked_numbers::is_org_number(conn, org_id, t.caller).await? {
+        return Ok(TextBackDecision::SkippedOwnNumber);
+    }
+    if opt_outs::is_opted_out(conn, org_id, t.caller).await? {
+        return Ok(TextBackDecision::SkippedOptedOut);
+    }
+    // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
+    // insert below cannot interleave with another text-back decision.
+    let cooldown_ms = routing.row.cooldown_minutes.max(0) * 60_000;
+    if let Some(last) = messages::last_text_back_at(conn, org_id, t.caller).await? {
+        if now - last < cooldown_ms {
+            return Ok(TextBackDecision::SkippedCooldown);
+        }
+    }
+    Ok(TextBackDecision::Queued)
+}
+
+async fn record(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+    decision: TextBackDecision,
+    now: i64,
+) -> Result<TextBackDecision, sqlx::Error> {
+    let kind = if decision == TextBackDecision::Queued {
+        "text_back.queued"
+    } else {
+        "text_back.skipped"
+    };
+    lead_events::insert(
+        conn,
+        org_id,
+        lead_id,
+        kind,
+        "system",
+        json!({ "decision": decision.as_str() }),
+        now,
+    )
+    .await?;
+    Ok(decision)
+}

@@ -1,0 +1,3 @@
+//! Cross-cutting request middleware.
+
+pub mod rate_limit;

@@ -1,0 +1,4 @@
+//! Outbound texts: the provider client and the outbox worker that drives it.
+
+pub mod sender;
+pub mod worker;

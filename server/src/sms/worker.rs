@@ -1,0 +1,93 @@
+//! The outbox worker. Woken at once when a text is queued (so a text-back reaches Twilio
+//! within the second), and every half second for retries and held texts. Rows are claimed
+//! with a lease, so a worker killed mid-send leaves them to be sent after a restart.
+
+use std::{sync::Arc, time::Duration};
+
+use app::ssr::{
+    clock::now_ms,
+    db::outbox,
+    live::LiveFeed,
+    services::messaging::{self, SendResult},
+    writer::Writer,
+};
+use tokio::sync::Notify;
+
+use super::sender::{backoff_ms, SmsSender};
+
+/// After this many attempts a text is marked failed.
+const MAX_ATTEMPTS: i64 = 8;
+const BATCH: i64 = 32;
+
+pub struct Worker {
+    pub writer: Writer,
+    pub live: LiveFeed,
+    pub sender: SmsSender,
+    pub wake: Arc<Notify>,
+    pub lease: Duration,
+}
+
+impl Worker {
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run())
+    }
+
+    async fn run(self) {
+        let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(60_000);
+        loop {
+            let claimed = self
+                .writer
+                .run(move |conn| Box::pin(outbox::claim_due(conn, now_ms(), lease_ms, BATCH)))
+                .await;
+            let due = match claimed {
+                Ok(due) => due,
+                Err(err) => {
+                    tracing::warn!(error.message = %err, "outbox claim failed; retrying shortly");
+                    Vec::new()
+                }
+            };
+            let idle = due.is_empty();
+            for text in due {
+                self.deliver(text).await;
+            }
+            if idle {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, text: outbox::DueText) {
+        let check = text.clone();
+        let canceled = self
+            .writer
+            .run(move |conn| Box::pin(async move { messaging::cancel_if_opted_out(conn, &check, now_ms()).await }))
+            .await;
+        if canceled != Ok(false) {
+            // Opted out since queueing (canceled), or the check itself failed: the lease
+            // brings it back later either way.
+            return;
+        }
+        let attempt = text.attempts + 1;
+        let retry_at = (attempt < MAX_ATTEMPTS).then(|| now_ms() + backoff_ms(attempt));
+        let result = self
+            .sender
+            .send(&text.from_number, &text.to_number, &text.body, retry_at)
+            .await;
+        if let SendResult::Transient { error, .. } | SendResult::Rejected { error, .. } = &result {
+            tracing::warn!(org_id = %text.org_id, attempt, error, "text not accepted by the provider");
+        }
+        let recorded = self
+            .writer
+            .run(move |conn| Box::pin(async move { messaging::record_send(conn, &text, &result, now_ms()).await }))
+            .await;
+        match recorded {
+            Ok(effects) => self.live.publish(effects.live),
+            Err(err) => {
+                tracing::error!(error.message = %err, "could not record a send result; the lease will retry it")
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Provider callbacks. Each follows the same steps in the same order: size limit → decode →
+//! verify signature → parse → (evidence + apply, one transaction) → publish → answer.
+
+pub mod rejections;
+pub mod twilio;
+
+use std::sync::Arc;
+
+use app::ssr::{live::LiveFeed, writer::Writer};
+use axum::{extract::DefaultBodyLimit, routing::post, Router};
+use secrecy::SecretString;
+use tokio::sync::Notify;
+
+use crate::middleware::rate_limit;
+
+/// Provider bodies are small; anything bigger is not from a provider.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct WebhookState {
+    pub writer: Writer,
+    pub live: LiveFeed,
+    pub outbox_wake: Arc<Notify>,
+    pub twilio_auth_token: Option<SecretString>,
+    /// Signatures are mandatory (live mode), not just checked when a token is set.
+    pub require_signatures: bool,
+    pub public_base: String,
+    pub rejections: rejections::Rejections,
+}
+
+pub fn router<S: Clone + Send + Sync + 'static>(state: Arc<WebhookState>, limits: &rate_limit::Limits) -> Router<S> {
+    Router::new()
+        .route("/api/twilio/voice/inbound", post(twilio::voice_inbound))
+        .route("/api/twilio/voice/dial-complete", post(twilio::voice_dial_complete))
+        .route("/api/twilio/voice/status", post(twilio::voice_status))
+        .route("/api/twilio/sms/inbound", post(twilio::sms_inbound))
+        .route("/api/twilio/sms/status", post(twilio::sms_status))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(rate_limit::layer(limits))
+        .with_state(state)
+}

@@ -1,0 +1,376 @@
+//! Twilio voice and messaging callbacks.
+
+pub mod form;
+pub mod signature;
+pub mod twiml;
+
+use std::sync::Arc;
+
+use app::{
+    domain::{ids::WebhookEventId, Caller},
+    ssr::{
+        clock::now_ms,
+        db::webhook_events::{self, NewEvidence},
+        live::Effects,
+        services::{
+            calls::{self, CallParams, DialResult, StatusUpdate},
+            messaging::{self, InboundSms, StatusCallback},
+        },
+    },
+};
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, OriginalUri, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+use self::form::{FormError, Params};
+use super::{rejections::Rejection, WebhookState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    VoiceInbound,
+    DialComplete,
+    VoiceStatus,
+    SmsInbound,
+    SmsStatus,
+}
+
+impl Route {
+    fn path(self) -> &'static str {
+        match self {
+            Route::VoiceInbound => "/api/twilio/voice/inbound",
+            Route::DialComplete => "/api/twilio/voice/dial-complete",
+            Route::VoiceStatus => "/api/twilio/voice/status",
+            Route::SmsInbound => "/api/twilio/sms/inbound",
+            Route::SmsStatus => "/api/twilio/sms/status",
+        }
+    }
+}
+
+/// A callback parsed into what the services take.
+enum Event {
+    Inbound(CallParams),
+    Dial(CallParams, DialResult),
+    Status(CallParams, StatusUpdate),
+    Sms(InboundSms),
+    SmsStatus(StatusCallback),
+}
+
+pub async fn voice_inbound(
+    s: State<Arc<WebhookState>>,
+    u: OriginalUri,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&s, Route::VoiceInbound, &u, &h, b).await
+}
+pub async fn voice_dial_complete(
+    s: State<Arc<WebhookState>>,
+    u: OriginalUri,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&s, Route::DialComplete, &u, &h, b).await
+}
+pub async fn voice_status(
+    s: State<Arc<WebhookState>>,
+    u: OriginalUri,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&s, Route::VoiceStatus, &u, &h, b).await
+}
+pub async fn sms_inbound(
+    s: State<Arc<WebhookState>>,
+    u: OriginalUri,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&s, Route::SmsInbound, &u, &h, b).await
+}
+pub async fn sms_status(
+    s: State<Arc<WebhookState>>,
+    u: OriginalUri,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&s, Route::SmsStatus, &u, &h, b).await
+}
+
+fn reject(state: &WebhookState, kind: Rejection, route: Route, status: StatusCode, detail: &str) -> Response {
+    state.rejections.record(kind, route.path(), detail);
+    (status, detail.to_owned()).into_response()
+}
+
+#[tracing::instrument(name = "twilio_callback", skip_all, fields(provider = "twilio", route = route.path(), event_id = tracing::field::Empty))]
+async fn handle(
+    state: &WebhookState,
+    route: Route,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return reject(
+                state,
+                Rejection::TooLarge,
+                route,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large",
+            );
+        }
+        Err(_) => {
+            return reject(
+                state,
+                Rejection::Malformed,
+                route,
+                StatusCode::BAD_REQUEST,
+                "unreadable body",
+            )
+        }
+    };
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok());
+    let must_verify = state.require_signatures || state.twilio_auth_token.is_some();
+    if must_verify && signature.is_none() {
+        return reject(
+            state,
+            Rejection::BadSignature,
+            route,
+            StatusCode::FORBIDDEN,
+            "missing signature",
+        );
+    }
+    if !is_form {
+        return reject(
+            state,
+            Rejection::Malformed,
+            route,
+            StatusCode::BAD_REQUEST,
+            "expected form data",
+        );
+    }
+    let params = match Params::decode(&body) {
+        Ok(p) => p,
+        Err(_) => {
+            return reject(
+                state,
+                Rejection::Malformed,
+                route,
+                StatusCode::BAD_REQUEST,
+                "malformed form data",
+            )
+        }
+    };
+
+    let verdict = match (&state.twilio_auth_token, signature) {
+        (Some(token), Some(sig)) => {
+            let url = match uri.query() {
+                Some(q) => format!("{}{}?{q}", state.public_base, route.path()),
+                None => format!("{}{}", state.public_base, route.path()),
+            };
+            if !signature::verify(token.expose_secret().as_bytes(), &url, params.as_slice(), sig) {
+                let names: Vec<&str> = params.as_slice().iter().map(|(k, _)| k.as_str()).collect();
+                let detail = format!("bad signature (params: {})", names.join(","));
+                state.rejections.record(Rejection::BadSignature, route.path(), &detail);
+                return (StatusCode::FORBIDDEN, "bad signature").into_response();
+            }
+            "valid"
+        }
+        // Live mode without a token is refused at start-up; this is sandbox.
+        _ => "not_checked",
+    };
+
+    let (event, key) = match parse(route, &params) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return reject(
+                state,
+                Rejection::Malformed,
+                route,
+                StatusCode::BAD_REQUEST,
+                &err.to_string(),
+            )
+        }
+    };
+    tracing::Span::current().record("event_id", key.as_str());
+
+    let evidence = NewEvidence {
+        id: WebhookEventId::new(),
+        provider: "twilio",
+        route: route.path(),
+        idempotency_key: key,
+        signature_verdict: verdict,
+        headers: evidence_headers(headers),
+        payload: String::from_utf8_lossy(&body).into_owned(),
+        received_at: now_ms(),
+    };
+    let public_base = state.public_base.clone();
+    let applied = state
+        .writer
+        .run(move |conn| {
+            Box::pin(async move {
+                if let Some(previous) = webhook_events::claim(conn, &evidence).await? {
+                    return Ok((previous, Effects::default()));
+                }
+                let now = evidence.received_at;
+                let (org_id, outcome, answer, effects) = match event {
+                    Event::Inbound(p) => {
+                        let o = calls::on_inbound(conn, &p, now).await?;
+                        (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
+                    }
+                    Event::Dial(p, d) => {
+                        let o = calls::on_dial_complete(conn, &p, &d, now).await?;
+                        (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
+                    }
+                    Event::Status(p, s) => {
+                        let o = calls::on_status(conn, &p, &s, now).await?;
+                        (o.org_id, o.outcome, twiml::empty(), o.effects)
+                    }
+                    Event::Sms(sms) => {
+                        let o = messaging::on_inbound(conn, &sms, now).await?;
+                        let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
+                        (o.org_id, o.outcome, answer, o.effects)
+                    }
+                    Event::SmsStatus(cb) => {
+                        let o = messaging::on_status(conn, &cb, now).await?;
+                        (o.org_id, o.outcome, twiml::empty(), o.effects)
+                    }
+                };
+                webhook_events::finish(conn, &evidence.id, org_id.as_deref(), &outcome, &answer).await?;
+                Ok((answer, effects))
+            })
+        })
+        .await;
+
+    match applied {
+        Ok((answer, effects)) => {
+            if effects.text_queued {
+                state.outbox_wake.notify_one();
+            }
+            state.live.publish(effects.live);
+            let answer = if answer.is_empty() { twiml::empty() } else { answer };
+            ([(header::CONTENT_TYPE, twiml::CONTENT_TYPE)], answer).into_response()
+        }
+        // Nothing was stored: 503 makes Twilio retry rather than believe it was handled.
+        Err(_) => reject(
+            state,
+            Rejection::Unavailable,
+            route,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily unavailable",
+        ),
+    }
+}
+
+fn call_params(p: &Params) -> Result<CallParams, FormError> {
+    Ok(CallParams {
+        call_sid: p.require("CallSid")?.to_owned(),
+        from: Caller::from_twilio(p.get("From").unwrap_or_default()),
+        to: p.require("To")?.to_owned(),
+        parent_call_sid: p.get("ParentCallSid").filter(|v| !v.is_empty()).map(str::to_owned),
+    })
+}
+
+/// Parses the route's parameters and derives the delivery key retries share.
+fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
+    Ok(match route {
+        Route::VoiceInbound => {
+            let c = call_params(p)?;
+            let key = format!("voice.inbound:{}", c.call_sid);
+            (Event::Inbound(c), key)
+        }
+        Route::DialComplete => {
+            let c = call_params(p)?;
+            let d = DialResult {
+                dial_call_status: p.require("DialCallStatus")?.to_owned(),
+                dial_call_duration: p.get("DialCallDuration").and_then(|v| v.parse().ok()),
+            };
+            let key = format!("voice.dial:{}", c.call_sid);
+            (Event::Dial(c, d), key)
+        }
+        Route::VoiceStatus => {
+            let c = call_params(p)?;
+            let s = StatusUpdate {
+                call_status: p.require("CallStatus")?.to_owned(),
+                sequence: p.get("SequenceNumber").and_then(|v| v.parse().ok()),
+            };
+            let key = format!(
+                "voice.status:{}:{}:{}",
+                c.call_sid,
+                s.call_status,
+                s.sequence.map(|n| n.to_string()).unwrap_or_default()
+            );
+            (Event::Status(c, s), key)
+        }
+        Route::SmsInbound => {
+            let sid = p
+                .get("MessageSid")
+                .or_else(|| p.get("SmsSid"))
+                .filter(|v| !v.is_empty())
+                .ok_or(FormError::Missing("MessageSid"))?;
+            let sms = InboundSms {
+                message_sid: sid.to_owned(),
+                from: Caller::from_twilio(p.require("From")?),
+                to: p.require("To")?.to_owned(),
+                body: p.get("Body").unwrap_or_default().to_owned(),
+                opt_out_type: p.get("OptOutType").filter(|v| !v.is_empty()).map(str::to_owned),
+            };
+            let key = format!("sms.inbound:{}", sms.message_sid);
+            (Event::Sms(sms), key)
+        }
+        Route::SmsStatus => {
+            let sid = p
+                .get("MessageSid")
+                .or_else(|| p.get("SmsSid"))
+                .filter(|v| !v.is_empty())
+                .ok_or(FormError::Missing("MessageSid"))?;
+            let status = p
+                .get("MessageStatus")
+                .or_else(|| p.get("SmsStatus"))
+                .filter(|v| !v.is_empty())
+                .ok_or(FormError::Missing("MessageStatus"))?;
+            let cb = StatusCallback {
+                message_sid: sid.to_owned(),
+                status: status.to_owned(),
+                error_code: p.get("ErrorCode").filter(|v| !v.is_empty()).map(str::to_owned),
+            };
+            let key = format!(
+                "sms.status:{}:{}:{}",
+                cb.message_sid,
+                cb.status,
+                cb.error_code.as_deref().unwrap_or("")
+            );
+            (Event::SmsStatus(cb), key)
+        }
+    })
+}
+
+/// The headers worth keeping as evidence. Signatures are not secrets; cookies and
+/// authorization headers are never kept.
+fn evidence_headers(headers: &HeaderMap) -> String {
+    let keep = [
+        "i-twilio-idempotency-token",
+        "x-twilio-signature",
+        "user-agent",
+        "content-type",
+        "x-request-id",
+        "x-home-region",
+    ];
+    let mut map = serde_json::Map::new();
+    for name in keep {
+        if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            map.insert(name.to_owned(), json!(v));
+        }
+    }
+    serde_json::Value::Object(map).to_string()
+}
