@@ -55,7 +55,7 @@ test('the app shell navigation is present and the stylesheet loads', async () =>
     assert.equal((await cssResponse).status(), 200);
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.ok(await nav.getByRole('link', { name: 'Sign in' }).isVisible());
-    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     assert.equal(bg, 'rgb(246, 248, 250)');
   });
 });

@@ -40,6 +40,30 @@ pub enum Command {
         #[command(subcommand)]
         command: NumberCommand,
     },
+    /// Post signed provider callbacks to a running server (demo and smoke test).
+    Simulate {
+        #[command(subcommand)]
+        command: SimulateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimulateCommand {
+    /// A call to a tracked number that nobody answers, then optionally the caller's reply.
+    MissedCall {
+        /// The tracked business number that was called.
+        #[arg(long, value_parser = parse_phone)]
+        to: E164Phone,
+        /// The caller.
+        #[arg(long, value_parser = parse_phone)]
+        from: E164Phone,
+        /// A text the caller sends back afterwards.
+        #[arg(long)]
+        reply: Option<String>,
+        /// Server base URL (default http://CALLSNARE_ADDR).
+        #[arg(long)]
+        server: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,7 +127,7 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
         .await
         .map_err(|e| error_line(&e))?;
     match command {
-        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Serve | Command::Simulate { .. } => unreachable!("handled by main"),
         Command::Migrate => {
             println!("migrations applied ({} total)", db::MIGRATOR.iter().count());
         }

@@ -13,6 +13,22 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
+        Command::Simulate { command: cli::SimulateCommand::MissedCall { to, from, reply, server } } => {
+            let settings = match Settings::from_process_env() {
+                Ok(s) => s,
+                Err(err) => {
+                    eprintln!("callsnare: config error: {err}");
+                    return ExitCode::from(2);
+                }
+            };
+            match server::simulate::missed_call(&settings, server::simulate::MissedCall { to, from, reply, server }).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(line) => {
+                    eprintln!("callsnare: error: {line}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         admin => {
             let database_url = std::env::var("DATABASE_URL")
                 .ok()

@@ -40,6 +40,7 @@ struct Inner {
     sent: Vec<SentSms>,
     script: VecDeque<Reply>,
     bad_auth: usize,
+    received: usize,
 }
 
 #[derive(Clone, Default)]
@@ -66,6 +67,11 @@ impl FakeTwilio {
 
     pub fn sent(&self) -> Vec<SentSms> {
         self.inner.lock().unwrap().sent.clone()
+    }
+
+    /// Every authenticated request, including ones that failed or hung.
+    pub fn received(&self) -> usize {
+        self.inner.lock().unwrap().received
     }
 
     pub fn bad_auth(&self) -> usize {
@@ -101,6 +107,7 @@ async fn create_message(
     }
     let reply = {
         let mut inner = fake.inner.lock().unwrap();
+        inner.received += 1;
         let reply = inner.script.pop_front().unwrap_or(Reply::Created);
         if matches!(reply, Reply::Created) {
             inner.sent.push(SentSms {

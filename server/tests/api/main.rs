@@ -6,4 +6,5 @@ mod fake_twilio;
 mod health_check;
 mod helpers;
 mod pages;
+mod process;
 mod webhooks_twilio;

@@ -1,0 +1,392 @@
+//! Webhook ingestion benchmark (not a test): `cargo bench -p server --bench webhooks`.
+//!
+//! Starts the release `callsnare` binary as its own process on a temp SQLite file (signatures
+//! enforced, `synchronous=FULL`), a fake Twilio Messages API in this process, and — as the
+//! ceiling — this same executable re-run as a hello-world axum server. Then it replays
+//! realistic signed sequences (inbound → dial-complete no-answer → status completed → the
+//! caller's SMS reply) over keep-alive connections and reports throughput, p50/p99, TwiML
+//! answer latency, text-back hand-off latency and the server's peak RSS.
+//!
+//! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000).
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{extract::State, routing::post, Form, Router};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
+
+const TOKEN: &str = "bench-auth-token";
+const PUBLIC: &str = "https://bench.callsnare.test";
+const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+const TRACKED: &str = "+14155550100";
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if args.get(1).map(String::as_str) == Some("--hello-server") {
+        rt.block_on(hello_server(args[2].parse().unwrap()));
+        return;
+    }
+    if args.iter().any(|a| a == "--test" || a == "--list") {
+        return; // `cargo test --benches` probes; nothing to run
+    }
+    rt.block_on(run());
+}
+
+async fn hello_server(port: u16) {
+    let app = Router::new().route("/hello", post(|| async { "Hello, world!" }));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    axum::serve(listener, app).await.unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_ready(addr: SocketAddr, path: &str) {
+    for _ in 0..200 {
+        if let Ok(mut s) = TcpStream::connect(addr).await {
+            let req = format!("GET {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n");
+            if s.write_all(req.as_bytes()).await.is_ok() {
+                let mut buf = [0u8; 12];
+                if s.read_exact(&mut buf).await.is_ok() && &buf[9..12] != b"404" {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{addr}{path} not ready");
+}
+
+struct Conn {
+    stream: BufReader<TcpStream>,
+    line: String,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Self {
+        let s = TcpStream::connect(addr).await.unwrap();
+        s.set_nodelay(true).unwrap();
+        Self { stream: BufReader::new(s), line: String::new() }
+    }
+
+    /// One request/response on a keep-alive connection; returns the status code.
+    async fn send(&mut self, req: &[u8]) -> u16 {
+        self.stream.get_mut().write_all(req).await.unwrap();
+        self.line.clear();
+        self.stream.read_line(&mut self.line).await.unwrap();
+        let status: u16 = self.line.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut len = 0usize;
+        loop {
+            self.line.clear();
+            self.stream.read_line(&mut self.line).await.unwrap();
+            if self.line == "\r\n" || self.line.is_empty() {
+                break;
+            }
+            if let Some(v) = self.line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; len];
+        self.stream.read_exact(&mut body).await.unwrap();
+        status
+    }
+}
+
+fn signed_request(path: &str, params: &[(String, String)]) -> Vec<u8> {
+    let body = serde_urlencoded::to_string(params).unwrap();
+    let sig = server::webhooks::twilio::signature::sign(TOKEN.as_bytes(), &format!("{PUBLIC}{path}"), params);
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/x-www-form-urlencoded\r\nx-twilio-signature: {sig}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Inbound,
+    Dial,
+    Status,
+    Sms,
+}
+
+/// The four callbacks of one missed call from a distinct caller.
+fn call_sequence(i: usize) -> Vec<(Kind, Vec<u8>, String)> {
+    let caller = format!("+1512{:07}", 2_000_000 + i);
+    let sid = format!("CA{i:032x}");
+    let base = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut p: Vec<(String, String)> = [
+            ("AccountSid", ACCOUNT),
+            ("ApiVersion", "2010-04-01"),
+            ("CallSid", sid.as_str()),
+            ("Called", TRACKED),
+            ("Caller", caller.as_str()),
+            ("Direction", "inbound"),
+            ("From", caller.as_str()),
+            ("FromState", "TX"),
+            ("To", TRACKED),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+        p.extend(extra.iter().map(|(k, v)| ((*k).into(), (*v).into())));
+        p
+    };
+    let msg_sid = format!("SM{i:032x}");
+    let sms: Vec<(String, String)> = [
+        ("AccountSid", ACCOUNT),
+        ("Body", "Furnace is out, can someone come today?"),
+        ("From", caller.as_str()),
+        ("MessageSid", msg_sid.as_str()),
+        ("NumMedia", "0"),
+        ("To", TRACKED),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).into(), (*v).into()))
+    .collect();
+    vec![
+        (Kind::Inbound, signed_request("/api/twilio/voice/inbound", &base(&[("CallStatus", "ringing")])), caller.clone()),
+        (
+            Kind::Dial,
+            signed_request("/api/twilio/voice/dial-complete", &base(&[("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"), ("DialCallDuration", "17")])),
+            caller.clone(),
+        ),
+        (
+            Kind::Status,
+            signed_request("/api/twilio/voice/status", &base(&[("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", "21")])),
+            caller.clone(),
+        ),
+        (Kind::Sms, signed_request("/api/twilio/sms/inbound", &sms), caller),
+    ]
+}
+
+#[derive(Default)]
+struct Samples {
+    all: Vec<Duration>,
+    twiml: Vec<Duration>,
+    errors: usize,
+    /// caller → when its dial-complete (the missed outcome) was answered
+    missed_at: HashMap<String, Instant>,
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let idx = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[idx].as_secs_f64() * 1000.0
+}
+
+type Calls = Arc<Vec<Vec<(Kind, Vec<u8>, String)>>>;
+
+/// Workers replay call sequences; `rate` (calls' requests/s overall) paces them when set.
+async fn drive(addr: SocketAddr, calls: Calls, next: Arc<AtomicUsize>, workers: usize, secs: u64, rate: Option<u64>) -> (Samples, f64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for w in 0..workers {
+        let calls = calls.clone();
+        let next = next.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            let mut s = Samples::default();
+            // paced: each worker owns an equal share of the rate
+            let interval = rate.map(|r| Duration::from_secs_f64(workers as f64 / r as f64));
+            let mut due = Instant::now() + interval.map_or(Duration::ZERO, |i| i.mul_f64(w as f64 / workers as f64));
+            'outer: while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(seq) = calls.get(i) else { break };
+                for (kind, req, caller) in seq {
+                    if let Some(iv) = interval {
+                        let now = Instant::now();
+                        if due > now {
+                            tokio::time::sleep(due - now).await;
+                        }
+                        due += iv;
+                        if Instant::now() >= deadline {
+                            break 'outer;
+                        }
+                    }
+                    // latency is measured from when the request was due (no coordinated omission)
+                    let t0 = if interval.is_some() { (due - interval.unwrap()).min(Instant::now()) } else { Instant::now() };
+                    let status = conn.send(req).await;
+                    let took = t0.elapsed();
+                    if status != 200 {
+                        s.errors += 1;
+                    }
+                    s.all.push(took);
+                    match kind {
+                        Kind::Inbound | Kind::Dial => s.twiml.push(took),
+                        _ => {}
+                    }
+                    if *kind == Kind::Dial {
+                        s.missed_at.insert(caller.clone(), Instant::now());
+                    }
+                }
+            }
+            s
+        }));
+    }
+    let mut total = Samples::default();
+    for h in handles {
+        let s = h.await.unwrap();
+        total.all.extend(s.all);
+        total.twiml.extend(s.twiml);
+        total.errors += s.errors;
+        total.missed_at.extend(s.missed_at);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    (total, elapsed)
+}
+
+async fn hello_ceiling(port: u16, workers: usize, secs: u64) -> f64 {
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let req = b"POST /hello HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n".to_vec();
+    let count = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let req = req.clone();
+        let count = count.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            while Instant::now() < deadline {
+                conn.send(&req).await;
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Records when each text-back reached "Twilio".
+#[derive(Clone, Default)]
+struct FakeTwilio {
+    received: Arc<Mutex<HashMap<String, Instant>>>,
+}
+
+async fn fake_twilio() -> (u16, FakeTwilio) {
+    let fake = FakeTwilio::default();
+    let app = Router::new()
+        .route(
+            "/2010-04-01/Accounts/{sid}/Messages.json",
+            post(|State(f): State<FakeTwilio>, Form(form): Form<HashMap<String, String>>| async move {
+                let n = {
+                    let mut r = f.received.lock().unwrap();
+                    r.entry(form.get("To").cloned().unwrap_or_default()).or_insert_with(Instant::now);
+                    r.len()
+                };
+                (axum::http::StatusCode::CREATED, format!(r#"{{"sid":"SM{n:032x}","status":"queued"}}"#))
+            }),
+        )
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (port, fake)
+}
+
+fn peak_rss_mb(child: &Child) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+async fn run() {
+    let secs = env_num("BENCH_SECONDS", 8);
+    let workers = env_num("BENCH_CONCURRENCY", 64) as usize;
+    let steady = env_num("BENCH_STEADY_RATE", 1000);
+    let bin = env!("CARGO_BIN_EXE_callsnare");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin).args(args).env("DATABASE_URL", &db).env("CALLSNARE_OWNER_PASSWORD", "bench password 123").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    cli(&["org", "create", "--name", "Bench HVAC", "--slug", "bench", "--timezone", "America/Chicago", "--owner-email", "o@bench.test"]);
+    cli(&["number", "add", "--org", "bench", "--number", TRACKED, "--forward-to", "+14155550101"]);
+
+    let (twilio_port, twilio) = fake_twilio().await;
+    let port = free_port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut server = Command::new(bin)
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("CALLSNARE_ADDR", addr.to_string())
+        .env("CALLSNARE_PUBLIC_URL", PUBLIC)
+        .env("TWILIO_ACCOUNT_SID", ACCOUNT)
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("TWILIO_API_BASE", format!("http://127.0.0.1:{twilio_port}"))
+        .env("CALLSNARE_WEBHOOK_RATE", "1000000")
+        .env("CALLSNARE_WEBHOOK_BURST", "1000000")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_ready(addr, "/readyz").await;
+
+    let hello_port = free_port();
+    let mut hello = Command::new(std::env::current_exe().unwrap()).args(["--hello-server", &hello_port.to_string()]).spawn().unwrap();
+    wait_ready(([127, 0, 0, 1], hello_port).into(), "/hello").await;
+
+    println!("preparing signed call sequences…");
+    let n_calls = 200_000;
+    let calls: Calls = Arc::new((0..n_calls).map(call_sequence).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+
+    let ceiling = hello_ceiling(hello_port, workers, secs).await;
+    let _ = hello.kill();
+
+    let (mut flat, elapsed) = drive(addr, calls.clone(), next.clone(), workers, secs, None).await;
+    let flat_rps = flat.all.len() as f64 / elapsed;
+
+    // Let the outbox drain before the steady phase so it measures steady state.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut paced, paced_elapsed) = drive(addr, calls.clone(), next.clone(), 16, secs, Some(steady)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = twilio.received.lock().unwrap().clone();
+    let mut handoff: Vec<Duration> =
+        paced.missed_at.iter().filter_map(|(caller, t)| received.get(caller).map(|r| r.saturating_duration_since(*t))).collect();
+    let rss = peak_rss_mb(&server);
+    let _ = server.kill();
+
+    println!();
+    println!("CallSnare webhook benchmark ({} cores, {}s phases, release build, synchronous=FULL, signatures enforced)", std::thread::available_parallelism().map_or(0, |n| n.get()), secs);
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| hello-world axum ceiling ({workers} conns) | {ceiling:.0} req/s |");
+    println!("| callbacks, max throughput ({workers} conns) | {flat_rps:.0} req/s ({:.1}% of ceiling), errors {} |", 100.0 * flat_rps / ceiling, flat.errors);
+    println!("|   latency p50 / p99 | {:.2} / {:.2} ms |", pct(&mut flat.all, 0.5), pct(&mut flat.all, 0.99));
+    println!("| callbacks, steady {steady}/s (16 conns) | achieved {:.0} req/s, errors {} |", paced.all.len() as f64 / paced_elapsed, paced.errors);
+    println!("|   latency p50 / p99 | {:.2} / {:.2} ms |", pct(&mut paced.all, 0.5), pct(&mut paced.all, 0.99));
+    println!("|   TwiML answer (inbound + dial-complete) p50 / p99 | {:.2} / {:.2} ms |", pct(&mut paced.twiml, 0.5), pct(&mut paced.twiml, 0.99));
+    println!("|   text-back handed to Twilio after missed outcome p50 / p99 (n={}) | {:.1} / {:.1} ms |", handoff.len(), pct(&mut handoff, 0.5), pct(&mut handoff, 0.99));
+    println!("| server peak RSS | {rss:.1} MB |");
+    println!("| texts handed to fake Twilio | {} |", received.len());
+}
