@@ -37,7 +37,10 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     if args.get(1).map(String::as_str) == Some("--hello-server") {
         rt.block_on(hello_server(args[2].parse().unwrap()));
         return;
@@ -55,7 +58,11 @@ async fn hello_server(port: u16) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn wait_ready(addr: SocketAddr, path: &str) {
@@ -83,7 +90,10 @@ impl Conn {
     async fn open(addr: SocketAddr) -> Self {
         let s = TcpStream::connect(addr).await.unwrap();
         s.set_nodelay(true).unwrap();
-        Self { stream: BufReader::new(s), line: String::new() }
+        Self {
+            stream: BufReader::new(s),
+            line: String::new(),
+        }
     }
 
     /// One request/response on a keep-alive connection; returns the status code.
@@ -162,15 +172,33 @@ fn call_sequence(i: usize) -> Vec<(Kind, Vec<u8>, String)> {
     .map(|(k, v)| ((*k).into(), (*v).into()))
     .collect();
     vec![
-        (Kind::Inbound, signed_request("/api/twilio/voice/inbound", &base(&[("CallStatus", "ringing")])), caller.clone()),
+        (
+            Kind::Inbound,
+            signed_request("/api/twilio/voice/inbound", &base(&[("CallStatus", "ringing")])),
+            caller.clone(),
+        ),
         (
             Kind::Dial,
-            signed_request("/api/twilio/voice/dial-complete", &base(&[("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"), ("DialCallDuration", "17")])),
+            signed_request(
+                "/api/twilio/voice/dial-complete",
+                &base(&[
+                    ("CallStatus", "in-progress"),
+                    ("DialCallStatus", "no-answer"),
+                    ("DialCallDuration", "17"),
+                ]),
+            ),
             caller.clone(),
         ),
         (
             Kind::Status,
-            signed_request("/api/twilio/voice/status", &base(&[("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", "21")])),
+            signed_request(
+                "/api/twilio/voice/status",
+                &base(&[
+                    ("CallStatus", "completed"),
+                    ("SequenceNumber", "3"),
+                    ("CallDuration", "21"),
+                ]),
+            ),
             caller.clone(),
         ),
         (Kind::Sms, signed_request("/api/twilio/sms/inbound", &sms), caller),
@@ -198,7 +226,14 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 type Calls = Arc<Vec<Vec<(Kind, Vec<u8>, String)>>>;
 
 /// Workers replay call sequences; `rate` (calls' requests/s overall) paces them when set.
-async fn drive(addr: SocketAddr, calls: Calls, next: Arc<AtomicUsize>, workers: usize, secs: u64, rate: Option<u64>) -> (Samples, f64) {
+async fn drive(
+    addr: SocketAddr,
+    calls: Calls,
+    next: Arc<AtomicUsize>,
+    workers: usize,
+    secs: u64,
+    rate: Option<u64>,
+) -> (Samples, f64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
     let mut handles = Vec::new();
@@ -226,7 +261,11 @@ async fn drive(addr: SocketAddr, calls: Calls, next: Arc<AtomicUsize>, workers: 
                         }
                     }
                     // latency is measured from when the request was due (no coordinated omission)
-                    let t0 = if interval.is_some() { (due - interval.unwrap()).min(Instant::now()) } else { Instant::now() };
+                    let t0 = if interval.is_some() {
+                        (due - interval.unwrap()).min(Instant::now())
+                    } else {
+                        Instant::now()
+                    };
                     let status = conn.send(req).await;
                     let took = t0.elapsed();
                     if status != 200 {
@@ -292,14 +331,20 @@ async fn fake_twilio() -> (u16, FakeTwilio) {
     let app = Router::new()
         .route(
             "/2010-04-01/Accounts/{sid}/Messages.json",
-            post(|State(f): State<FakeTwilio>, Form(form): Form<HashMap<String, String>>| async move {
-                let n = {
-                    let mut r = f.received.lock().unwrap();
-                    r.entry(form.get("To").cloned().unwrap_or_default()).or_insert_with(Instant::now);
-                    r.len()
-                };
-                (axum::http::StatusCode::CREATED, format!(r#"{{"sid":"SM{n:032x}","status":"queued"}}"#))
-            }),
+            post(
+                |State(f): State<FakeTwilio>, Form(form): Form<HashMap<String, String>>| async move {
+                    let n = {
+                        let mut r = f.received.lock().unwrap();
+                        r.entry(form.get("To").cloned().unwrap_or_default())
+                            .or_insert_with(Instant::now);
+                        r.len()
+                    };
+                    (
+                        axum::http::StatusCode::CREATED,
+                        format!(r#"{{"sid":"SM{n:032x}","status":"queued"}}"#),
+                    )
+                },
+            ),
         )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -325,11 +370,36 @@ async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
     let cli = |args: &[&str]| {
-        let out = Command::new(bin).args(args).env("DATABASE_URL", &db).env("CALLSNARE_OWNER_PASSWORD", "bench password 123").output().unwrap();
+        let out = Command::new(bin)
+            .args(args)
+            .env("DATABASE_URL", &db)
+            .env("CALLSNARE_OWNER_PASSWORD", "bench password 123")
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     };
-    cli(&["org", "create", "--name", "Bench HVAC", "--slug", "bench", "--timezone", "America/Chicago", "--owner-email", "o@bench.test"]);
-    cli(&["number", "add", "--org", "bench", "--number", TRACKED, "--forward-to", "+14155550101"]);
+    cli(&[
+        "org",
+        "create",
+        "--name",
+        "Bench HVAC",
+        "--slug",
+        "bench",
+        "--timezone",
+        "America/Chicago",
+        "--owner-email",
+        "o@bench.test",
+    ]);
+    cli(&[
+        "number",
+        "add",
+        "--org",
+        "bench",
+        "--number",
+        TRACKED,
+        "--forward-to",
+        "+14155550101",
+    ]);
 
     let (twilio_port, twilio) = fake_twilio().await;
     let port = free_port();
@@ -352,7 +422,10 @@ async fn run() {
     wait_ready(addr, "/readyz").await;
 
     let hello_port = free_port();
-    let mut hello = Command::new(std::env::current_exe().unwrap()).args(["--hello-server", &hello_port.to_string()]).spawn().unwrap();
+    let mut hello = Command::new(std::env::current_exe().unwrap())
+        .args(["--hello-server", &hello_port.to_string()])
+        .spawn()
+        .unwrap();
     wait_ready(([127, 0, 0, 1], hello_port).into(), "/hello").await;
 
     println!("preparing signed call sequences…");
@@ -371,22 +444,54 @@ async fn run() {
     let (mut paced, paced_elapsed) = drive(addr, calls.clone(), next.clone(), 16, secs, Some(steady)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let received = twilio.received.lock().unwrap().clone();
-    let mut handoff: Vec<Duration> =
-        paced.missed_at.iter().filter_map(|(caller, t)| received.get(caller).map(|r| r.saturating_duration_since(*t))).collect();
+    let mut handoff: Vec<Duration> = paced
+        .missed_at
+        .iter()
+        .filter_map(|(caller, t)| received.get(caller).map(|r| r.saturating_duration_since(*t)))
+        .collect();
     let rss = peak_rss_mb(&server);
     let _ = server.kill();
 
     println!();
-    println!("CallSnare webhook benchmark ({} cores, {}s phases, release build, synchronous=FULL, signatures enforced)", std::thread::available_parallelism().map_or(0, |n| n.get()), secs);
+    println!(
+        "CallSnare webhook benchmark ({} cores, {}s phases, release build, synchronous=FULL, signatures enforced)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        secs
+    );
     println!("| measure | value |");
     println!("|---|---|");
     println!("| hello-world axum ceiling ({workers} conns) | {ceiling:.0} req/s |");
-    println!("| callbacks, max throughput ({workers} conns) | {flat_rps:.0} req/s ({:.1}% of ceiling), errors {} |", 100.0 * flat_rps / ceiling, flat.errors);
-    println!("|   latency p50 / p99 | {:.2} / {:.2} ms |", pct(&mut flat.all, 0.5), pct(&mut flat.all, 0.99));
-    println!("| callbacks, steady {steady}/s (16 conns) | achieved {:.0} req/s, errors {} |", paced.all.len() as f64 / paced_elapsed, paced.errors);
-    println!("|   latency p50 / p99 | {:.2} / {:.2} ms |", pct(&mut paced.all, 0.5), pct(&mut paced.all, 0.99));
-    println!("|   TwiML answer (inbound + dial-complete) p50 / p99 | {:.2} / {:.2} ms |", pct(&mut paced.twiml, 0.5), pct(&mut paced.twiml, 0.99));
-    println!("|   text-back handed to Twilio after missed outcome p50 / p99 (n={}) | {:.1} / {:.1} ms |", handoff.len(), pct(&mut handoff, 0.5), pct(&mut handoff, 0.99));
+    println!(
+        "| callbacks, max throughput ({workers} conns) | {flat_rps:.0} req/s ({:.1}% of ceiling), errors {} |",
+        100.0 * flat_rps / ceiling,
+        flat.errors
+    );
+    println!(
+        "|   latency p50 / p99 | {:.2} / {:.2} ms |",
+        pct(&mut flat.all, 0.5),
+        pct(&mut flat.all, 0.99)
+    );
+    println!(
+        "| callbacks, steady {steady}/s (16 conns) | achieved {:.0} req/s, errors {} |",
+        paced.all.len() as f64 / paced_elapsed,
+        paced.errors
+    );
+    println!(
+        "|   latency p50 / p99 | {:.2} / {:.2} ms |",
+        pct(&mut paced.all, 0.5),
+        pct(&mut paced.all, 0.99)
+    );
+    println!(
+        "|   TwiML answer (inbound + dial-complete) p50 / p99 | {:.2} / {:.2} ms |",
+        pct(&mut paced.twiml, 0.5),
+        pct(&mut paced.twiml, 0.99)
+    );
+    println!(
+        "|   text-back handed to Twilio after missed outcome p50 / p99 (n={}) | {:.1} / {:.1} ms |",
+        handoff.len(),
+        pct(&mut handoff, 0.5),
+        pct(&mut handoff, 0.99)
+    );
     println!("| server peak RSS | {rss:.1} MB |");
     println!("| texts handed to fake Twilio | {} |", received.len());
 }

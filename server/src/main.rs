@@ -13,7 +13,15 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
-        Command::Simulate { command: cli::SimulateCommand::MissedCall { to, from, reply, server } } => {
+        Command::Simulate {
+            command:
+                cli::SimulateCommand::MissedCall {
+                    to,
+                    from,
+                    reply,
+                    server,
+                },
+        } => {
             let settings = match Settings::from_process_env() {
                 Ok(s) => s,
                 Err(err) => {
@@ -21,7 +29,17 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match server::simulate::missed_call(&settings, server::simulate::MissedCall { to, from, reply, server }).await {
+            match server::simulate::missed_call(
+                &settings,
+                server::simulate::MissedCall {
+                    to,
+                    from,
+                    reply,
+                    server,
+                },
+            )
+            .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(line) => {
                     eprintln!("callsnare: error: {line}");

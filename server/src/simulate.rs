@@ -22,11 +22,26 @@ fn sid(prefix: &str) -> String {
 }
 
 pub async fn missed_call(settings: &Settings, sim: MissedCall) -> Result<(), String> {
-    let server = sim.server.unwrap_or_else(|| format!("http://{}", settings.addr)).trim_end_matches('/').to_owned();
+    let server = sim
+        .server
+        .unwrap_or_else(|| format!("http://{}", settings.addr))
+        .trim_end_matches('/')
+        .to_owned();
     let public_base = settings.public_base();
-    let token = settings.twilio.auth_token.as_ref().map(|t| t.expose_secret().to_owned());
-    let account = settings.twilio.account_sid.clone().unwrap_or_else(|| "AC00000000000000000000000000000000".into());
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(|e| e.to_string())?;
+    let token = settings
+        .twilio
+        .auth_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned());
+    let account = settings
+        .twilio
+        .account_sid
+        .clone()
+        .unwrap_or_else(|| "AC00000000000000000000000000000000".into());
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
     let call_sid = sid("CA");
     let (to, from) = (sim.to.as_str(), sim.from.as_str());
     let common = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -48,17 +63,38 @@ pub async fn missed_call(settings: &Settings, sim: MissedCall) -> Result<(), Str
     };
     let mut steps = vec![
         ("/api/twilio/voice/inbound", common(&[("CallStatus", "ringing")])),
-        ("/api/twilio/voice/dial-complete", common(&[("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"), ("DialCallDuration", "17")])),
-        ("/api/twilio/voice/status", common(&[("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", "21")])),
+        (
+            "/api/twilio/voice/dial-complete",
+            common(&[
+                ("CallStatus", "in-progress"),
+                ("DialCallStatus", "no-answer"),
+                ("DialCallDuration", "17"),
+            ]),
+        ),
+        (
+            "/api/twilio/voice/status",
+            common(&[
+                ("CallStatus", "completed"),
+                ("SequenceNumber", "3"),
+                ("CallDuration", "21"),
+            ]),
+        ),
     ];
     if let Some(body) = &sim.reply {
         let msg_sid = sid("SM");
         steps.push((
             "/api/twilio/sms/inbound",
-            [("AccountSid", account.as_str()), ("Body", body.as_str()), ("From", from), ("MessageSid", msg_sid.as_str()), ("NumMedia", "0"), ("To", to)]
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            [
+                ("AccountSid", account.as_str()),
+                ("Body", body.as_str()),
+                ("From", from),
+                ("MessageSid", msg_sid.as_str()),
+                ("NumMedia", "0"),
+                ("To", to),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         ));
     }
     for (path, params) in steps {
@@ -67,7 +103,10 @@ pub async fn missed_call(settings: &Settings, sim: MissedCall) -> Result<(), Str
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form_body(&params));
         if let Some(token) = &token {
-            req = req.header("x-twilio-signature", signature::sign(token.as_bytes(), &format!("{public_base}{path}"), &params));
+            req = req.header(
+                "x-twilio-signature",
+                signature::sign(token.as_bytes(), &format!("{public_base}{path}"), &params),
+            );
         }
         let resp = req.send().await.map_err(|e| format!("{path}: {}", e.without_url()))?;
         let status = resp.status();

@@ -14,7 +14,11 @@ use crate::{
 };
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Proc {
@@ -23,9 +27,31 @@ struct Proc {
 
 impl Proc {
     fn new() -> Self {
-        let p = Self { dir: tempfile::tempdir().unwrap() };
-        p.cli(&["org", "create", "--name", "Acme Heating", "--slug", "acme", "--timezone", "America/Chicago", "--owner-email", "o@acme.test"]);
-        p.cli(&["number", "add", "--org", "acme", "--number", TRACKED, "--forward-to", OFFICE_1]);
+        let p = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        p.cli(&[
+            "org",
+            "create",
+            "--name",
+            "Acme Heating",
+            "--slug",
+            "acme",
+            "--timezone",
+            "America/Chicago",
+            "--owner-email",
+            "o@acme.test",
+        ]);
+        p.cli(&[
+            "number",
+            "add",
+            "--org",
+            "acme",
+            "--number",
+            TRACKED,
+            "--forward-to",
+            OFFICE_1,
+        ]);
         p
     }
 
@@ -45,13 +71,20 @@ impl Proc {
 
     fn cli(&self, args: &[&str]) -> String {
         let out = self.command().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     async fn serve(&self, port: u16, env: &[(&str, &str)]) -> Child {
         let mut c = self.command();
-        c.arg("serve").env("CALLSNARE_ADDR", format!("127.0.0.1:{port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        c.arg("serve")
+            .env("CALLSNARE_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         for (k, v) in env {
             c.env(k, v);
         }
@@ -106,17 +139,33 @@ async fn a_worker_killed_mid_send_still_sends_the_text_after_restart() {
     for (path, params) in MissedCall::new(1, CALLER).sequence() {
         assert_eq!(post_signed(&base, path, &params).await, 200);
     }
-    eventually("the first send attempt reaches Twilio", || async { twilio.received() == 1 }).await;
+    eventually("the first send attempt reaches Twilio", || async {
+        twilio.received() == 1
+    })
+    .await;
     first.kill().unwrap(); // SIGKILL while the request to Twilio is in flight
     first.wait().unwrap();
-    assert_eq!(proc.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending'").await, 1);
+    assert_eq!(
+        proc.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending'")
+            .await,
+        1
+    );
 
     let port = free_port();
     let mut second = proc.serve(port, &env).await;
-    let sent = tokio::time::timeout(Duration::from_secs(8), twilio.wait_for_sent(1)).await.expect("sent after restart");
+    let sent = tokio::time::timeout(Duration::from_secs(8), twilio.wait_for_sent(1))
+        .await
+        .expect("sent after restart");
     assert_eq!(sent[0].to, CALLER);
-    eventually("recorded as sent", || async { proc.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent'").await == 1 }).await;
-    assert_eq!(proc.count("SELECT COUNT(*) FROM messages WHERE provider_sid IS NOT NULL").await, 1);
+    eventually("recorded as sent", || async {
+        proc.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent'").await == 1
+    })
+    .await;
+    assert_eq!(
+        proc.count("SELECT COUNT(*) FROM messages WHERE provider_sid IS NOT NULL")
+            .await,
+        1
+    );
     second.kill().unwrap();
     second.wait().unwrap();
 }
@@ -128,7 +177,16 @@ async fn simulate_missed_call_shows_a_lead_and_a_text_back_in_sandbox() {
     let mut server = proc.serve(port, &[]).await;
     let out = proc
         .command()
-        .args(["simulate", "missed-call", "--to", TRACKED, "--from", CALLER, "--reply", "Furnace is out, can someone come today?"])
+        .args([
+            "simulate",
+            "missed-call",
+            "--to",
+            TRACKED,
+            "--from",
+            CALLER,
+            "--reply",
+            "Furnace is out, can someone come today?",
+        ])
         .env("CALLSNARE_ADDR", format!("127.0.0.1:{port}"))
         .output()
         .unwrap();
@@ -137,11 +195,17 @@ async fn simulate_missed_call_shows_a_lead_and_a_text_back_in_sandbox() {
     assert!(stdout.contains("/api/twilio/voice/inbound -> 200 OK"), "{stdout}");
     assert!(stdout.contains("<Dial"), "{stdout}");
     eventually("sandbox text-back recorded", || async {
-        proc.count("SELECT COUNT(*) FROM messages WHERE purpose = 'text_back' AND status = 'sent'").await == 1
+        proc.count("SELECT COUNT(*) FROM messages WHERE purpose = 'text_back' AND status = 'sent'")
+            .await
+            == 1
     })
     .await;
     assert_eq!(proc.count("SELECT COUNT(*) FROM leads").await, 1);
-    assert_eq!(proc.count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'").await, 1);
+    assert_eq!(
+        proc.count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'")
+            .await,
+        1
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -149,7 +213,11 @@ async fn simulate_missed_call_shows_a_lead_and_a_text_back_in_sandbox() {
 #[tokio::test]
 async fn simulate_refuses_bad_phone_numbers() {
     let proc = Proc::new();
-    let out = proc.command().args(["simulate", "missed-call", "--to", "555-0100", "--from", CALLER]).output().unwrap();
+    let out = proc
+        .command()
+        .args(["simulate", "missed-call", "--to", "555-0100", "--from", CALLER])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E.164"));
 }
