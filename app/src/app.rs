@@ -3,13 +3,20 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{Outlet, ParentRoute, Route, Router, Routes},
     path,
 };
 
 use crate::{
-    components::layout::SiteLayout,
-    pages::{landing::LandingPage, not_found::NotFoundPage},
+    components::{app_chrome::AppLayout, layout::SiteLayout},
+    pages::{
+        app::{account::AccountPage, home::HomePage, team::TeamPage},
+        landing::LandingPage,
+        login::LoginPage,
+        not_found::NotFoundPage,
+        set_password::SetPasswordPage,
+        setup::SetupPage,
+    },
 };
 
 /// The whole HTML document rendered on the server; the browser hydrates `<App/>` in it.
@@ -41,11 +48,28 @@ pub fn App() -> impl IntoView {
             if text.is_empty() { "CallSnare".to_owned() } else { format!("{text} · CallSnare") }
         } />
         <Router>
-            <SiteLayout>
-                <Routes fallback=NotFoundPage>
+            <Routes fallback=|| view! { <SiteLayout><NotFoundPage /></SiteLayout> }>
+                <ParentRoute path=path!("/app") view=AppLayout>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("team") view=TeamPage />
+                    <Route path=path!("account") view=AccountPage />
+                </ParentRoute>
+                <ParentRoute path=path!("") view=PublicLayout>
                     <Route path=path!("") view=LandingPage />
-                </Routes>
-            </SiteLayout>
+                    <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("set-password") view=SetPasswordPage />
+                    <Route path=path!("setup") view=SetupPage />
+                </ParentRoute>
+            </Routes>
         </Router>
+    }
+}
+
+#[component]
+fn PublicLayout() -> impl IntoView {
+    view! {
+        <SiteLayout>
+            <Outlet />
+        </SiteLayout>
     }
 }

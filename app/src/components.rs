@@ -1,3 +1,5 @@
 //! Reusable UI pieces.
 
+pub mod app_chrome;
+pub mod form;
 pub mod layout;

@@ -9,7 +9,10 @@
 pub mod app;
 pub mod components;
 pub mod domain;
+pub mod error;
+pub mod models;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

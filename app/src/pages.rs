@@ -1,4 +1,8 @@
 //! Routable pages; each file holds one `…Page` component.
 
+pub mod app;
 pub mod landing;
+pub mod login;
 pub mod not_found;
+pub mod set_password;
+pub mod setup;

@@ -2,6 +2,7 @@
 //! Never imports from `pages` or `components`, so it can become its own crate later.
 
 pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod live;

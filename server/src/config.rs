@@ -54,6 +54,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a claimed outbox row stays claimed before another attempt may take it.
     pub outbox_lease: Duration,
+    /// A session ends after this long without activity.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: Duration,
 }
 
 // Hand-written so a stray `{:?}` can never print a secret.
@@ -73,6 +77,8 @@ impl fmt::Debug for Settings {
             .field("webhook_burst", &self.webhook_burst)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("outbox_lease", &self.outbox_lease)
+            .field("session_idle", &self.session_idle)
+            .field("session_absolute", &self.session_absolute)
             .finish()
     }
 }
@@ -159,6 +165,10 @@ impl Settings {
             1,
             3600,
         )?));
+        let session_idle =
+            Duration::from_secs(3600 * u64::from(parse_number(&var, "CALLSNARE_SESSION_IDLE_HOURS", 12, 1, 720)?));
+        let session_absolute =
+            Duration::from_secs(86_400 * u64::from(parse_number(&var, "CALLSNARE_SESSION_MAX_DAYS", 7, 1, 90)?));
         let trusted_proxies = match var("CALLSNARE_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(raw) => raw
@@ -190,6 +200,8 @@ impl Settings {
             webhook_burst,
             trusted_proxies,
             outbox_lease,
+            session_idle,
+            session_absolute,
         };
         settings.validate_live()?;
         Ok(settings)

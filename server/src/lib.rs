@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod middleware;
 pub mod routes;
+pub mod sessions;
 pub mod simulate;
 pub mod sms;
 pub mod startup;

@@ -1,3 +1,7 @@
 //! Cross-cutting request middleware.
 
+pub mod client_addr;
+pub mod csrf;
+pub mod no_store;
 pub mod rate_limit;
+pub mod sign_in_throttle;

@@ -15,11 +15,26 @@ use tower_http::{
 };
 
 use crate::{
-    middleware::rate_limit::Limits,
+    middleware::{
+        client_addr,
+        csrf::{self, CsrfConfig},
+        no_store,
+        rate_limit::{ClientIp, Limits},
+        sign_in_throttle::{self, SignInThrottle},
+    },
+    sessions::AuthLayer,
     webhooks::{self, WebhookState},
 };
 
-pub fn router(state: AppState, hooks: Arc<WebhookState>, limits: &Limits) -> Router {
+/// Layers, outermost first: request id → trace span → client address → (webhooks: body
+/// limit + rate limit) | (app: no-store → CSRF → sign-in throttle → sessions/auth).
+pub fn router(
+    state: AppState,
+    hooks: Arc<WebhookState>,
+    limits: &Limits,
+    auth: AuthLayer,
+    csrf_cfg: CsrfConfig,
+) -> Router {
     let request_tracing = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -32,11 +47,22 @@ pub fn router(state: AppState, hooks: Arc<WebhookState>, limits: &Limits) -> Rou
         }))
         .layer(PropagateRequestIdLayer::x_request_id());
 
+    let throttle = SignInThrottle::new(10, std::time::Duration::from_secs(6));
+    let app = pages::router(&state)
+        .layer(auth)
+        .layer(axum::middleware::from_fn_with_state(
+            throttle,
+            sign_in_throttle::throttle,
+        ))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(csrf_cfg), csrf::guard))
+        .layer(axum::middleware::from_fn(no_store::private_no_store));
+    let resolver = Arc::new(ClientIp::new(limits.trusted_proxies.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(webhooks::router(hooks, limits))
-        .merge(pages::router(&state))
+        .merge(app)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(resolver, client_addr::resolve))
         .layer(request_tracing)
 }

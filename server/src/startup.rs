@@ -9,8 +9,9 @@ use tokio::{net::TcpListener, sync::Notify};
 
 use crate::{
     config::Settings,
+    middleware::csrf::CsrfConfig,
     middleware::rate_limit::Limits,
-    routes,
+    routes, sessions,
     sms::{
         sender::{SmsSender, TwilioClient},
         worker::Worker,
@@ -34,20 +35,24 @@ impl Application {
         leptos_options.site_addr = listener.local_addr()?;
         let writer = Writer::spawn(&db).await?;
         let live = LiveFeed::new();
-        let state = AppState {
-            leptos_options,
-            db,
-            writer: writer.clone(),
-            live: live.clone(),
-            live_mode: settings.live,
-        };
-
         let mut settings = settings;
         if settings.public_url.is_none() {
             // Sandbox without a public URL: providers (and the simulator) reach us directly.
             settings.addr = listener.local_addr()?;
         }
         let public_base = settings.public_base();
+        let setup_token = first_run_setup_token(&db, &public_base).await?;
+        tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
+        let state = AppState {
+            leptos_options,
+            db,
+            writer: writer.clone(),
+            live: live.clone(),
+            live_mode: settings.live,
+            session_absolute_ms: i64::try_from(settings.session_absolute.as_millis()).unwrap_or(i64::MAX),
+            public_base: public_base.clone(),
+            setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
+        };
         let outbox_wake = Arc::new(Notify::new());
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
             (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
@@ -80,7 +85,11 @@ impl Application {
             burst: settings.webhook_burst,
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         };
-        let router = routes::router(state.clone(), hooks, &limits);
+        let auth = sessions::layer(&state.db, &settings).await?;
+        let csrf = CsrfConfig {
+            public_origin: settings.public_url.as_ref().map(|u| u.origin().ascii_serialization()),
+        };
+        let router = routes::router(state.clone(), hooks, &limits, auth, csrf);
         Ok(Self {
             listener,
             router,
@@ -105,6 +114,18 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// While no organisation exists, the setup page is claimed with a one-time token printed
+/// here, so a stranger who reaches the server first cannot take it over.
+async fn first_run_setup_token(db: &app::ssr::db::Db, public_base: &str) -> anyhow::Result<Option<String>> {
+    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db).await?;
+    if orgs > 0 {
+        return Ok(None);
+    }
+    let token = app::ssr::auth::tokens::generate();
+    tracing::warn!("First run: no organisation yet. Open {public_base}/setup and enter the setup token {token} (or use `callsnare org create`).");
+    Ok(Some(token))
 }
 
 /// Leptos options from cargo-leptos' environment, with defaults that also work when the

@@ -33,7 +33,15 @@ impl ActorKind {
 pub enum AuditAction {
     OrgCreated,
     MemberAdded,
+    MemberRemoved,
+    RoleChanged,
     NumberAdded,
+    SignedIn,
+    SignInFailed,
+    SignedOut,
+    PasswordChanged,
+    PasswordResetIssued,
+    PasswordSet,
 }
 
 impl AuditAction {
@@ -42,6 +50,14 @@ impl AuditAction {
             AuditAction::OrgCreated => "org.created",
             AuditAction::MemberAdded => "member.added",
             AuditAction::NumberAdded => "tracked_number.added",
+            AuditAction::MemberRemoved => "member.removed",
+            AuditAction::RoleChanged => "member.role_changed",
+            AuditAction::SignedIn => "auth.signed_in",
+            AuditAction::SignInFailed => "auth.sign_in_failed",
+            AuditAction::SignedOut => "auth.signed_out",
+            AuditAction::PasswordChanged => "auth.password_changed",
+            AuditAction::PasswordResetIssued => "auth.password_reset_issued",
+            AuditAction::PasswordSet => "auth.password_set",
         }
     }
 }

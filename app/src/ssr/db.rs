@@ -6,11 +6,13 @@
 pub mod calls;
 pub mod lead_events;
 pub mod leads;
+pub mod login_failures;
 pub mod memberships;
 pub mod messages;
 pub mod opt_outs;
 pub mod orgs;
 pub mod outbox;
+pub mod password_tokens;
 pub mod routing_settings;
 pub mod tracked_numbers;
 pub mod users;

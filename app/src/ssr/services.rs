@@ -4,4 +4,5 @@ pub mod calls;
 pub mod messaging;
 pub mod onboarding;
 pub mod routing;
+pub mod team;
 pub mod text_back;

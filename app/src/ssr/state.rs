@@ -17,4 +17,18 @@ pub struct AppState {
     /// Live integration mode: provider signatures are mandatory.
     #[from_ref(skip)]
     pub live_mode: bool,
+    /// Sessions end this long after sign-in, however active.
+    #[from_ref(skip)]
+    pub session_absolute_ms: i64,
+    /// The public base URL (links in set-password invitations).
+    #[from_ref(skip)]
+    pub public_base: String,
+    /// Printed at start-up while no org exists; claims the first-run setup page.
+    #[from_ref(skip)]
+    pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
+
+/// The client address as resolved by the rate limiter's rules (trusted proxies only),
+/// inserted into request extensions for audit records.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);

@@ -9,6 +9,7 @@ pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub live: app::ssr::live::LiveFeed,
+    pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     pub client: reqwest::Client,
     pub _dir: TempDir,
 }
@@ -51,16 +52,19 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();
     let live = app.state.live.clone();
+    let setup_token = app.state.setup_token.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(20))
         .build()
         .expect("client");
     TestApp {
         address,
         db,
         live,
+        setup_token,
         client,
         _dir: dir,
     }
@@ -262,4 +266,96 @@ pub fn sms(sid: &str, from: &str, body: &str) -> (&'static str, Vec<(String, Str
             ("To", TRACKED),
         ]),
     )
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Adds a member with a usable password straight through the store.
+pub async fn seed_member(db: &Db, org_slug: &str, email: &str, role: app::domain::Role) -> String {
+    use app::{
+        domain::{
+            ids::{OrgId, UserId},
+            EmailAddress, OrgSlug,
+        },
+        ssr::{
+            db::{memberships, orgs, users},
+            password,
+        },
+    };
+    let hash = password::hash(secrecy::SecretString::from(PASSWORD)).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    let org = orgs::find_by_slug(&mut conn, &OrgSlug::parse(org_slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let email = EmailAddress::parse(email).unwrap();
+    let id = match users::find_by_email(&mut conn, email.as_str()).await.unwrap() {
+        Some(u) => UserId::parse(&u.id).unwrap(),
+        None => {
+            let id = UserId::new();
+            users::insert(&mut conn, &id, &email, &hash, 0).await.unwrap();
+            id
+        }
+    };
+    memberships::insert(&mut conn, &OrgId::parse(&org.id).unwrap(), &id, role, 0)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+impl TestApp {
+    /// A fresh browser-like client (own cookie jar).
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap()
+    }
+
+    /// Posts a server-function form the way a same-origin browser form does.
+    pub async fn rpc_with(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/rpc/{endpoint}")))
+            .header("origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts like a browser without JavaScript (accepts HTML, so a success redirects).
+    pub async fn rpc_form(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/rpc/{endpoint}")))
+            .header("origin", &self.address)
+            .header("accept", "text/html,application/xhtml+xml")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn rpc(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.rpc_with(&self.client, endpoint, form).await
+    }
+
+    /// Signs `client` in; panics unless the server redirects into the app.
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str) {
+        let resp = self
+            .rpc_form(
+                client,
+                "auth/login",
+                &[("email", email), ("password", PASSWORD), ("next", "")],
+            )
+            .await;
+        let status = resp.status();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        assert!(
+            status.is_redirection() && location.as_deref() == Some("/app"),
+            "sign-in failed: {status} {location:?} {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
 }

@@ -21,3 +21,87 @@ pub async fn insert(
         .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub org_id: String,
+    pub org_name: String,
+    pub role: String,
+}
+
+/// The user's orgs, by name, for the org switcher and the default org.
+pub async fn list_for_user(conn: &mut SqliteConnection, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.org_id, o.name AS org_name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id \
+         WHERE m.user_id = $1 ORDER BY o.name, m.org_id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
+    /// The member has a usable password (set it through their link, or had one already).
+    pub active: bool,
+}
+
+pub async fn list_for_org(conn: &mut SqliteConnection, org_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.user_id, u.email, u.name, m.role, m.created_at, (u.password_hash LIKE '$argon2%') AS active \
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at, u.email",
+    )
+    .bind(org_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn find_role(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn count_owners(conn: &mut SqliteConnection, org_id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+        .bind(org_id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn set_role(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    user_id: &str,
+    role: Role,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE memberships SET role = $3, updated_at = $4 WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut SqliteConnection, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Where to send someone after sign-in: only a same-site relative path, never an open
+//! redirect to another site.
+
+pub const DEFAULT_AFTER_SIGN_IN: &str = "/app";
+
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
+        return DEFAULT_AFTER_SIGN_IN.to_owned();
+    };
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\\', '\r', '\n', '\t'])
+        && !next.contains("://")
+        && next.len() <= 512;
+    if ok {
+        next.to_owned()
+    } else {
+        DEFAULT_AFTER_SIGN_IN.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_relative_same_site_paths() {
+        assert_eq!(safe_next(Some("/app/team")), "/app/team");
+        assert_eq!(safe_next(Some("/app?x=1")), "/app?x=1");
+        for bad in [
+            "https://evil.test",
+            "//evil.test/x",
+            "/\\evil.test",
+            "javascript:alert(1)",
+            "app",
+            "/x\r\nLocation: y",
+            "/redirect?u=http://evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), DEFAULT_AFTER_SIGN_IN, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), DEFAULT_AFTER_SIGN_IN);
+    }
+}

@@ -1,0 +1,63 @@
+//! The error type of server functions: only what the UI may show. Infrastructure details
+//! are logged on the server and become `Internal`.
+
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Please wait a moment and try again.")]
+    RateLimited,
+    #[error("Something went wrong. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Validation { .. } => 422,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited => 429,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(_) | E::MissingArg(_) => AppError::validation("form", "Some fields are missing or invalid."),
+            E::Request(_) => AppError::Internal,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+impl From<ServerFnError> for AppError {
+    fn from(_: ServerFnError) -> Self {
+        AppError::Internal
+    }
+}

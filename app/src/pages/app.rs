@@ -1,0 +1,5 @@
+//! Pages of the signed-in app, under `/app`.
+
+pub mod account;
+pub mod home;
+pub mod team;

@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{components::form::FormError, server_fns::auth::ChangePassword};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Account" />
+        <h1>"Account"</h1>
+        <section class="card narrow">
+            <h2>"Change password"</h2>
+            <p class="muted small">"Changing your password signs you out everywhere else."</p>
+            <ActionForm action=change>
+                <label>
+                    "Current password"
+                    <input type="password" name="current_password" autocomplete="current-password" required />
+                </label>
+                <label>
+                    "New password (at least 12 characters)"
+                    <input type="password" name="new_password" autocomplete="new-password" minlength="12" required />
+                </label>
+                <FormError result=change.value() />
+                {move || done().then(|| view! { <p class="form-ok" role="status">"Password changed."</p> })}
+                <button type="submit" class="button" disabled=move || change.pending().get()>
+                    "Change password"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{components::form::FormError, server_fns::auth::Login};
+
+/// Works as a plain form post without JavaScript and as an action after hydration.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = query.read_untracked().get("next").unwrap_or_default();
+    view! {
+        <Title text="Sign in" />
+        <section class="auth-card card">
+            <h1>"Sign in"</h1>
+            <p class="muted">"Staff sign in to work the lead inbox."</p>
+            <ActionForm action=login>
+                <input type="hidden" name="next" value=next />
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="username" required />
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" autocomplete="current-password" required />
+                </label>
+                <FormError result=login.value() />
+                <button type="submit" class="button" disabled=move || login.pending().get()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,6 @@
+//! Server functions: thin — check the principal, call an ssr service, map to a view.
+//! Mutating ones have explicit `/rpc/...` endpoints so URLs are stable.
+
+pub mod auth;
+pub mod setup;
+pub mod team;

@@ -1,0 +1,169 @@
+use leptos::prelude::*;
+
+use crate::{error::AppError, models::SessionView};
+
+/// Signs in with email and password, then redirects to `next` (same-site paths only).
+#[server(prefix = "/rpc", endpoint = "auth/login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use secrecy::SecretString;
+
+    use crate::{
+        domain::redirect::safe_next,
+        ssr::{
+            auth::{
+                principal::{auth_session, db, fail, internal, request_meta, SIGNED_IN_AT_KEY},
+                sign_in::{sign_in, Attempt, SignInError},
+            },
+            clock::now_ms,
+        },
+    };
+
+    let (ip, request_id) = request_meta();
+    let attempt = Attempt {
+        email: &email,
+        password: SecretString::from(password),
+        ip: ip.as_deref(),
+        request_id: request_id.as_deref(),
+    };
+    let user = sign_in(&db(), attempt).await.map_err(|e| match e {
+        SignInError::Invalid => fail(AppError::validation(
+            "form",
+            "That email and password don't match an account.",
+        )),
+        SignInError::Throttled => fail(AppError::RateLimited),
+        SignInError::Db(err) => internal(err),
+    })?;
+    let mut auth = auth_session().await?;
+    auth.login(&user).await.map_err(internal)?;
+    auth.session
+        .insert(SIGNED_IN_AT_KEY, now_ms())
+        .await
+        .map_err(internal)?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Ends the session server-side.
+#[server(prefix = "/rpc", endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use serde_json::json;
+
+    use crate::ssr::{
+        audit::{self, ActorKind, AuditAction, AuditEntry},
+        auth::principal::{auth_session, db, internal, request_meta},
+        clock::now_ms,
+    };
+
+    let mut auth = auth_session().await?;
+    if let Some(user) = auth.logout().await.map_err(internal)? {
+        let (ip, request_id) = request_meta();
+        let mut conn = db().acquire().await.map_err(internal)?;
+        audit::record(
+            &mut conn,
+            AuditEntry {
+                org_id: None,
+                actor_kind: ActorKind::User,
+                actor_id: Some(&user.id),
+                action: AuditAction::SignedOut,
+                target_kind: Some("user"),
+                target_id: Some(&user.id),
+                request_id: request_id.as_deref(),
+                ip: ip.as_deref(),
+                metadata: json!({}),
+            },
+            now_ms(),
+        )
+        .await
+        .map_err(internal)?;
+    }
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user and current org, or `None` when signed out.
+#[server(prefix = "/rpc", endpoint = "auth/session")]
+pub async fn current_session() -> Result<Option<SessionView>, AppError> {
+    use crate::{domain::permission::Action, models::OrgChoice, ssr::auth::require};
+
+    match require(Action::ViewInbox).await {
+        Ok(p) => Ok(Some(SessionView {
+            orgs: p
+                .orgs
+                .iter()
+                .filter_map(|m| {
+                    Some(OrgChoice {
+                        org_id: m.org_id.clone(),
+                        name: m.org_name.clone(),
+                        role: m.role.parse().ok()?,
+                    })
+                })
+                .collect(),
+            user_id: p.user_id,
+            email: p.email,
+            org_id: p.org_id,
+            org_name: p.org_name,
+            role: p.role,
+        })),
+        Err(AppError::Unauthorized) | Err(AppError::Forbidden) => {
+            // Not an error for the shell: it redirects to sign-in.
+            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+                resp.set_status(axum::http::StatusCode::OK);
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Switches the session to another org the user belongs to.
+#[server(prefix = "/rpc", endpoint = "auth/switch_org")]
+pub async fn switch_org(org_id: String) -> Result<(), AppError> {
+    use crate::{
+        domain::permission::Action,
+        ssr::auth::{
+            principal::{auth_session, fail, internal, ORG_KEY},
+            require,
+        },
+    };
+
+    let p = require(Action::ViewInbox).await?;
+    if !p.orgs.iter().any(|m| m.org_id == org_id) {
+        return Err(fail(AppError::NotFound));
+    }
+    let auth = auth_session().await?;
+    auth.session.insert(ORG_KEY, &org_id).await.map_err(internal)?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}
+
+/// Changes the signed-in user's password; their other sessions end.
+#[server(prefix = "/rpc", endpoint = "auth/change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use secrecy::SecretString;
+
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{
+                principal::{auth_session, db, internal, request_meta},
+                require,
+            },
+            services::team::{self, Meta},
+        },
+    };
+
+    let p = require(Action::ViewInbox).await?;
+    let (ip, request_id) = request_meta();
+    let user = team::change_own_password(
+        &db(),
+        &p,
+        SecretString::from(current_password),
+        SecretString::from(new_password),
+        &Meta { ip, request_id },
+    )
+    .await?;
+    // Re-login this session with the new auth hash; every other session is now stale.
+    let mut auth = auth_session().await?;
+    auth.login(&user).await.map_err(internal)?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Public: whether the first-run setup page is open (no organisation exists yet).
+#[server(prefix = "/rpc", endpoint = "setup/status")]
+pub async fn setup_needed() -> Result<bool, AppError> {
+    use crate::ssr::{
+        auth::principal::{db, internal},
+        db::orgs,
+    };
+    let mut conn = db().acquire().await.map_err(internal)?;
+    Ok(orgs::count(&mut conn).await.map_err(internal)? == 0)
+}
+
+/// Public but gated by the one-time setup token from the server log: creates the first
+/// organisation and its owner, then signs the owner in.
+#[server(prefix = "/rpc", endpoint = "setup/complete")]
+pub async fn complete_setup(
+    setup_token: String,
+    org_name: String,
+    slug: String,
+    timezone: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use secrecy::SecretString;
+
+    use crate::{
+        domain::{EmailAddress, OrgSlug, OrgTimezone},
+        ssr::{
+            auth::{
+                principal::{auth_session, db, fail, internal, SIGNED_IN_AT_KEY},
+                tokens,
+            },
+            clock::now_ms,
+            db::{orgs, users},
+            services::onboarding::{create_org, CreateOrgError, NewOrg},
+            state::AppState,
+        },
+    };
+
+    let state = expect_context::<AppState>();
+    let expected = state.setup_token.lock().map_err(internal)?.clone();
+    let Some(expected) = expected.filter(|t| tokens::equal(t, setup_token.trim())) else {
+        return Err(fail(AppError::validation(
+            "setup_token",
+            "That setup token is not valid. Use the one printed in the server log.",
+        )));
+    };
+    {
+        let mut conn = db().acquire().await.map_err(internal)?;
+        if orgs::count(&mut conn).await.map_err(internal)? > 0 {
+            return Err(fail(AppError::Conflict("Setup is already complete.".into())));
+        }
+    }
+    let new = NewOrg {
+        name: org_name,
+        slug: OrgSlug::parse(slug.trim()).map_err(|e| fail(AppError::validation("slug", e.to_string())))?,
+        timezone: OrgTimezone::parse(timezone.trim())
+            .map_err(|e| fail(AppError::validation("timezone", e.to_string())))?,
+        owner_email: EmailAddress::parse(&email).map_err(|e| fail(AppError::validation("email", e.to_string())))?,
+    };
+    let owner_email = new.owner_email.clone();
+    create_org(&db(), new, Some(SecretString::from(password)))
+        .await
+        .map_err(|e| match e {
+            CreateOrgError::BadName => fail(AppError::validation("org_name", e.to_string())),
+            CreateOrgError::SlugTaken(_) => fail(AppError::Conflict(e.to_string())),
+            CreateOrgError::PasswordRequired | CreateOrgError::Password(_) => {
+                fail(AppError::validation("password", e.to_string()))
+            }
+            CreateOrgError::Db(err) => internal(err),
+        })?;
+    // The token is spent.
+    if let Ok(mut guard) = state.setup_token.lock() {
+        if guard.as_deref() == Some(expected.as_str()) {
+            *guard = None;
+        }
+    }
+    let user = {
+        let mut conn = db().acquire().await.map_err(internal)?;
+        users::find_by_email(&mut conn, owner_email.as_str())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| fail(AppError::Internal))?
+    };
+    let mut auth = auth_session().await?;
+    auth.login(&user.into()).await.map_err(internal)?;
+    auth.session
+        .insert(SIGNED_IN_AT_KEY, now_ms())
+        .await
+        .map_err(internal)?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}

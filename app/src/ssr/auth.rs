@@ -1,0 +1,10 @@
+//! Staff authentication: the axum-login backend, sign-in with throttling, one-time
+//! password links and the per-request principal that every server function asks for.
+
+pub mod backend;
+pub mod principal;
+pub mod sign_in;
+pub mod tokens;
+
+pub use backend::{AuthSession, Backend, SessionUser};
+pub use principal::{require, require_signed_in, Principal};

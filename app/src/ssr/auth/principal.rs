@@ -1,0 +1,113 @@
+//! Who is asking, in which org, with which role. Server functions start with
+//! `require(Action::…)?`; nothing else grants access. Another org's ids are answered with
+//! "not found" by the repositories, which always filter by the principal's org.
+
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+
+use crate::{
+    domain::{permission::Action, Role},
+    error::AppError,
+    ssr::{
+        auth::{AuthSession, SessionUser},
+        clock::now_ms,
+        db::{memberships, Db},
+        state::AppState,
+    },
+};
+
+pub const ORG_KEY: &str = "callsnare.org_id";
+pub const SIGNED_IN_AT_KEY: &str = "callsnare.signed_in_at";
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub email: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub role: Role,
+    pub orgs: Vec<memberships::MembershipRow>,
+}
+
+/// Sets the HTTP status that matches the error and returns it, so `?` reads naturally.
+pub fn fail(err: AppError) -> AppError {
+    if let Some(resp) = use_context::<ResponseOptions>() {
+        if let Ok(code) = axum::http::StatusCode::from_u16(err.status()) {
+            resp.set_status(code);
+        }
+    }
+    err
+}
+
+/// Logs an infrastructure error once and returns the opaque `Internal`.
+pub fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(error.message = %err, "server function failed");
+    fail(AppError::Internal)
+}
+
+pub fn db() -> Db {
+    expect_context::<AppState>().db
+}
+
+pub async fn auth_session() -> Result<AuthSession, AppError> {
+    leptos_axum::extract::<AuthSession>().await.map_err(internal)
+}
+
+/// The signed-in user, enforcing the absolute session lifetime on top of idle expiry.
+pub async fn require_signed_in() -> Result<(AuthSession, SessionUser), AppError> {
+    let mut auth = auth_session().await?;
+    let Some(user) = auth.user.clone() else {
+        return Err(fail(AppError::Unauthorized));
+    };
+    let state = expect_context::<AppState>();
+    let signed_in_at: Option<i64> = auth.session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?;
+    if signed_in_at.is_none_or(|t| now_ms() - t > state.session_absolute_ms) {
+        let _ = auth.logout().await;
+        return Err(fail(AppError::Unauthorized));
+    }
+    Ok((auth, user))
+}
+
+/// The principal in the session's current org, if its role allows `action`.
+pub async fn require(action: Action) -> Result<Principal, AppError> {
+    let (auth, user) = require_signed_in().await?;
+    let mut conn = db().acquire().await.map_err(internal)?;
+    let orgs = memberships::list_for_user(&mut conn, &user.id)
+        .await
+        .map_err(internal)?;
+    let chosen: Option<String> = auth.session.get(ORG_KEY).await.map_err(internal)?;
+    let current = chosen
+        .and_then(|id| orgs.iter().find(|m| m.org_id == id).cloned())
+        .or_else(|| orgs.first().cloned());
+    let Some(current) = current else {
+        // Signed in but no longer a member of anything.
+        return Err(fail(AppError::Forbidden));
+    };
+    let role: Role = current.role.parse().map_err(internal)?;
+    if !role.can(action) {
+        return Err(fail(AppError::Forbidden));
+    }
+    Ok(Principal {
+        user_id: user.id,
+        email: user.email,
+        org_id: current.org_id,
+        org_name: current.org_name,
+        role,
+        orgs,
+    })
+}
+
+/// The request's client IP and request id, for audit records.
+pub fn request_meta() -> (Option<String>, Option<String>) {
+    let parts = use_context::<axum::http::request::Parts>();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<crate::ssr::state::ClientAddr>())
+        .map(|c| c.0.to_string());
+    let request_id = parts
+        .as_ref()
+        .and_then(|p| p.headers.get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (ip, request_id)
+}

@@ -1,0 +1,610 @@
+//! Staff sign-in, sessions, CSRF, throttling and the permission table, against the real
+//! server over HTTP.
+
+use app::domain::Role;
+
+use crate::helpers::{seed_member, seed_org, spawn_app, spawn_app_with, TestApp, OFFICE_1, PASSWORD, TRACKED};
+
+async fn acme() -> TestApp {
+    let app = spawn_app().await;
+    seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
+    app
+}
+
+async fn session_email(app: &TestApp, client: &reqwest::Client) -> Option<String> {
+    let resp = app.rpc_with(client, "auth/session", &[]).await;
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    body.get("email").and_then(|e| e.as_str()).map(str::to_owned)
+}
+
+#[tokio::test]
+async fn sign_in_works_as_a_plain_form_post_and_sign_out_ends_the_session() {
+    let app = acme().await;
+    let client = app.new_client();
+    assert_eq!(session_email(&app, &client).await, None);
+    app.sign_in(&client, "owner@acme.test").await;
+    assert_eq!(session_email(&app, &client).await.as_deref(), Some("owner@acme.test"));
+    let page = client
+        .get(app.url("/app"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
+    assert!(page.text().await.unwrap().contains("Acme Heating &amp; Air"));
+
+    let out = app.rpc_form(&client, "auth/logout", &[]).await;
+    assert!(out.status().is_redirection());
+    assert_eq!(session_email(&app, &client).await, None);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('auth.signed_in', 'auth.signed_out')")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_with_a_safe_next() {
+    let app = acme().await;
+    let resp = app
+        .client
+        .get(app.url("/app/team"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(resp.headers()["location"], "/login?next=/app/team");
+    // an off-site next is ignored
+    let client = app.new_client();
+    let resp = app
+        .rpc_form(
+            &client,
+            "auth/login",
+            &[
+                ("email", "owner@acme.test"),
+                ("password", PASSWORD),
+                ("next", "https://evil.test/"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.headers()["location"], "/app");
+    let resp = app
+        .rpc_form(
+            &app.new_client(),
+            "auth/login",
+            &[
+                ("email", "owner@acme.test"),
+                ("password", PASSWORD),
+                ("next", "/app/account"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.headers()["location"], "/app/account");
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_look_alike() {
+    let app = acme().await;
+    let mut bodies = Vec::new();
+    let mut times = Vec::new();
+    for email in ["owner@acme.test", "nobody@acme.test"] {
+        let t = std::time::Instant::now();
+        let resp = app
+            .rpc_with(
+                &app.new_client(),
+                "auth/login",
+                &[("email", email), ("password", "wrong password here"), ("next", "")],
+            )
+            .await;
+        times.push(t.elapsed());
+        bodies.push((resp.status(), resp.text().await.unwrap()));
+    }
+    assert_eq!(bodies[0], bodies[1], "same status and message");
+    assert!(bodies[0].1.contains("don't match an account"), "{:?}", bodies[0]);
+    // both paths verify one argon2 hash; allow generous scheduling noise
+    let diff = times[0].abs_diff(times[1]);
+    assert!(diff < std::time::Duration::from_millis(150), "{times:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.sign_in_failed'")
+            .await,
+        2
+    );
+    let meta: Vec<String> = sqlx::query_scalar("SELECT metadata FROM audit_events")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        meta.iter().all(|m| !m.contains("wrong password")),
+        "passwords never reach audit records"
+    );
+}
+
+#[tokio::test]
+async fn fifty_wrong_passwords_in_a_row_are_throttled_and_recorded() {
+    let app = acme().await;
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        let resp = app
+            .rpc_with(
+                &app.new_client(),
+                "auth/login",
+                &[
+                    ("email", "owner@acme.test"),
+                    ("password", "nope nope nope"),
+                    ("next", ""),
+                ],
+            )
+            .await;
+        if resp.status() == 429 {
+            assert!(resp.headers().get("retry-after").is_some());
+        }
+        statuses.push(resp.status().as_u16());
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused >= 35, "{statuses:?}");
+    // a forged X-Forwarded-For does not buy a fresh bucket
+    let resp = app
+        .new_client()
+        .post(app.url("/rpc/auth/login"))
+        .header("origin", &app.address)
+        .header("x-forwarded-for", "203.0.113.99")
+        .form(&[("email", "owner@acme.test"), ("password", PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let recorded = app
+        .count("SELECT COUNT(*) FROM login_failures WHERE email = 'owner@acme.test'")
+        .await;
+    assert_eq!(recorded, 50 - refused as i64);
+}
+
+#[tokio::test]
+async fn an_account_with_100_failures_in_the_hour_is_refused_even_with_the_right_password() {
+    let app = acme().await;
+    let now = chrono_now();
+    for i in 0..100 {
+        sqlx::query("INSERT INTO login_failures (id, email, ip, occurred_at) VALUES ($1, 'owner@acme.test', '198.51.100.7', $2)")
+            .bind(format!("lfl_{i}"))
+            .bind(now - 1000)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let resp = app
+        .rpc_with(
+            &app.new_client(),
+            "auth/login",
+            &[("email", "owner@acme.test"), ("password", PASSWORD), ("next", "")],
+        )
+        .await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "\"RateLimited\"",
+        "the typed error the UI renders as \"Too many attempts\""
+    );
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn a_planted_pre_sign_in_cookie_is_not_accepted_after_sign_in() {
+    let app = acme().await;
+    let planted = "callsnare_session=attacker-chosen-session-id";
+    let resp = app
+        .new_client()
+        .post(app.url("/rpc/auth/login"))
+        .header("origin", &app.address)
+        .header("cookie", planted)
+        .form(&[("email", "owner@acme.test"), ("password", PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("callsnare_session="));
+    assert!(!set_cookie.contains("attacker-chosen-session-id"));
+    // the planted value is not a session
+    let resp = app
+        .client
+        .post(app.url("/rpc/auth/session"))
+        .header("origin", &app.address)
+        .header("cookie", planted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.text().await.unwrap(), "null");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_host_prefixed_secure_httponly_and_lax_over_https() {
+    let app = spawn_app_with(&[("CALLSNARE_PUBLIC_URL", "https://calls.example.test")]).await;
+    seed_org(&app.db, "acme", "Acme", TRACKED, &[OFFICE_1]).await;
+    let resp = app
+        .client
+        .post(app.url("/rpc/auth/login"))
+        .header("origin", "https://calls.example.test")
+        .form(&[("email", "owner@acme.test"), ("password", PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-callsnare="), "{cookie}");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain="));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_before_anything_runs() {
+    let app = acme().await;
+    for origin in [Some("https://evil.test"), Some("null"), None] {
+        let mut req = app.new_client().post(app.url("/rpc/auth/login")).form(&[
+            ("email", "owner@acme.test"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 403, "{origin:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'auth.%'")
+            .await,
+        0
+    );
+    // webhooks are exempt (they are signed instead)
+    let resp = app
+        .client
+        .post(app.url("/api/twilio/sms/inbound"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("From=%2B14155552671&To=%2B14155550100&MessageSid=SM1&Body=hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_member_who_sets_a_password_through_the_link_once() {
+    let app = acme().await;
+    seed_member(&app.db, "acme", "admin@acme.test", Role::Admin).await;
+    let admin = app.new_client();
+    app.sign_in(&admin, "admin@acme.test").await;
+    let resp = app
+        .rpc_with(&admin, "team/add", &[("email", "tech@acme.test"), ("role", "staff")])
+        .await;
+    assert_eq!(resp.status(), 200);
+    let view: serde_json::Value = resp.json().await.unwrap();
+    let link = view["link"].as_str().unwrap().to_owned();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    assert_eq!(link, format!("{}/set-password?token={token}", app.address));
+    // only a hash of the token is stored
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM password_tokens WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0
+    );
+
+    // an admin may not create admins or owners
+    let resp = app
+        .rpc_with(&admin, "team/add", &[("email", "boss@acme.test"), ("role", "owner")])
+        .await;
+    assert_eq!(resp.status(), 403);
+
+    let tech = app.new_client();
+    let resp = app
+        .rpc_form(
+            &tech,
+            "auth/set_password",
+            &[("token", &token), ("password", "tech's new password")],
+        )
+        .await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(session_email(&app, &tech).await.as_deref(), Some("tech@acme.test"));
+    // the link works once
+    let resp = app
+        .rpc_with(
+            &app.new_client(),
+            "auth/set_password",
+            &[("token", &token), ("password", "another password 123")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("invalid or has expired"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('member.added', 'auth.password_set')")
+            .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn an_expired_set_password_link_fails() {
+    let app = acme().await;
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    let view: serde_json::Value = app
+        .rpc_with(&owner, "team/add", &[("email", "late@acme.test"), ("role", "staff")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = view["link"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    sqlx::query("UPDATE password_tokens SET expires_at = 0")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let ok: bool = app
+        .rpc("auth/check_link", &[("token", &token)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!ok);
+    let resp = app
+        .rpc_with(
+            &app.new_client(),
+            "auth/set_password",
+            &[("token", &token), ("password", "too late password")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+}
+
+#[tokio::test]
+async fn changing_or_resetting_a_password_ends_the_users_other_sessions() {
+    let app = acme().await;
+    let staff_id = seed_member(&app.db, "acme", "tech@acme.test", Role::Staff).await;
+    let (laptop, phone) = (app.new_client(), app.new_client());
+    app.sign_in(&laptop, "tech@acme.test").await;
+    app.sign_in(&phone, "tech@acme.test").await;
+    let resp = app
+        .rpc_with(
+            &laptop,
+            "auth/change_password",
+            &[("current_password", PASSWORD), ("new_password", "a brand new password")],
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    assert_eq!(
+        session_email(&app, &laptop).await.as_deref(),
+        Some("tech@acme.test"),
+        "this session continues"
+    );
+    assert_eq!(session_email(&app, &phone).await, None, "the other session ended");
+
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    let resp = app
+        .rpc_with(&owner, "team/reset_password", &[("user_id", &staff_id)])
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(session_email(&app, &laptop).await, None, "a reset ends every session");
+}
+
+#[tokio::test]
+async fn the_last_owner_can_never_be_removed_or_demoted() {
+    let app = acme().await;
+    let owner_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    for (endpoint, args) in [
+        (
+            "team/change_role",
+            vec![("user_id", owner_id.as_str()), ("role", "admin")],
+        ),
+        ("team/remove", vec![("user_id", owner_id.as_str())]),
+    ] {
+        let resp = app.rpc_with(&owner, endpoint, &args).await;
+        assert_eq!(resp.status(), 409, "{endpoint}");
+        assert!(resp.text().await.unwrap().contains("at least one owner"));
+    }
+    // with a second owner, the first may step down
+    let second = seed_member(&app.db, "acme", "partner@acme.test", Role::Owner).await;
+    let resp = app
+        .rpc_with(&owner, "team/change_role", &[("user_id", &owner_id), ("role", "admin")])
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'member.role_changed' AND metadata LIKE '%\"before\":\"owner\"%'").await, 1);
+    let _ = second;
+}
+
+#[tokio::test]
+async fn another_orgs_ids_answer_not_found() {
+    let app = acme().await;
+    let staff_id = seed_member(&app.db, "acme", "tech@acme.test", Role::Staff).await;
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    let rival = app.new_client();
+    app.sign_in(&rival, "owner@rival.test").await;
+    for (endpoint, args) in [
+        (
+            "team/change_role",
+            vec![("user_id", staff_id.as_str()), ("role", "admin")],
+        ),
+        ("team/remove", vec![("user_id", staff_id.as_str())]),
+        ("team/reset_password", vec![("user_id", staff_id.as_str())]),
+    ] {
+        assert_eq!(app.rpc_with(&rival, endpoint, &args).await.status(), 404, "{endpoint}");
+    }
+    let acme_org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'acme'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.rpc_with(&rival, "auth/switch_org", &[("org_id", &acme_org)])
+            .await
+            .status(),
+        404
+    );
+    let members: serde_json::Value = app.rpc_with(&rival, "team/list", &[]).await.json().await.unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 1, "only rival's own owner");
+}
+
+/// Every server function, with the least role that may call it. A server function that is
+/// not listed here fails this test, so nothing ships without a decision.
+const TABLE: &[(&str, Option<Role>)] = &[
+    ("/rpc/auth/login", None),
+    ("/rpc/auth/logout", None),
+    ("/rpc/auth/session", None),
+    ("/rpc/auth/check_link", None),
+    ("/rpc/auth/set_password", None),
+    ("/rpc/setup/status", None),
+    ("/rpc/setup/complete", None),
+    ("/rpc/auth/switch_org", Some(Role::Staff)),
+    ("/rpc/auth/change_password", Some(Role::Staff)),
+    ("/rpc/team/list", Some(Role::Admin)),
+    ("/rpc/team/add", Some(Role::Admin)),
+    ("/rpc/team/change_role", Some(Role::Admin)),
+    ("/rpc/team/remove", Some(Role::Admin)),
+    ("/rpc/team/reset_password", Some(Role::Admin)),
+];
+
+#[tokio::test]
+async fn every_server_function_enforces_the_permission_table() {
+    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .collect();
+    for path in &registered {
+        assert!(
+            TABLE.iter().any(|(p, _)| p == path),
+            "server function {path} is missing from the permission table"
+        );
+    }
+    for (path, _) in TABLE {
+        assert!(
+            registered.iter().any(|p| p == path),
+            "{path} is in the table but not registered"
+        );
+    }
+
+    let app = acme().await;
+    let org: String = sqlx::query_scalar("SELECT id FROM orgs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let mut clients = Vec::new();
+    for (role, email) in [
+        (Role::Staff, "staff@acme.test"),
+        (Role::Admin, "admin@acme.test"),
+        (Role::Owner, "owner@acme.test"),
+    ] {
+        if role != Role::Owner {
+            seed_member(&app.db, "acme", email, role).await;
+        }
+        let c = app.new_client();
+        app.sign_in(&c, email).await;
+        clients.push((Some(role), c));
+    }
+    clients.insert(0, (None, app.new_client()));
+    let bogus = "usr_00000000000000000000000000000000";
+    for (i, (path, min)) in TABLE.iter().enumerate() {
+        let Some(min) = min else { continue };
+        let endpoint = path.trim_start_matches("/rpc/");
+        for (role, client) in &clients {
+            let email = format!("new{i}-{}@acme.test", role.map_or("anon", |r| r.as_str()));
+            let args: Vec<(&str, &str)> = match endpoint {
+                "auth/switch_org" => vec![("org_id", org.as_str())],
+                "auth/change_password" => vec![
+                    ("current_password", "not the password"),
+                    ("new_password", "whatever long enough"),
+                ],
+                "team/add" => vec![("email", email.as_str()), ("role", "staff")],
+                "team/change_role" => vec![("user_id", bogus), ("role", "staff")],
+                "team/remove" | "team/reset_password" => vec![("user_id", bogus)],
+                _ => vec![],
+            };
+            let status = app.rpc_with(client, endpoint, &args).await.status().as_u16();
+            match role {
+                None => assert_eq!(status, 401, "{path} anonymous"),
+                Some(r) if r < min => assert_eq!(status, 403, "{path} as {r}"),
+                Some(r) => assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{path} as {r}: {status}"
+                ),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn staff_reaching_the_team_page_by_url_see_no_members() {
+    let app = acme().await;
+    seed_member(&app.db, "acme", "staff@acme.test", Role::Staff).await;
+    let staff = app.new_client();
+    app.sign_in(&staff, "staff@acme.test").await;
+    let html = staff
+        .get(app.url("/app/team"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("You don&#x27;t have permission") || html.contains("You don't have permission"),
+        "{html}"
+    );
+    assert!(!html.contains("owner@acme.test"));
+}
+
+#[tokio::test]
+async fn first_run_setup_needs_the_token_from_the_log() {
+    let app = spawn_app().await;
+    let token = app
+        .setup_token
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a token while no org exists");
+    let args = |t: &str| {
+        vec![
+            ("setup_token", t.to_owned()),
+            ("org_name", "First HVAC".to_owned()),
+            ("slug", "first".to_owned()),
+            ("timezone", "America/Denver".to_owned()),
+            ("email", "me@first.test".to_owned()),
+            ("password", "first owner password".to_owned()),
+        ]
+    };
+    let wrong: Vec<(&str, String)> = args("not-the-token");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.rpc("setup/complete", &wrong).await.status(), 422);
+    assert_eq!(app.count("SELECT COUNT(*) FROM orgs").await, 0);
+    let right = args(&token);
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let resp = app.rpc_form(&app.client, "setup/complete", &right).await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM memberships WHERE role = 'owner'").await,
+        1
+    );
+    // spent
+    assert_eq!(
+        app.rpc_with(&app.new_client(), "setup/complete", &right).await.status(),
+        422
+    );
+}
