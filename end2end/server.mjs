@@ -1,6 +1,6 @@
 // Starts the real release `callsnare` binary on a free port with a fresh temp database,
 // and a headless Debian chromium, for one test file.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -23,7 +23,17 @@ async function freePort() {
   });
 }
 
-export async function startServer(extraEnv = {}) {
+/// Runs the operator CLI against the server's database (seeding before start-up).
+export function cli(env, args) {
+  const r = spawnSync(binary, args, { env: { ...env, CALLSNARE_OWNER_PASSWORD: OWNER_PASSWORD }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`callsnare ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+export const OWNER_EMAIL = 'owner@acme.test';
+export const OWNER_PASSWORD = 'correct horse battery staple';
+
+export async function startServer(extraEnv = {}, { seed = false } = {}) {
   if (!existsSync(binary)) throw new Error(`server binary missing: ${binary} (run cargo leptos build --release)`);
   const dir = mkdtempSync(join(tmpdir(), 'callsnare-e2e-'));
   const port = await freePort();
@@ -36,6 +46,10 @@ export async function startServer(extraEnv = {}) {
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
     ...extraEnv,
   };
+  if (seed) {
+    cli(env, ['org', 'create', '--name', 'Acme Heating & Air', '--slug', 'acme', '--timezone', 'America/Chicago', '--owner-email', OWNER_EMAIL]);
+    cli(env, ['number', 'add', '--org', 'acme', '--number', '+14155550100', '--forward-to', '+14155550101']);
+  }
   const child = spawn(binary, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
@@ -59,6 +73,15 @@ export async function startServer(extraEnv = {}) {
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     },
   };
+}
+
+/// Signs in through the real form and waits for the app.
+export async function signIn(page, base, email, password) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/app`);
 }
 
 export async function launchBrowser() {
