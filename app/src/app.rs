@@ -10,7 +10,7 @@ use leptos_router::{
 use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
-        app::{account::AccountPage, home::HomePage, team::TeamPage},
+        app::{account::AccountPage, home::HomePage, lead::LeadPage, team::TeamPage},
         landing::LandingPage,
         login::LoginPage,
         not_found::NotFoundPage,
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
                     <Route path=path!("") view=LandingPage />

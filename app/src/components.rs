@@ -3,3 +3,4 @@
 pub mod app_chrome;
 pub mod form;
 pub mod layout;
+pub mod live;

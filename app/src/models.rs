@@ -40,3 +40,76 @@ pub struct PasswordLinkView {
     pub link: Option<String>,
     pub expires_in_hours: u32,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadSummary {
+    pub id: String,
+    pub caller_number: String,
+    pub name: String,
+    /// missed_call | after_hours | abandoned | text_first
+    pub source: String,
+    pub status: String,
+    pub last_message_preview: String,
+    pub last_activity_at: i64,
+    pub created_at: i64,
+    /// The customer wrote last and nobody has answered yet.
+    pub needs_reply: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadPage {
+    pub leads: Vec<LeadSummary>,
+    /// Pass back to get the next page; `None` at the end.
+    pub next_cursor: Option<String>,
+    /// The server's clock, so ages render the same on the server and after hydration.
+    pub server_now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineItem {
+    pub at: i64,
+    /// `at` rendered in the org's timezone by the server (the browser has no tz database).
+    pub at_label: String,
+    /// call | message_in | message_out | event | booking
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// Delivery status or call outcome, when there is one.
+    pub status: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub lead: LeadSummary,
+    pub address: String,
+    pub notes: String,
+    pub opted_out: bool,
+    /// The customer's local time is outside the org's send window.
+    pub in_quiet_hours: bool,
+    pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryStats {
+    pub missed_calls_today: i64,
+    pub missed_calls_30d: i64,
+    pub text_backs_30d: i64,
+    pub replied_30d: i64,
+    pub booked_from_missed_30d: i64,
+    pub booked_value_cents_30d: i64,
+    /// Median minutes from a lead's creation to the first staff response, last 30 days.
+    pub median_first_response_min: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingView {
+    pub id: String,
+    pub lead_id: String,
+    pub caller_number: String,
+    pub name: String,
+    pub window_start: i64,
+    pub window_end: i64,
+    pub job_type: String,
+    pub job_value_cents: Option<i64>,
+}

@@ -2,5 +2,6 @@
 //! Mutating ones have explicit `/rpc/...` endpoints so URLs are stable.
 
 pub mod auth;
+pub mod inbox;
 pub mod setup;
 pub mod team;

@@ -2,6 +2,7 @@
 //! trace span per request carrying that id, then the route groups.
 
 pub mod health;
+pub mod live;
 pub mod pages;
 
 use std::sync::Arc;

@@ -42,6 +42,7 @@ impl Application {
         }
         let public_base = settings.public_base();
         let setup_token = first_run_setup_token(&db, &public_base).await?;
+        let outbox_wake = Arc::new(Notify::new());
         tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
         let state = AppState {
             leptos_options,
@@ -52,8 +53,8 @@ impl Application {
             session_absolute_ms: i64::try_from(settings.session_absolute.as_millis()).unwrap_or(i64::MAX),
             public_base: public_base.clone(),
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
+            outbox_wake: outbox_wake.clone(),
         };
-        let outbox_wake = Arc::new(Notify::new());
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
             (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
                 &settings.twilio.api_base,

@@ -19,6 +19,7 @@ pub type SessionResource = Resource<Result<Option<SessionView>, crate::error::Ap
 pub fn AppLayout() -> impl IntoView {
     let session: SessionResource = Resource::new_blocking(|| (), |_| current_session());
     provide_context(session);
+    crate::components::live::provide_live_updates();
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod home;
+pub mod lead;
 pub mod team;

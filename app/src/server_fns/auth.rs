@@ -54,10 +54,11 @@ pub async fn logout() -> Result<(), AppError> {
         clock::now_ms,
     };
 
+    let db = db();
     let mut auth = auth_session().await?;
     if let Some(user) = auth.logout().await.map_err(internal)? {
         let (ip, request_id) = request_meta();
-        let mut conn = db().acquire().await.map_err(internal)?;
+        let mut conn = db.acquire().await.map_err(internal)?;
         audit::record(
             &mut conn,
             AuditEntry {

@@ -30,7 +30,7 @@ pub async fn complete_setup(
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::{
             auth::{
-                principal::{auth_session, db, fail, internal, SIGNED_IN_AT_KEY},
+                principal::{auth_session, fail, internal, SIGNED_IN_AT_KEY},
                 tokens,
             },
             clock::now_ms,
@@ -41,6 +41,7 @@ pub async fn complete_setup(
     };
 
     let state = expect_context::<AppState>();
+    let db = state.db.clone();
     let expected = state.setup_token.lock().map_err(internal)?.clone();
     let Some(expected) = expected.filter(|t| tokens::equal(t, setup_token.trim())) else {
         return Err(fail(AppError::validation(
@@ -49,7 +50,7 @@ pub async fn complete_setup(
         )));
     };
     {
-        let mut conn = db().acquire().await.map_err(internal)?;
+        let mut conn = db.acquire().await.map_err(internal)?;
         if orgs::count(&mut conn).await.map_err(internal)? > 0 {
             return Err(fail(AppError::Conflict("Setup is already complete.".into())));
         }
@@ -62,7 +63,7 @@ pub async fn complete_setup(
         owner_email: EmailAddress::parse(&email).map_err(|e| fail(AppError::validation("email", e.to_string())))?,
     };
     let owner_email = new.owner_email.clone();
-    create_org(&db(), new, Some(SecretString::from(password)))
+    create_org(&db, new, Some(SecretString::from(password)))
         .await
         .map_err(|e| match e {
             CreateOrgError::BadName => fail(AppError::validation("org_name", e.to_string())),
@@ -79,7 +80,7 @@ pub async fn complete_setup(
         }
     }
     let user = {
-        let mut conn = db().acquire().await.map_err(internal)?;
+        let mut conn = db.acquire().await.map_err(internal)?;
         users::find_by_email(&mut conn, owner_email.as_str())
             .await
             .map_err(internal)?

@@ -15,8 +15,9 @@ pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
             services::team,
         },
     };
+    let db = db();
     let p = require(Action::ManageStaff).await?;
-    Ok(team::list_members(&db(), &p).await?)
+    Ok(team::list_members(&db, &p).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/add")]
@@ -32,10 +33,12 @@ pub async fn add_member(email: String, role: Role) -> Result<PasswordLinkView, A
             state::AppState,
         },
     };
+    let db = db();
+    let base = expect_context::<AppState>().public_base;
     let p = require(Action::ManageStaff).await?;
     let (ip, request_id) = request_meta();
-    let base = expect_context::<AppState>().public_base;
-    Ok(team::add_member(&db(), &p, &base, &email, role, &Meta { ip, request_id }).await?)
+
+    Ok(team::add_member(&db, &p, &base, &email, role, &Meta { ip, request_id }).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/change_role")]
@@ -50,9 +53,10 @@ pub async fn change_member_role(user_id: String, role: Role) -> Result<(), AppEr
             services::team::{self, Meta},
         },
     };
+    let db = db();
     let p = require(Action::ManageStaff).await?;
     let (ip, request_id) = request_meta();
-    Ok(team::change_role(&db(), &p, &user_id, role, &Meta { ip, request_id }).await?)
+    Ok(team::change_role(&db, &p, &user_id, role, &Meta { ip, request_id }).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/remove")]
@@ -67,9 +71,10 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
             services::team::{self, Meta},
         },
     };
+    let db = db();
     let p = require(Action::ManageStaff).await?;
     let (ip, request_id) = request_meta();
-    Ok(team::remove_member(&db(), &p, &user_id, &Meta { ip, request_id }).await?)
+    Ok(team::remove_member(&db, &p, &user_id, &Meta { ip, request_id }).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/reset_password")]
@@ -85,10 +90,12 @@ pub async fn reset_member_password(user_id: String) -> Result<PasswordLinkView, 
             state::AppState,
         },
     };
+    let db = db();
+    let base = expect_context::<AppState>().public_base;
     let p = require(Action::ManageStaff).await?;
     let (ip, request_id) = request_meta();
-    let base = expect_context::<AppState>().public_base;
-    Ok(team::reset_password(&db(), &p, &base, &user_id, &Meta { ip, request_id }).await?)
+
+    Ok(team::reset_password(&db, &p, &base, &user_id, &Meta { ip, request_id }).await?)
 }
 
 /// Public: whether a set-password link can still be used (the page says so before asking).

@@ -42,6 +42,10 @@ pub enum AuditAction {
     PasswordChanged,
     PasswordResetIssued,
     PasswordSet,
+    LeadReplied,
+    LeadStatusChanged,
+    LeadEdited,
+    LeadBooked,
 }
 
 impl AuditAction {
@@ -58,6 +62,10 @@ impl AuditAction {
             AuditAction::PasswordChanged => "auth.password_changed",
             AuditAction::PasswordResetIssued => "auth.password_reset_issued",
             AuditAction::PasswordSet => "auth.password_set",
+            AuditAction::LeadReplied => "lead.replied",
+            AuditAction::LeadStatusChanged => "lead.status_changed",
+            AuditAction::LeadEdited => "lead.edited",
+            AuditAction::LeadBooked => "lead.booked",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
 
 pub mod calls;
+pub mod inbox;
 pub mod lead_events;
 pub mod leads;
 pub mod login_failures;

@@ -14,6 +14,9 @@ pub struct AppState {
     pub writer: Writer,
     #[from_ref(skip)]
     pub live: LiveFeed,
+    /// Wakes the outbox worker when a text is queued.
+    #[from_ref(skip)]
+    pub outbox_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Live integration mode: provider signatures are mandatory.
     #[from_ref(skip)]
     pub live_mode: bool,

@@ -10,6 +10,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let context_state = state.clone();
     let options = state.leptos_options.clone();
     Router::new()
+        .route("/app/events", axum::routing::get(super::live::events))
         .leptos_routes_with_context(
             state,
             routes,

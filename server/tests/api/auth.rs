@@ -480,6 +480,13 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/team/change_role", Some(Role::Admin)),
     ("/rpc/team/remove", Some(Role::Admin)),
     ("/rpc/team/reset_password", Some(Role::Admin)),
+    ("/rpc/leads/list", Some(Role::Staff)),
+    ("/rpc/leads/get", Some(Role::Staff)),
+    ("/rpc/leads/reply", Some(Role::Staff)),
+    ("/rpc/leads/update", Some(Role::Staff)),
+    ("/rpc/leads/book", Some(Role::Staff)),
+    ("/rpc/leads/stats", Some(Role::Staff)),
+    ("/rpc/bookings/upcoming", Some(Role::Staff)),
 ];
 
 #[tokio::test]
@@ -534,6 +541,22 @@ async fn every_server_function_enforces_the_permission_table() {
                 "team/add" => vec![("email", email.as_str()), ("role", "staff")],
                 "team/change_role" => vec![("user_id", bogus), ("role", "staff")],
                 "team/remove" | "team/reset_password" => vec![("user_id", bogus)],
+                "leads/get" => vec![("lead_id", "lead_00000000000000000000000000000000")],
+                "leads/reply" => vec![("lead_id", "lead_00000000000000000000000000000000"), ("body", "hi")],
+                "leads/update" => vec![
+                    ("lead_id", "lead_00000000000000000000000000000000"),
+                    ("status", "new"),
+                    ("name", ""),
+                    ("address", ""),
+                    ("notes", ""),
+                ],
+                "leads/book" => vec![
+                    ("lead_id", "lead_00000000000000000000000000000000"),
+                    ("date", "2026-12-01"),
+                    ("arrival_start", "08:00"),
+                    ("arrival_end", "10:00"),
+                    ("job_type", "no_heat"),
+                ],
                 _ => vec![],
             };
             let status = app.rpc_with(client, endpoint, &args).await.status().as_u16();

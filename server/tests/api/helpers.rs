@@ -7,6 +7,8 @@ use tempfile::TempDir;
 
 pub struct TestApp {
     pub address: String,
+    /// CALLSNARE_PUBLIC_URL when set: browsers send it as Origin, providers sign over it.
+    pub public_url: Option<String>,
     pub db: Db,
     pub live: app::ssr::live::LiveFeed,
     pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
@@ -44,6 +46,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = test_settings(&dir, extra);
+    let public_url = settings
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_owned());
     let leptos = LeptosOptions::builder()
         .output_name("callsnare")
         .site_root("target/site")
@@ -62,6 +68,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .expect("client");
     TestApp {
         address,
+        public_url,
         db,
         live,
         setup_token,
@@ -145,9 +152,10 @@ impl TestApp {
             .body(body);
         match signing {
             Signing::Valid => {
+                let base = self.public_url.as_deref().unwrap_or(PUBLIC_URL);
                 let sig = server::webhooks::twilio::signature::sign(
                     crate::fake_twilio::AUTH_TOKEN.as_bytes(),
-                    &format!("{PUBLIC_URL}{path}"),
+                    &format!("{base}{path}"),
                     params,
                 );
                 req = req.header("x-twilio-signature", sig);
@@ -304,6 +312,10 @@ pub async fn seed_member(db: &Db, org_slug: &str, email: &str, role: app::domain
 }
 
 impl TestApp {
+    pub fn origin(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| self.address.clone())
+    }
+
     /// A fresh browser-like client (own cookie jar).
     pub fn new_client(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -318,7 +330,7 @@ impl TestApp {
     pub async fn rpc_with(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         client
             .post(self.url(&format!("/rpc/{endpoint}")))
-            .header("origin", &self.address)
+            .header("origin", self.origin())
             .form(form)
             .send()
             .await
@@ -329,7 +341,7 @@ impl TestApp {
     pub async fn rpc_form(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         client
             .post(self.url(&format!("/rpc/{endpoint}")))
-            .header("origin", &self.address)
+            .header("origin", self.origin())
             .header("accept", "text/html,application/xhtml+xml")
             .form(form)
             .send()

@@ -6,6 +6,7 @@ mod cli;
 mod fake_twilio;
 mod health_check;
 mod helpers;
+mod inbox;
 mod pages;
 mod process;
 mod webhooks_twilio;

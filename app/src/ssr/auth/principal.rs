@@ -55,13 +55,14 @@ pub async fn auth_session() -> Result<AuthSession, AppError> {
 
 /// The signed-in user, enforcing the absolute session lifetime on top of idle expiry.
 pub async fn require_signed_in() -> Result<(AuthSession, SessionUser), AppError> {
+    // Read context before the first await: during SSR a page's owner may be replaced while
+    // this future is in flight.
+    let state = expect_context::<AppState>();
     let mut auth = auth_session().await?;
     let Some(user) = auth.user.clone() else {
         return Err(fail(AppError::Unauthorized));
     };
-    let state = expect_context::<AppState>();
-    let signed_in_at: Option<i64> = auth.session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?;
-    if signed_in_at.is_none_or(|t| now_ms() - t > state.session_absolute_ms) {
+    if session_expired(&auth, state.session_absolute_ms).await? {
         let _ = auth.logout().await;
         return Err(fail(AppError::Unauthorized));
     }
@@ -70,8 +71,19 @@ pub async fn require_signed_in() -> Result<(AuthSession, SessionUser), AppError>
 
 /// The principal in the session's current org, if its role allows `action`.
 pub async fn require(action: Action) -> Result<Principal, AppError> {
+    let db = db();
     let (auth, user) = require_signed_in().await?;
-    let mut conn = db().acquire().await.map_err(internal)?;
+    principal_for(&db, &auth, user, action).await.map_err(fail)
+}
+
+/// The same check for plain axum routes (the live event stream), given the session.
+pub async fn principal_for(
+    db: &Db,
+    auth: &AuthSession,
+    user: SessionUser,
+    action: Action,
+) -> Result<Principal, AppError> {
+    let mut conn = db.acquire().await.map_err(internal)?;
     let orgs = memberships::list_for_user(&mut conn, &user.id)
         .await
         .map_err(internal)?;
@@ -81,11 +93,11 @@ pub async fn require(action: Action) -> Result<Principal, AppError> {
         .or_else(|| orgs.first().cloned());
     let Some(current) = current else {
         // Signed in but no longer a member of anything.
-        return Err(fail(AppError::Forbidden));
+        return Err(AppError::Forbidden);
     };
     let role: Role = current.role.parse().map_err(internal)?;
     if !role.can(action) {
-        return Err(fail(AppError::Forbidden));
+        return Err(AppError::Forbidden);
     }
     Ok(Principal {
         user_id: user.id,
@@ -95,6 +107,12 @@ pub async fn require(action: Action) -> Result<Principal, AppError> {
         role,
         orgs,
     })
+}
+
+/// Whether the session is past its absolute lifetime.
+pub async fn session_expired(auth: &AuthSession, absolute_ms: i64) -> Result<bool, AppError> {
+    let signed_in_at: Option<i64> = auth.session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?;
+    Ok(signed_in_at.is_none_or(|t| now_ms() - t > absolute_ms))
 }
 
 /// The request's client IP and request id, for audit records.

@@ -45,3 +45,42 @@ pub async fn touch(conn: &mut SqliteConnection, org_id: &str, lead_id: &str, now
         .await?;
     Ok(())
 }
+
+/// Records a message on the lead for the inbox row: preview, and who spoke last.
+pub async fn note_message(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+    body: &str,
+    direction: MessageSide,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let preview: String = body.chars().take(140).collect();
+    let sql = match direction {
+        MessageSide::Customer => {
+            "UPDATE leads SET last_message_preview = $3, last_inbound_at = $4, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
+        }
+        MessageSide::Staff => {
+            "UPDATE leads SET last_message_preview = $3, last_staff_reply_at = $4, first_staff_response_at = COALESCE(first_staff_response_at, $4), \
+             last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
+        }
+        MessageSide::Automatic => {
+            "UPDATE leads SET last_message_preview = $3, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
+        }
+    };
+    sqlx::query(sql)
+        .bind(org_id)
+        .bind(lead_id)
+        .bind(preview)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageSide {
+    Customer,
+    Staff,
+    Automatic,
+}

@@ -92,6 +92,7 @@ pub async fn on_inbound(conn: &mut SqliteConnection, sms: &InboundSms, now: i64)
         now,
     )
     .await?;
+    leads::note_message(conn, &org_id, &lead_id, &sms.body, leads::MessageSide::Customer, now).await?;
     effects.push(
         &org_id,
         Some(&lead_id),

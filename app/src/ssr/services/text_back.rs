@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use crate::ssr::{
-    db::{lead_events, messages, opt_outs, outbox, tracked_numbers},
+    db::{lead_events, leads, messages, opt_outs, outbox, tracked_numbers},
     live::{Effects, LiveKind},
     services::routing::{local_clock, Routing},
 };
@@ -82,6 +82,7 @@ pub async fn queue(
             now
         };
         outbox::insert(conn, org_id, message_id.as_str(), send_at, now).await?;
+        leads::note_message(conn, org_id, t.lead_id, &body, leads::MessageSide::Automatic, now).await?;
         effects.text_queued = true;
         effects.push(org_id, Some(t.lead_id), LiveKind::MessageQueued);
     }

@@ -1,0 +1,368 @@
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    models::{BookingView, LeadDetail, LeadPage, RecoveryStats},
+};
+
+#[cfg(feature = "ssr")]
+mod support {
+    use crate::{
+        error::AppError,
+        ssr::{
+            auth::{
+                principal::{fail, internal, request_meta},
+                Principal,
+            },
+            live::Effects,
+            services::inbox::{Actor, InboxError},
+            state::AppState,
+            writer::WriteError,
+        },
+    };
+
+    impl From<InboxError> for AppError {
+        fn from(e: InboxError) -> Self {
+            match e {
+                InboxError::NotFound => fail(AppError::NotFound),
+                InboxError::OptedOut => fail(AppError::Conflict(e.to_string())),
+                InboxError::Invalid(field, m) => fail(AppError::validation(field, m)),
+                InboxError::Db(err) => internal(err),
+            }
+        }
+    }
+
+    pub struct OwnedActor {
+        pub org_id: String,
+        pub user_id: String,
+        pub ip: Option<String>,
+        pub request_id: Option<String>,
+    }
+
+    impl OwnedActor {
+        pub fn of(p: &Principal) -> Self {
+            let (ip, request_id) = request_meta();
+            Self {
+                org_id: p.org_id.clone(),
+                user_id: p.user_id.clone(),
+                ip,
+                request_id,
+            }
+        }
+
+        pub fn actor(&self) -> Actor<'_> {
+            Actor {
+                org_id: &self.org_id,
+                user_id: &self.user_id,
+                ip: self.ip.as_deref(),
+                request_id: self.request_id.as_deref(),
+            }
+        }
+    }
+
+    /// Runs a lead write through the single writer, then publishes and wakes the outbox.
+    pub async fn write<F>(state: AppState, work: F) -> Result<(), AppError>
+    where
+        F: for<'c> FnOnce(
+                &'c mut sqlx::SqliteConnection,
+            )
+                -> futures::future::BoxFuture<'c, Result<Result<Effects, InboxError>, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        let effects = state.writer.run(work).await.map_err(|e: WriteError| internal(e))??;
+        if effects.text_queued {
+            state.outbox_wake.notify_one();
+        }
+        state.live.publish(effects.live);
+        Ok(())
+    }
+}
+
+/// One page of the current org's leads, most recent activity first.
+#[server(prefix = "/rpc", endpoint = "leads/list")]
+pub async fn list_leads(
+    status: Option<String>,
+    needs_reply: Option<bool>,
+    q: Option<String>,
+    cursor: Option<String>,
+) -> Result<LeadPage, AppError> {
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{
+                principal::{db, fail, internal},
+                require,
+            },
+            db::inbox::{self, ListQuery, PAGE_SIZE},
+            services::inbox::STATUSES,
+        },
+    };
+    let db = db();
+    let p = require(Action::ViewInbox).await?;
+    let status = status.filter(|s| !s.is_empty());
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(fail(AppError::validation("status", "Unknown status.")));
+    }
+    let after = match cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => {
+            let (at, id) = c
+                .split_once('.')
+                .ok_or_else(|| fail(AppError::validation("cursor", "Bad cursor.")))?;
+            Some((
+                at.parse::<i64>()
+                    .map_err(|_| fail(AppError::validation("cursor", "Bad cursor.")))?,
+                id.to_owned(),
+            ))
+        }
+    };
+    let search = q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().filter(|c| !c.is_control()).take(60).collect::<String>());
+    let mut conn = db.acquire().await.map_err(internal)?;
+    let mut leads = inbox::list(
+        &mut conn,
+        &p.org_id,
+        ListQuery {
+            status: status.as_deref(),
+            needs_reply: needs_reply.unwrap_or(false),
+            search: search.as_deref(),
+            after: after.as_ref().map(|(at, id)| (*at, id.as_str())),
+            limit: PAGE_SIZE + 1,
+        },
+    )
+    .await
+    .map_err(internal)?;
+    let next_cursor = if leads.len() as i64 > PAGE_SIZE {
+        leads.truncate(PAGE_SIZE as usize);
+        leads.last().map(|l| format!("{}.{}", l.last_activity_at, l.id))
+    } else {
+        None
+    };
+    Ok(LeadPage {
+        leads,
+        next_cursor,
+        server_now: crate::ssr::clock::now_ms(),
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "leads/get")]
+pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{
+                principal::{db, fail, internal},
+                require,
+            },
+            clock::now_ms,
+            db::{inbox, opt_outs},
+            services::inbox::in_quiet_hours,
+        },
+    };
+    let db = db();
+    let p = require(Action::ViewInbox).await?;
+    let mut conn = db.acquire().await.map_err(internal)?;
+    let (lead, detail) = inbox::get(&mut conn, &p.org_id, &lead_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| fail(AppError::NotFound))?;
+    let mut timeline = inbox::timeline(&mut conn, &p.org_id, &lead_id)
+        .await
+        .map_err(internal)?;
+    let opted_out = opt_outs::is_opted_out(&mut conn, &p.org_id, &lead.caller_number)
+        .await
+        .map_err(internal)?;
+    let quiet = in_quiet_hours(&mut conn, &p.org_id, &lead_id, now_ms()).await?;
+    let timezone: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
+        .bind(&p.org_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    for item in &mut timeline {
+        use chrono::TimeZone;
+        item.at_label = chrono::Utc
+            .timestamp_millis_opt(item.at)
+            .single()
+            .map(|t| t.with_timezone(&tz).format("%b %-d, %-I:%M %p").to_string())
+            .unwrap_or_default();
+    }
+    Ok(LeadDetail {
+        lead,
+        address: detail.address,
+        notes: detail.notes,
+        opted_out,
+        in_quiet_hours: quiet,
+        timeline,
+    })
+}
+
+/// Sends a staff reply through the outbox (or holds it until the send window opens).
+#[server(prefix = "/rpc", endpoint = "leads/reply")]
+pub async fn reply_to_lead(lead_id: String, body: String, hold_until_morning: Option<bool>) -> Result<(), AppError> {
+    use self::support::{write, OwnedActor};
+    use crate::{
+        domain::permission::Action,
+        ssr::{auth::require, clock::now_ms, services::inbox},
+    };
+    let state = expect_context::<crate::ssr::state::AppState>();
+    let p = require(Action::WorkLeads).await?;
+    let who = OwnedActor::of(&p);
+    let hold = hold_until_morning.unwrap_or(false);
+    write(state, move |conn| {
+        Box::pin(async move { Ok(inbox::reply(conn, &who.actor(), &lead_id, &body, hold, now_ms()).await) })
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "leads/update")]
+pub async fn update_lead(
+    lead_id: String,
+    status: String,
+    name: String,
+    address: String,
+    notes: String,
+) -> Result<(), AppError> {
+    use self::support::{write, OwnedActor};
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::require,
+            clock::now_ms,
+            services::inbox::{self, LeadEdit},
+        },
+    };
+    let state = expect_context::<crate::ssr::state::AppState>();
+    let p = require(Action::WorkLeads).await?;
+    let who = OwnedActor::of(&p);
+    write(state, move |conn| {
+        Box::pin(async move {
+            let edit = LeadEdit {
+                status: &status,
+                name: &name,
+                address: &address,
+                notes: &notes,
+            };
+            Ok(inbox::update(conn, &who.actor(), &lead_id, edit, now_ms()).await)
+        })
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/rpc", endpoint = "leads/book")]
+pub async fn book_lead(
+    lead_id: String,
+    date: String,
+    arrival_start: String,
+    arrival_end: String,
+    job_type: String,
+    address: Option<String>,
+    notes: Option<String>,
+    job_value: Option<String>,
+    send_confirmation: Option<bool>,
+) -> Result<(), AppError> {
+    use self::support::{write, OwnedActor};
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{principal::fail, require},
+            clock::now_ms,
+            services::inbox::{self, NewBooking},
+        },
+    };
+    let state = expect_context::<crate::ssr::state::AppState>();
+    let p = require(Action::BookJobs).await?;
+    let value = match job_value
+        .as_deref()
+        .map(|v| v.trim().trim_start_matches('$').replace(',', ""))
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(v) => Some(v.parse::<f64>().map_err(|_| {
+            fail(AppError::validation(
+                "job_value",
+                "Job value must be a number of dollars.",
+            ))
+        })?),
+    };
+    let who = OwnedActor::of(&p);
+    write(state, move |conn| {
+        Box::pin(async move {
+            let b = NewBooking {
+                date: &date,
+                arrival_start: &arrival_start,
+                arrival_end: &arrival_end,
+                job_type: &job_type,
+                address: address.as_deref().unwrap_or_default(),
+                notes: notes.as_deref().unwrap_or_default(),
+                job_value_dollars: value,
+                send_confirmation: send_confirmation.unwrap_or(false),
+            };
+            Ok(inbox::book(conn, &who.actor(), &lead_id, b, now_ms()).await)
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "leads/stats")]
+pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
+    use chrono::{TimeZone, Utc};
+
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{
+                principal::{db, internal},
+                require,
+            },
+            clock::now_ms,
+            db::inbox,
+        },
+    };
+    let db = db();
+    let p = require(Action::ViewInbox).await?;
+    let mut conn = db.acquire().await.map_err(internal)?;
+    let tz: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
+        .bind(&p.org_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let now = now_ms();
+    let local_midnight = Utc
+        .timestamp_millis_opt(now)
+        .single()
+        .map(|t| t.with_timezone(&tz).date_naive())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|m| tz.from_local_datetime(&m).earliest())
+        .map_or(now - 86_400_000, |m| m.timestamp_millis());
+    inbox::recovery(&mut conn, &p.org_id, local_midnight, now - 30 * 86_400_000)
+        .await
+        .map_err(internal)
+}
+
+#[server(prefix = "/rpc", endpoint = "bookings/upcoming")]
+pub async fn upcoming_bookings() -> Result<Vec<BookingView>, AppError> {
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            auth::{
+                principal::{db, internal},
+                require,
+            },
+            clock::now_ms,
+            db::inbox,
+        },
+    };
+    let db = db();
+    let p = require(Action::ViewInbox).await?;
+    let mut conn = db.acquire().await.map_err(internal)?;
+    inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
+        .await
+        .map_err(internal)
+}

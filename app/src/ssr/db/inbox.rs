@@ -1,0 +1,345 @@
+//! Inbox reads: the lead list (cursor-paginated on the (org, last activity, id) index),
+//! one lead's thread and timeline, bookings and recovery figures. Every query is scoped
+//! by org, so another org's ids simply are not found.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::models::{BookingView, LeadSummary, TimelineItem};
+
+pub const PAGE_SIZE: i64 = 50;
+
+const NEEDS_REPLY: &str =
+    "(last_inbound_at IS NOT NULL AND (last_staff_reply_at IS NULL OR last_inbound_at > last_staff_reply_at))";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct LeadRow {
+    id: String,
+    caller_number: String,
+    name: String,
+    source: String,
+    status: String,
+    last_message_preview: String,
+    last_activity_at: i64,
+    created_at: i64,
+    needs_reply: bool,
+}
+
+impl From<LeadRow> for LeadSummary {
+    fn from(r: LeadRow) -> Self {
+        LeadSummary {
+            id: r.id,
+            caller_number: r.caller_number,
+            name: r.name,
+            source: r.source,
+            status: r.status,
+            last_message_preview: r.last_message_preview,
+            last_activity_at: r.last_activity_at,
+            created_at: r.created_at,
+            needs_reply: r.needs_reply,
+        }
+    }
+}
+
+pub struct ListQuery<'a> {
+    pub status: Option<&'a str>,
+    pub needs_reply: bool,
+    /// Digits of a phone number or part of a name.
+    pub search: Option<&'a str>,
+    /// (last_activity_at, id) of the last row already shown.
+    pub after: Option<(i64, &'a str)>,
+    pub limit: i64,
+}
+
+pub async fn list(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    q: ListQuery<'_>,
+) -> Result<Vec<LeadSummary>, sqlx::Error> {
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply \
+         FROM leads WHERE org_id = "
+    ));
+    b.push_bind(org_id.to_owned());
+    if let Some(status) = q.status {
+        b.push(" AND status = ").push_bind(status.to_owned());
+    }
+    if q.needs_reply {
+        b.push(format!(" AND {NEEDS_REPLY}"));
+    }
+    if let Some(search) = q.search.filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        b.push(" AND (caller_number LIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR LOWER(name) LIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some((at, id)) = q.after {
+        b.push(" AND (last_activity_at < ")
+            .push_bind(at)
+            .push(" OR (last_activity_at = ")
+            .push_bind(at)
+            .push(" AND id < ")
+            .push_bind(id.to_owned())
+            .push("))");
+    }
+    b.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ")
+        .push_bind(q.limit);
+    let rows: Vec<LeadRow> = b.build_query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(LeadSummary::from).collect())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadDetailRow {
+    pub address: String,
+    pub notes: String,
+}
+
+pub async fn get(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+) -> Result<Option<(LeadSummary, LeadDetailRow)>, sqlx::Error> {
+    let row: Option<LeadRow> = sqlx::query_as(&format!(
+        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply \
+         FROM leads WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let detail: LeadDetailRow = sqlx::query_as("SELECT address, notes FROM leads WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(Some((row.into(), detail)))
+}
+
+/// Calls, texts, bookings and notable events of one lead, oldest first.
+pub async fn timeline(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+) -> Result<Vec<TimelineItem>, sqlx::Error> {
+    let mut items = Vec::new();
+    let calls: Vec<(i64, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT started_at, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (at, outcome, dial, secs) in calls {
+        let outcome = outcome.unwrap_or_else(|| "in progress".into());
+        let title = match outcome.as_str() {
+            "missed" => "Missed call",
+            "after_hours" => "Call after hours",
+            "abandoned" => "Caller hung up before anyone answered",
+            "answered" => "Answered call",
+            _ => "Call",
+        };
+        let body = match (dial, secs) {
+            (Some(d), Some(s)) => format!("Office phones: {d}, rang {s} s"),
+            (Some(d), None) => format!("Office phones: {d}"),
+            _ => String::new(),
+        };
+        items.push(TimelineItem {
+            at,
+            at_label: String::new(),
+            kind: "call".into(),
+            title: title.into(),
+            body,
+            status: outcome,
+            actor: "caller".into(),
+        });
+    }
+    let msgs: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT created_at, direction, purpose, body, status, error_code FROM messages WHERE org_id = $1 AND lead_id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (at, direction, purpose, body, status, error) in msgs {
+        let inbound = direction == "inbound";
+        let title = match (inbound, purpose.as_str()) {
+            (true, _) => "Customer texted",
+            (false, "text_back") => "Automatic text-back",
+            (false, "keyword_reply") => "Automatic reply",
+            (false, "confirmation") => "Booking confirmation",
+            _ => "Staff reply",
+        };
+        let status = match error.as_deref() {
+            Some("21610") => "failed: the customer opted out (STOP)".to_owned(),
+            Some("30003") => "failed: unreachable handset".to_owned(),
+            Some("30006") => "failed: landline or unreachable carrier".to_owned(),
+            Some(code) => format!("{status} (error {code})"),
+            None => status,
+        };
+        items.push(TimelineItem {
+            at,
+            at_label: String::new(),
+            kind: if inbound {
+                "message_in".into()
+            } else {
+                "message_out".into()
+            },
+            title: title.into(),
+            body,
+            status,
+            actor: if inbound {
+                "customer".into()
+            } else if purpose == "reply" {
+                "staff".into()
+            } else {
+                "CallSnare".into()
+            },
+        });
+    }
+    let events: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT occurred_at, kind, actor_kind, detail FROM lead_events WHERE org_id = $1 AND lead_id = $2 \
+         AND kind NOT IN ('sms.received', 'sms.sent', 'text_back.queued', 'reply.queued') AND kind NOT LIKE 'call.%'",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (at, kind, actor, detail) in events {
+        let d: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+        let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let (title, body) = match kind.as_str() {
+            "status.changed" => ("Status changed".to_owned(), format!("{} → {}", s("before"), s("after"))),
+            "lead.edited" => ("Details updated".to_owned(), s("fields")),
+            "booking.created" => ("Job booked".to_owned(), s("summary")),
+            "contact.opted_out" => ("Customer opted out of texts".to_owned(), String::new()),
+            "contact.opted_in" => ("Customer opted back in".to_owned(), String::new()),
+            "text_back.skipped" => ("Text-back not sent".to_owned(), s("decision").replace('_', " ")),
+            "sms.failed" => ("Text failed".to_owned(), s("error")),
+            other => (other.replace(['.', '_'], " "), String::new()),
+        };
+        items.push(TimelineItem {
+            at,
+            at_label: String::new(),
+            kind: "event".into(),
+            title,
+            body,
+            status: String::new(),
+            actor: s("by").if_empty(&actor),
+        });
+    }
+    items.sort_by_key(|i| i.at);
+    Ok(items)
+}
+
+trait IfEmpty {
+    fn if_empty(self, other: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, other: &str) -> String {
+        if self.is_empty() {
+            other.to_owned()
+        } else {
+            self
+        }
+    }
+}
+
+pub async fn upcoming_bookings(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    from: i64,
+    limit: i64,
+) -> Result<Vec<BookingView>, sqlx::Error> {
+    let rows: Vec<(String, String, String, String, i64, i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT b.id, b.lead_id, l.caller_number, l.name, b.window_start, b.window_end, b.job_type, b.job_value_cents \
+         FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
+         WHERE b.org_id = $1 AND b.window_end >= $2 ORDER BY b.window_start LIMIT $3",
+    )
+    .bind(org_id)
+    .bind(from)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, lead_id, caller_number, name, window_start, window_end, job_type, job_value_cents)| BookingView {
+                id,
+                lead_id,
+                caller_number,
+                name,
+                window_start,
+                window_end,
+                job_type,
+                job_value_cents,
+            },
+        )
+        .collect())
+}
+
+/// Figures are counted from stored records every time (no counters that drift).
+pub async fn recovery(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    today_start: i64,
+    since: i64,
+) -> Result<crate::models::RecoveryStats, sqlx::Error> {
+    let missed = "outcome IN ('missed', 'after_hours', 'abandoned')";
+    let missed_today: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM calls WHERE org_id = $1 AND {missed} AND started_at >= $2"
+    ))
+    .bind(org_id)
+    .bind(today_start)
+    .fetch_one(&mut *conn)
+    .await?;
+    let missed_30d: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM calls WHERE org_id = $1 AND {missed} AND started_at >= $2"
+    ))
+    .bind(org_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let text_backs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE org_id = $1 AND purpose = 'text_back' AND provider_sid IS NOT NULL AND created_at >= $2",
+    )
+    .bind(org_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let replied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM leads WHERE org_id = $1 AND source <> 'text_first' AND last_inbound_at IS NOT NULL AND created_at >= $2",
+    )
+    .bind(org_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (booked, value): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
+         WHERE b.org_id = $1 AND l.source <> 'text_first' AND b.created_at >= $2",
+    )
+    .bind(org_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut responses: Vec<i64> = sqlx::query_scalar(
+        "SELECT first_staff_response_at - created_at FROM leads WHERE org_id = $1 AND created_at >= $2 AND first_staff_response_at IS NOT NULL",
+    )
+    .bind(org_id)
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    responses.sort_unstable();
+    let median = responses.get(responses.len() / 2).map(|ms| ms / 60_000);
+    Ok(crate::models::RecoveryStats {
+        missed_calls_today: missed_today,
+        missed_calls_30d: missed_30d,
+        text_backs_30d: text_backs,
+        replied_30d: replied,
+        booked_from_missed_30d: booked,
+        booked_value_cents_30d: value.unwrap_or(0),
+        median_first_response_min: if responses.is_empty() { None } else { median },
+    })
+}

@@ -1,0 +1,473 @@
+//! Working leads: staff replies through the outbox, status and detail edits, bookings.
+//! Each is one write (through the single writer) with its timeline entry and audit record.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::{
+    domain::{
+        business_hours::SendWindow,
+        ids::{BookingId, OrgId},
+    },
+    ssr::{
+        audit::{self, ActorKind, AuditAction, AuditEntry},
+        db::{lead_events, leads, messages, opt_outs, outbox},
+        live::{Effects, LiveKind},
+        services::routing::local_clock,
+    },
+};
+
+pub const STATUSES: [&str; 5] = ["new", "contacted", "booked", "lost", "spam"];
+pub const JOB_TYPES: [&str; 5] = ["no_heat", "no_cool", "maintenance", "install_estimate", "other"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    #[error("not found")]
+    NotFound,
+    #[error("This customer opted out of texts (STOP). They must text START before you can message them.")]
+    OptedOut,
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Who is acting, in which org.
+pub struct Actor<'a> {
+    pub org_id: &'a str,
+    pub user_id: &'a str,
+    pub ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+struct LeadCtx {
+    caller: String,
+    status: String,
+    org_name: String,
+    tz: chrono_tz::Tz,
+    window: SendWindow,
+    from_number: Option<String>,
+}
+
+async fn lead_ctx(conn: &mut SqliteConnection, org_id: &str, lead_id: &str) -> Result<LeadCtx, InboxError> {
+    let row: Option<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT l.caller_number, l.status, o.name, o.timezone, r.send_window_start_minute, r.send_window_end_minute \
+         FROM leads l JOIN orgs o ON o.id = l.org_id JOIN routing_settings r ON r.org_id = l.org_id WHERE l.org_id = $1 AND l.id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (caller, status, org_name, tz, start, end) = row.ok_or(InboxError::NotFound)?;
+    // Reply from the number the customer reached; else the org's first tracked number.
+    let from_number: Option<String> = sqlx::query_scalar(
+        "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
+         UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') \
+         ORDER BY at DESC LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let from_number = match from_number {
+        Some(n) => Some(n),
+        None => {
+            sqlx::query_scalar("SELECT e164 FROM tracked_numbers WHERE org_id = $1 ORDER BY created_at LIMIT 1")
+                .bind(org_id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+    };
+    Ok(LeadCtx {
+        caller,
+        status,
+        org_name,
+        tz: tz.parse().unwrap_or(chrono_tz::UTC),
+        window: SendWindow {
+            start_minute: start.clamp(0, 1440) as u16,
+            end_minute: end.clamp(0, 1440) as u16,
+        },
+        from_number,
+    })
+}
+
+/// Whether it is outside the send window for this lead now (the org's timezone stands in
+/// for the customer's, who is local to the business).
+pub async fn in_quiet_hours(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    lead_id: &str,
+    now: i64,
+) -> Result<bool, InboxError> {
+    let ctx = lead_ctx(conn, org_id, lead_id).await?;
+    let (_, minute) = local_clock(ctx.tz, now);
+    Ok(!ctx.window.contains(minute))
+}
+
+async fn record_audit(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    action: AuditAction,
+    lead_id: &str,
+    metadata: serde_json::Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let org = OrgId::parse(a.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    audit::record(
+        conn,
+        AuditEntry {
+            org_id: Some(&org),
+            actor_kind: ActorKind::User,
+            actor_id: Some(a.user_id),
+            action,
+            target_kind: Some("lead"),
+            target_id: Some(lead_id),
+            request_id: a.request_id,
+            ip: a.ip,
+            metadata,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn queue_text(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    ctx: &LeadCtx,
+    body: &str,
+    purpose: &str,
+    send_at: i64,
+    now: i64,
+) -> Result<(), InboxError> {
+    if opt_outs::is_opted_out(conn, a.org_id, &ctx.caller).await? {
+        return Err(InboxError::OptedOut);
+    }
+    let from = ctx.from_number.clone().ok_or(InboxError::Invalid(
+        "body",
+        "This organisation has no tracked number to text from.".into(),
+    ))?;
+    let id = messages::insert(
+        conn,
+        messages::NewMessage {
+            org_id: a.org_id,
+            lead_id,
+            direction: "outbound",
+            purpose,
+            from_number: &from,
+            to_number: &ctx.caller,
+            body,
+            status: "queued",
+            provider_sid: None,
+            dedupe_key: None,
+            call_id: None,
+        },
+        now,
+    )
+    .await?
+    .ok_or(InboxError::Invalid("body", "Duplicate message.".into()))?;
+    outbox::insert(conn, a.org_id, id.as_str(), send_at, now).await?;
+    Ok(())
+}
+
+pub async fn reply(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    body: &str,
+    hold_until_morning: bool,
+    now: i64,
+) -> Result<Effects, InboxError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 1600 {
+        return Err(InboxError::Invalid(
+            "body",
+            "A reply must be 1 to 1600 characters.".into(),
+        ));
+    }
+    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
+    let (_, minute) = local_clock(ctx.tz, now);
+    let send_at = if hold_until_morning {
+        now + i64::from(ctx.window.minutes_until_open(minute)) * 60_000
+    } else {
+        now
+    };
+    queue_text(conn, a, lead_id, &ctx, body, "reply", send_at, now).await?;
+    leads::note_message(conn, a.org_id, lead_id, body, leads::MessageSide::Staff, now).await?;
+    if ctx.status == "new" {
+        set_status(conn, a, lead_id, &ctx.status, "contacted", now).await?;
+    }
+    lead_events::insert(
+        conn,
+        a.org_id,
+        lead_id,
+        "reply.queued",
+        "user",
+        json!({ "by": a.user_id, "scheduled": send_at > now }),
+        now,
+    )
+    .await?;
+    record_audit(
+        conn,
+        a,
+        AuditAction::LeadReplied,
+        lead_id,
+        json!({ "scheduled_for": (send_at > now).then_some(send_at) }),
+        now,
+    )
+    .await?;
+    let mut effects = Effects {
+        text_queued: send_at <= now,
+        ..Effects::default()
+    };
+    effects.push(a.org_id, Some(lead_id), LiveKind::MessageQueued);
+    Ok(effects)
+}
+
+async fn set_status(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    before: &str,
+    after: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let open = !matches!(after, "lost" | "spam");
+    sqlx::query(
+        "UPDATE leads SET status = $3, is_open = $4, first_staff_response_at = COALESCE(first_staff_response_at, $5), updated_at = $5 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(a.org_id)
+    .bind(lead_id)
+    .bind(after)
+    .bind(open)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    lead_events::insert(
+        conn,
+        a.org_id,
+        lead_id,
+        "status.changed",
+        "user",
+        json!({ "before": before, "after": after, "by": a.user_id }),
+        now,
+    )
+    .await?;
+    record_audit(
+        conn,
+        a,
+        AuditAction::LeadStatusChanged,
+        lead_id,
+        json!({ "before": before, "after": after }),
+        now,
+    )
+    .await
+}
+
+pub struct LeadEdit<'a> {
+    pub status: &'a str,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub notes: &'a str,
+}
+
+pub async fn update(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    e: LeadEdit<'_>,
+    now: i64,
+) -> Result<Effects, InboxError> {
+    if !STATUSES.contains(&e.status) {
+        return Err(InboxError::Invalid("status", "Unknown status.".into()));
+    }
+    if e.name.chars().count() > 120 || e.address.chars().count() > 300 || e.notes.chars().count() > 5000 {
+        return Err(InboxError::Invalid(
+            "notes",
+            "Name, address or notes are too long.".into(),
+        ));
+    }
+    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
+    let (name_before, address_before, notes_before): (String, String, String) =
+        sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
+            .bind(a.org_id)
+            .bind(lead_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut changed = Vec::new();
+    for (field, before, after) in [
+        ("name", &name_before, e.name),
+        ("address", &address_before, e.address),
+        ("notes", &notes_before, e.notes),
+    ] {
+        if before.as_str() != after.trim() {
+            changed.push(field);
+        }
+    }
+    if !changed.is_empty() {
+        sqlx::query(
+            "UPDATE leads SET name = $3, address = $4, notes = $5, updated_at = $6 WHERE org_id = $1 AND id = $2",
+        )
+        .bind(a.org_id)
+        .bind(lead_id)
+        .bind(e.name.trim())
+        .bind(e.address.trim())
+        .bind(e.notes.trim())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        lead_events::insert(
+            conn,
+            a.org_id,
+            lead_id,
+            "lead.edited",
+            "user",
+            json!({ "fields": changed.join(", "), "by": a.user_id }),
+            now,
+        )
+        .await?;
+        record_audit(
+            conn,
+            a,
+            AuditAction::LeadEdited,
+            lead_id,
+            json!({ "fields": changed }),
+            now,
+        )
+        .await?;
+    }
+    if ctx.status != e.status {
+        set_status(conn, a, lead_id, &ctx.status, e.status, now).await?;
+    }
+    let mut effects = Effects::default();
+    effects.push(a.org_id, Some(lead_id), LiveKind::CallUpdated);
+    Ok(effects)
+}
+
+pub struct NewBooking<'a> {
+    pub date: &'a str,
+    pub arrival_start: &'a str,
+    pub arrival_end: &'a str,
+    pub job_type: &'a str,
+    pub address: &'a str,
+    pub notes: &'a str,
+    pub job_value_dollars: Option<f64>,
+    pub send_confirmation: bool,
+}
+
+fn local_ms(tz: chrono_tz::Tz, date: NaiveDate, time: NaiveTime) -> Option<i64> {
+    tz.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|t| t.timestamp_millis())
+}
+
+pub async fn book(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    b: NewBooking<'_>,
+    now: i64,
+) -> Result<Effects, InboxError> {
+    let date = NaiveDate::parse_from_str(b.date.trim(), "%Y-%m-%d")
+        .map_err(|_| InboxError::Invalid("date", "Pick a date.".into()))?;
+    let start_t = NaiveTime::parse_from_str(b.arrival_start.trim(), "%H:%M")
+        .map_err(|_| InboxError::Invalid("arrival_start", "Pick an arrival window start.".into()))?;
+    let end_t = NaiveTime::parse_from_str(b.arrival_end.trim(), "%H:%M")
+        .map_err(|_| InboxError::Invalid("arrival_end", "Pick an arrival window end.".into()))?;
+    if !JOB_TYPES.contains(&b.job_type) {
+        return Err(InboxError::Invalid("job_type", "Pick a job type.".into()));
+    }
+    let value_cents = match b.job_value_dollars {
+        Some(v) if !(0.0..=1_000_000.0).contains(&v) || !v.is_finite() => {
+            return Err(InboxError::Invalid(
+                "job_value",
+                "Job value must be between $0 and $1,000,000.".into(),
+            ))
+        }
+        Some(v) => Some((v * 100.0).round() as i64),
+        None => None,
+    };
+    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
+    let (Some(start), Some(end)) = (local_ms(ctx.tz, date, start_t), local_ms(ctx.tz, date, end_t)) else {
+        return Err(InboxError::Invalid(
+            "date",
+            "That time does not exist in your timezone.".into(),
+        ));
+    };
+    if end <= start {
+        return Err(InboxError::Invalid(
+            "arrival_end",
+            "The arrival window must end after it starts.".into(),
+        ));
+    }
+    let id = BookingId::new();
+    sqlx::query(
+        "INSERT INTO bookings (id, org_id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(id.as_str())
+    .bind(a.org_id)
+    .bind(lead_id)
+    .bind(start)
+    .bind(end)
+    .bind(b.job_type)
+    .bind(b.address.trim())
+    .bind(b.notes.trim())
+    .bind(value_cents)
+    .bind(a.user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let summary = format!(
+        "{} on {}, arriving {}–{}{}",
+        b.job_type.replace('_', " "),
+        date.format("%a %b %-d"),
+        start_t.format("%-I:%M %P"),
+        end_t.format("%-I:%M %P"),
+        value_cents
+            .map(|c| format!(", ${:.2}", c as f64 / 100.0))
+            .unwrap_or_default()
+    );
+    lead_events::insert(
+        conn,
+        a.org_id,
+        lead_id,
+        "booking.created",
+        "user",
+        json!({ "summary": summary, "by": a.user_id, "booking_id": id.as_str() }),
+        now,
+    )
+    .await?;
+    record_audit(
+        conn,
+        a,
+        AuditAction::LeadBooked,
+        lead_id,
+        json!({ "booking_id": id.as_str(), "job_value_cents": value_cents }),
+        now,
+    )
+    .await?;
+    if ctx.status != "booked" {
+        set_status(conn, a, lead_id, &ctx.status, "booked", now).await?;
+    }
+    let mut effects = Effects::default();
+    if b.send_confirmation {
+        let text = format!(
+            "{}: you're booked for {} between {} and {}. Reply here if anything changes.",
+            ctx.org_name,
+            date.format("%A %B %-d"),
+            start_t.format("%-I:%M %P"),
+            end_t.format("%-I:%M %P")
+        );
+        queue_text(conn, a, lead_id, &ctx, &text, "confirmation", now, now).await?;
+        leads::note_message(conn, a.org_id, lead_id, &text, leads::MessageSide::Staff, now).await?;
+        effects.text_queued = true;
+    }
+    effects.push(a.org_id, Some(lead_id), LiveKind::CallUpdated);
+    Ok(effects)
+}

@@ -1,0 +1,332 @@
+//! The lead inbox over HTTP: tenant isolation, replies through the outbox, opt-out refusal,
+//! status, booking, pagination and recovery figures.
+
+use app::domain::Role;
+
+use crate::{
+    fake_twilio::FakeTwilio,
+    helpers::{seed_member, seed_org, sms, spawn_twilio_app, MissedCall, Signing, TestApp, CALLER},
+};
+
+async fn play(app: &TestApp, steps: &[(&'static str, Vec<(String, String)>)]) {
+    for (path, params) in steps {
+        assert_eq!(app.post_twilio(path, params, Signing::Valid).await.status(), 200);
+    }
+}
+
+async fn setup() -> (TestApp, FakeTwilio, reqwest::Client, String) {
+    // http public URL: session cookies are not Secure, so the test client sends them back
+    let (app, twilio) = spawn_twilio_app(&[("CALLSNARE_PUBLIC_URL", "http://callsnare.test")]).await;
+    seed_member(&app.db, "acme", "tech@acme.test", Role::Staff).await;
+    play(&app, &MissedCall::new(1, CALLER).sequence()).await;
+    play(
+        &app,
+        &[sms(
+            "SM00000000000000000000000000000101",
+            CALLER,
+            "<b>Furnace</b> is out & it's 50°F inside",
+        )],
+    )
+    .await;
+    twilio.wait_for_sent(1).await;
+    let staff = app.new_client();
+    app.sign_in(&staff, "tech@acme.test").await;
+    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    (app, twilio, staff, lead_id)
+}
+
+#[tokio::test]
+async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
+    let (app, _twilio, staff, lead_id) = setup().await;
+    let page: serde_json::Value = app.rpc_with(&staff, "leads/list", &[]).await.json().await.unwrap();
+    let leads = page["leads"].as_array().unwrap();
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0]["id"], lead_id.as_str());
+    assert_eq!(leads[0]["source"], "missed_call");
+    assert_eq!(leads[0]["needs_reply"], true);
+    assert_eq!(
+        leads[0]["last_message_preview"],
+        "<b>Furnace</b> is out & it's 50°F inside"
+    );
+    let filtered: serde_json::Value = app
+        .rpc_with(&staff, "leads/list", &[("status", "booked")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(filtered["leads"].as_array().unwrap().is_empty());
+    let search: serde_json::Value = app
+        .rpc_with(&staff, "leads/list", &[("q", "2671")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(search["leads"].as_array().unwrap().len(), 1);
+    // customer text is rendered as text, never as markup
+    let html = staff
+        .get(app.url(&format!("/app/leads/{lead_id}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("&lt;b&gt;Furnace&lt;/b&gt;"), "escaped");
+    assert!(!html.contains("<b>Furnace</b>"));
+}
+
+#[tokio::test]
+async fn a_reply_goes_out_through_the_outbox_and_marks_the_lead_contacted() {
+    let (app, twilio, staff, lead_id) = setup().await;
+    let resp = app
+        .rpc_with(
+            &staff,
+            "leads/reply",
+            &[("lead_id", &lead_id), ("body", "We can be there at 3pm today.")],
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let sent = twilio.wait_for_sent(2).await;
+    assert_eq!(sent[1].body, "We can be there at 3pm today.");
+    assert_eq!(sent[1].to, CALLER);
+    let detail: serde_json::Value = app
+        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["lead"]["status"], "contacted");
+    assert_eq!(detail["lead"]["needs_reply"], false);
+    let kinds: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"call") && kinds.contains(&"message_in") && kinds.contains(&"message_out"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'lead.replied'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn replies_to_an_opted_out_number_are_refused_clearly() {
+    let (app, twilio, staff, lead_id) = setup().await;
+    play(&app, &[sms("SM00000000000000000000000000000102", CALLER, "STOP")]).await;
+    let resp = app
+        .rpc_with(
+            &staff,
+            "leads/reply",
+            &[("lead_id", &lead_id), ("body", "Are you still there?")],
+        )
+        .await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("opted out"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(twilio.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
+    let (app, twilio, staff, lead_id) = setup().await;
+    let resp = app
+        .rpc_with(
+            &staff,
+            "leads/book",
+            &[
+                ("lead_id", &lead_id),
+                ("date", "2026-12-01"),
+                ("arrival_start", "08:00"),
+                ("arrival_end", "10:00"),
+                ("job_type", "no_heat"),
+                ("job_value", "$1,250"),
+                ("send_confirmation", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let sent = twilio.wait_for_sent(2).await;
+    assert!(
+        sent[1]
+            .body
+            .contains("you're booked for Tuesday December 1 between 8:00 am and 10:00 am"),
+        "{}",
+        sent[1].body
+    );
+    // 08:00 America/Chicago on 2026-12-01 is 14:00 UTC
+    assert_eq!(app.count("SELECT window_start FROM bookings").await, 1_796_133_600_000);
+    let stats: serde_json::Value = app.rpc_with(&staff, "leads/stats", &[]).await.json().await.unwrap();
+    assert_eq!(stats["missed_calls_30d"], 1);
+    assert_eq!(stats["text_backs_30d"], 1);
+    assert_eq!(stats["replied_30d"], 1);
+    assert_eq!(stats["booked_from_missed_30d"], 1);
+    assert_eq!(stats["booked_value_cents_30d"], 125_000);
+    let detail: serde_json::Value = app
+        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["lead"]["status"], "booked");
+    let bad = app
+        .rpc_with(
+            &staff,
+            "leads/book",
+            &[
+                ("lead_id", &lead_id),
+                ("date", "2026-12-01"),
+                ("arrival_start", "10:00"),
+                ("arrival_end", "08:00"),
+                ("job_type", "no_heat"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+}
+
+#[tokio::test]
+async fn another_org_cannot_see_or_touch_the_lead() {
+    let (app, twilio, _staff, lead_id) = setup().await;
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    let rival = app.new_client();
+    app.sign_in(&rival, "owner@rival.test").await;
+    let page: serde_json::Value = app.rpc_with(&rival, "leads/list", &[]).await.json().await.unwrap();
+    assert!(page["leads"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app.rpc_with(&rival, "leads/get", &[("lead_id", &lead_id)])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.rpc_with(&rival, "leads/reply", &[("lead_id", &lead_id), ("body", "hi")])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.rpc_with(
+            &rival,
+            "leads/update",
+            &[
+                ("lead_id", &lead_id),
+                ("status", "spam"),
+                ("name", "x"),
+                ("address", ""),
+                ("notes", "")
+            ]
+        )
+        .await
+        .status(),
+        404
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(twilio.sent().len(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM leads WHERE status = 'spam'").await, 0);
+}
+
+#[tokio::test]
+async fn pagination_walks_every_lead_once() {
+    let (app, _twilio) = spawn_twilio_app(&[("CALLSNARE_PUBLIC_URL", "http://callsnare.test")]).await;
+    let org: String = sqlx::query_scalar("SELECT id FROM orgs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    for i in 0..120 {
+        sqlx::query("INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) VALUES ($1, $2, $3, 'missed_call', $4, $4, $4)")
+            .bind(format!("lead_{i:032x}"))
+            .bind(&org)
+            .bind(format!("+1512555{i:04}"))
+            .bind(1_000_000 + (i / 3) as i64) // ties on last_activity_at are broken by id
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    let mut pages = 0;
+    loop {
+        let page: serde_json::Value = app
+            .rpc_with(&owner, "leads/list", &[("cursor", &cursor)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        pages += 1;
+        for l in page["leads"].as_array().unwrap() {
+            assert!(
+                seen.insert(l["id"].as_str().unwrap().to_owned()),
+                "duplicate across pages"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn the_live_stream_needs_a_session_and_carries_only_the_orgs_events() {
+    let (app, _twilio, staff, _lead_id) = setup().await;
+    assert_eq!(
+        app.new_client()
+            .get(app.url("/app/events"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let mut resp = staff.get(app.url("/app/events")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let first = resp.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    // a rival's missed call is not delivered; ours is
+    let mut rival_call = MissedCall::new(50, "+14155559876").sequence();
+    for (_, params) in rival_call.iter_mut() {
+        for (k, v) in params.iter_mut() {
+            if k == "To" || k == "Called" {
+                *v = "+14155550200".into();
+            }
+        }
+    }
+    play(&app, &rival_call).await;
+    play(
+        &app,
+        &[sms("SM00000000000000000000000000000103", CALLER, "Any update?")],
+    )
+    .await;
+    let chunk = tokio::time::timeout(std::time::Duration::from_secs(2), resp.chunk())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&chunk).into_owned();
+    assert!(text.contains("event: lead"), "{text}");
+    let ours: String = sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
+        .bind(CALLER)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(text.contains(&ours), "{text}");
+}
