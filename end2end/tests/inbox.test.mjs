@@ -1,0 +1,82 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startServer, launchBrowser, withPage, signIn, cli, binary, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+
+const TRACKED = '+14155550100';
+const CALLER = '+14155552671';
+let server;
+let office;
+let rival;
+
+before(async () => {
+  server = await startServer({}, { seed: true });
+  cli(server.env, ['org', 'create', '--name', 'Rival HVAC', '--slug', 'rival', '--timezone', 'America/Chicago', '--owner-email', 'owner@rival.test']);
+  office = await launchBrowser();
+  rival = await launchBrowser();
+});
+
+after(async () => {
+  await office?.close();
+  await rival?.close();
+  await server?.stop();
+});
+
+function simulateMissedCall() {
+  const r = spawnSync(binary, ['simulate', 'missed-call', '--to', TRACKED, '--from', CALLER, '--server', server.base], {
+    env: { PATH: process.env.PATH, CALLSNARE_ADDR: new URL(server.base).host },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+async function customerTexts(body, sid) {
+  const form = new URLSearchParams({ From: CALLER, To: TRACKED, Body: body, MessageSid: sid, NumMedia: '0' });
+  const r = await fetch(`${server.base}/api/twilio/sms/inbound`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(r.status, 200);
+}
+
+test('a missed call appears live, the team works it to a booking, and another org sees none of it', async () => {
+  const rivalPage = await rival.newPage();
+  await signIn(rivalPage, server.base, 'owner@rival.test', OWNER_PASSWORD);
+
+  await withPage(office, 'inbox-live', async (page, errors) => {
+    await signIn(page, server.base, OWNER_EMAIL, OWNER_PASSWORD);
+    await page.getByText('No leads here yet.').waitFor();
+    // give the EventSource a moment to connect, as an open inbox tab would be
+    await page.waitForTimeout(500);
+
+    const started = Date.now();
+    simulateMissedCall();
+    const row = page.locator('.lead-row').filter({ hasText: CALLER });
+    await row.waitFor({ timeout: 5_000 });
+    const appearedMs = Date.now() - started;
+    console.log(`# lead appeared live ${appearedMs} ms after the simulated missed call (no reload)`);
+    assert.ok(appearedMs < 3_000, `took ${appearedMs} ms`);
+    assert.match(await page.title(), /^\(\d+\) Inbox/);
+
+    await row.getByRole('link').click();
+    await page.waitForURL(/\/app\/leads\/lead_/);
+    await page.getByText('Missed call', { exact: true }).waitFor();
+    await page.getByText('Automatic text-back').waitFor();
+
+    // the customer answers the text-back: it shows up without a reload, as text
+    await customerTexts('<b>No heat</b> since 6pm, can you come tonight?', 'SMe2e00000000000000000000000000001');
+    await page.getByText('<b>No heat</b> since 6pm, can you come tonight?').waitFor({ timeout: 5_000 });
+
+    await page.getByLabel('Message').fill('Yes — a tech can be there by 8:30 tonight.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByText('Yes — a tech can be there by 8:30 tonight.').waitFor();
+
+    await page.getByLabel('Date').fill('2026-12-01');
+    await page.getByRole('button', { name: 'Book' }).click();
+    await page.getByText('Job booked').waitFor();
+    await page.getByText('status: booked').waitFor();
+    assert.deepEqual(errors, []);
+  });
+
+  await rivalPage.goto(`${server.base}/app`);
+  await rivalPage.getByText('No leads here yet.').waitFor();
+  assert.equal(await rivalPage.getByText(CALLER).count(), 0);
+  await rivalPage.close();
+});
