@@ -54,6 +54,9 @@ pub struct LeadSummary {
     pub created_at: i64,
     /// The customer wrote last and nobody has answered yet.
     pub needs_reply: bool,
+    /// Nobody responded within the escalation window.
+    pub escalated: bool,
+    pub assigned_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +91,8 @@ pub struct LeadDetail {
     /// The customer's local time is outside the org's send window.
     pub in_quiet_hours: bool,
     pub timeline: Vec<TimelineItem>,
+    /// Members the lead can be assigned to.
+    pub assignees: Vec<Assignee>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,4 +117,12 @@ pub struct BookingView {
     pub window_end: i64,
     pub job_type: String,
     pub job_value_cents: Option<i64>,
+    /// The arrival window in the org's timezone, rendered by the server.
+    pub window_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub user_id: String,
+    pub email: String,
 }

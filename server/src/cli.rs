@@ -80,6 +80,17 @@ pub enum OrgCommand {
         #[arg(long = "owner-email", value_parser = parse_email)]
         owner_email: EmailAddress,
     },
+    /// Set who is texted when a new lead waits too long for a response.
+    Escalation {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        /// The manager's mobile; omit to stop escalation texts (events are still recorded).
+        #[arg(long, value_parser = parse_phone)]
+        number: Option<E164Phone>,
+        /// Minutes without a staff response before escalating (0 turns escalation off).
+        #[arg(long, default_value_t = 10)]
+        minutes: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +169,17 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
                 println!("owner {owner_email} can sign in with the password you set");
             } else {
                 println!("existing user {owner_email} is now an owner of {slug} (password unchanged)");
+            }
+        }
+        Command::Org {
+            command: OrgCommand::Escalation { org, number, minutes },
+        } => {
+            onboarding::set_escalation(&database, &org, number.as_ref(), minutes)
+                .await
+                .map_err(|e| error_line(&e))?;
+            match number {
+                Some(n) => println!("{org}: leads with no response after {minutes} min are escalated to {n}"),
+                None => println!("{org}: escalation after {minutes} min, no escalation texts"),
             }
         }
         Command::Number {

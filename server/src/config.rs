@@ -58,6 +58,8 @@ pub struct Settings {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, however active.
     pub session_absolute: Duration,
+    /// How often unanswered leads are checked for escalation.
+    pub escalation_scan: Duration,
 }
 
 // Hand-written so a stray `{:?}` can never print a secret.
@@ -79,6 +81,7 @@ impl fmt::Debug for Settings {
             .field("outbox_lease", &self.outbox_lease)
             .field("session_idle", &self.session_idle)
             .field("session_absolute", &self.session_absolute)
+            .field("escalation_scan", &self.escalation_scan)
             .finish()
     }
 }
@@ -169,6 +172,13 @@ impl Settings {
             Duration::from_secs(3600 * u64::from(parse_number(&var, "CALLSNARE_SESSION_IDLE_HOURS", 12, 1, 720)?));
         let session_absolute =
             Duration::from_secs(86_400 * u64::from(parse_number(&var, "CALLSNARE_SESSION_MAX_DAYS", 7, 1, 90)?));
+        let escalation_scan = Duration::from_secs(u64::from(parse_number(
+            &var,
+            "CALLSNARE_ESCALATION_SCAN_SECS",
+            30,
+            1,
+            3600,
+        )?));
         let trusted_proxies = match var("CALLSNARE_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(raw) => raw
@@ -202,6 +212,7 @@ impl Settings {
             outbox_lease,
             session_idle,
             session_absolute,
+            escalation_scan,
         };
         settings.validate_live()?;
         Ok(settings)

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod escalation;
 pub mod middleware;
 pub mod routes;
 pub mod sessions;

@@ -72,6 +72,12 @@ impl Application {
             lease: settings.outbox_lease,
         }
         .spawn();
+        crate::escalation::spawn(
+            writer.clone(),
+            live.clone(),
+            outbox_wake.clone(),
+            settings.escalation_scan,
+        );
         let hooks = Arc::new(WebhookState {
             writer,
             live,

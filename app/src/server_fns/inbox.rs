@@ -191,6 +191,17 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
             .map(|t| t.with_timezone(&tz).format("%b %-d, %-I:%M %p").to_string())
             .unwrap_or_default();
     }
+    let assignees: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
+    )
+    .bind(&p.org_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let assignees = assignees
+        .into_iter()
+        .map(|(user_id, email)| crate::models::Assignee { user_id, email })
+        .collect();
     Ok(LeadDetail {
         lead,
         address: detail.address,
@@ -198,6 +209,7 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         opted_out,
         in_quiet_hours: quiet,
         timeline,
+        assignees,
     })
 }
 
@@ -226,6 +238,7 @@ pub async fn update_lead(
     name: String,
     address: String,
     notes: String,
+    assigned_user_id: Option<String>,
 ) -> Result<(), AppError> {
     use self::support::{write, OwnedActor};
     use crate::{
@@ -246,6 +259,7 @@ pub async fn update_lead(
                 name: &name,
                 address: &address,
                 notes: &notes,
+                assigned_user_id: assigned_user_id.as_deref(),
             };
             Ok(inbox::update(conn, &who.actor(), &lead_id, edit, now_ms()).await)
         })
@@ -362,7 +376,30 @@ pub async fn upcoming_bookings() -> Result<Vec<BookingView>, AppError> {
     let db = db();
     let p = require(Action::ViewInbox).await?;
     let mut conn = db.acquire().await.map_err(internal)?;
-    inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
+    let tz: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
+        .bind(&p.org_id)
+        .fetch_one(&mut *conn)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let mut list = inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
+        .await
+        .map_err(internal)?;
+    for b in &mut list {
+        use chrono::TimeZone;
+        let fmt = |ms: i64, f: &str| {
+            chrono::Utc
+                .timestamp_millis_opt(ms)
+                .single()
+                .map(|t| t.with_timezone(&tz).format(f).to_string())
+                .unwrap_or_default()
+        };
+        b.window_label = format!(
+            "{} {}–{}",
+            fmt(b.window_start, "%a %b %-d"),
+            fmt(b.window_start, "%-I:%M %P"),
+            fmt(b.window_end, "%-I:%M %P")
+        );
+    }
+    Ok(list)
 }

@@ -46,6 +46,8 @@ pub enum AuditAction {
     LeadStatusChanged,
     LeadEdited,
     LeadBooked,
+    LeadAssigned,
+    EscalationSettingsChanged,
 }
 
 impl AuditAction {
@@ -66,6 +68,8 @@ impl AuditAction {
             AuditAction::LeadStatusChanged => "lead.status_changed",
             AuditAction::LeadEdited => "lead.edited",
             AuditAction::LeadBooked => "lead.booked",
+            AuditAction::LeadAssigned => "lead.assigned",
+            AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
         }
     }
 }

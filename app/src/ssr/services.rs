@@ -1,6 +1,7 @@
 //! Use-cases shared by server functions, webhooks, the REST API and the CLI.
 
 pub mod calls;
+pub mod escalation;
 pub mod inbox;
 pub mod messaging;
 pub mod onboarding;

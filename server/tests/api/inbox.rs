@@ -330,3 +330,96 @@ async fn the_live_stream_needs_a_session_and_carries_only_the_orgs_events() {
         .unwrap();
     assert!(text.contains(&ours), "{text}");
 }
+
+#[tokio::test]
+async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number() {
+    let (app, twilio) = spawn_twilio_app(&[
+        ("CALLSNARE_PUBLIC_URL", "http://callsnare.test"),
+        ("CALLSNARE_ESCALATION_SCAN_SECS", "1"),
+    ])
+    .await;
+    sqlx::query("UPDATE routing_settings SET escalation_number = '+14155550199', escalation_minutes = 10")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    play(&app, &MissedCall::new(60, CALLER).sequence()).await;
+    twilio.wait_for_sent(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM leads WHERE escalated_at IS NOT NULL")
+            .await,
+        0,
+        "not before the window"
+    );
+    // ten minutes pass without anyone responding
+    sqlx::query("UPDATE leads SET created_at = created_at - 11 * 60000")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let sent = twilio.wait_for_sent(2).await;
+    assert_eq!(sent[1].to, "+14155550199");
+    assert!(
+        sent[1].body.contains(CALLER) && sent[1].body.contains("10+ minutes"),
+        "{}",
+        sent[1].body
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(twilio.sent().len(), 2, "never twice for the same lead");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM lead_events WHERE kind = 'lead.escalated'")
+            .await,
+        1
+    );
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    let page: serde_json::Value = app.rpc_with(&owner, "leads/list", &[]).await.json().await.unwrap();
+    assert_eq!(page["leads"][0]["escalated"], true);
+}
+
+#[tokio::test]
+async fn leads_are_assigned_only_to_members_of_the_same_org() {
+    let (app, _twilio, staff, lead_id) = setup().await;
+    let tech: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    let outsider: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@rival.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let update = |assignee: String| {
+        let (app, staff, lead_id) = (&app, &staff, lead_id.clone());
+        async move {
+            app.rpc_with(
+                staff,
+                "leads/update",
+                &[
+                    ("lead_id", &lead_id),
+                    ("status", "new"),
+                    ("name", "Pat"),
+                    ("address", ""),
+                    ("notes", ""),
+                    ("assigned_user_id", &assignee),
+                ],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(update(tech.clone()).await, 200);
+    assert_eq!(update(outsider).await, 404);
+    let detail: serde_json::Value = app
+        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["lead"]["assigned_to"], tech.as_str());
+    assert_eq!(detail["lead"]["name"], "Pat");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'lead.assigned'")
+            .await,
+        1
+    );
+}

@@ -6,8 +6,9 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
     components::live::{mark_seen, LiveVersion, Unread},
+    models::BookingView,
     models::{LeadSummary, RecoveryStats},
-    server_fns::inbox::{get_recovery_stats, list_leads},
+    server_fns::inbox::{get_recovery_stats, list_leads, upcoming_bookings},
 };
 
 pub fn source_label(source: &str) -> &'static str {
@@ -50,6 +51,7 @@ pub fn HomePage() -> impl IntoView {
         |((status, needs, q, cursor), _)| list_leads(status, Some(needs), q, cursor),
     );
     let stats = Resource::new(move || version.get(), |_| get_recovery_stats());
+    let bookings = Resource::new(move || version.get(), |_| upcoming_bookings());
     let title = move || match unread.get() {
         0 => "Inbox".to_owned(),
         n => format!("({n}) Inbox"),
@@ -104,7 +106,40 @@ pub fn HomePage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move { bookings.await.ok().map(|b| view! { <Bookings b /> }) })}
+            </Suspense>
         </div>
+    }
+}
+
+#[component]
+fn Bookings(b: Vec<BookingView>) -> impl IntoView {
+    view! {
+        <section class="card bookings" aria-label="Upcoming bookings">
+            <h2>"Coming up"</h2>
+            {if b.is_empty() {
+                view! { <p class="muted">"No upcoming jobs booked."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {b
+                            .into_iter()
+                            .map(|b| {
+                                let who = if b.name.is_empty() { b.caller_number.clone() } else { b.name.clone() };
+                                view! {
+                                    <li>
+                                        <a href=format!("/app/leads/{}", b.lead_id)>{who}</a>
+                                        {format!(" · {} · {}", b.job_type.replace('_', " "), b.window_label)}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 
@@ -116,7 +151,7 @@ fn LeadRow(l: LeadSummary, now: i64) -> impl IntoView {
         format!("{} · {}", l.name, l.caller_number)
     };
     view! {
-        <li class="lead-row" class:needs-reply=l.needs_reply data-status=l.status.clone()>
+        <li class="lead-row" class:needs-reply=l.needs_reply class:escalated=l.escalated data-status=l.status.clone()>
             <a href=format!("/app/leads/{}", l.id)>
                 <span class="lead-who">{who}</span>
                 <span class="lead-source">{source_label(&l.source)}</span>
@@ -124,6 +159,7 @@ fn LeadRow(l: LeadSummary, now: i64) -> impl IntoView {
                 <span class="lead-preview">{l.last_message_preview.clone()}</span>
                 <span class="lead-age muted small">{age(now, l.last_activity_at)}</span>
                 {l.needs_reply.then(|| view! { <span class="badge">"Customer waiting"</span> })}
+                {l.escalated.then(|| view! { <span class="badge badge-alert">"Escalated"</span> })}
             </a>
         </li>
     }

@@ -63,6 +63,8 @@ fn LeadView(
     let notes = d.notes.clone();
     let (opted_out, quiet) = (d.opted_out, d.in_quiet_hours);
     let status = l.status.clone();
+    let assigned = l.assigned_to.clone().unwrap_or_default();
+    let assignees = d.assignees.clone();
     let reply_form = if opted_out {
         view! { <p class="form-error" role="alert">"This customer opted out of texts (STOP). They must text START before you can message them."</p> }.into_any()
     } else {
@@ -83,6 +85,7 @@ fn LeadView(
     view! {
         <h1>{heading}</h1>
         <p class="muted">{format!("{} · status: {}", source_label(&l.source), l.status)}</p>
+        {l.escalated.then(|| view! { <p class="warning" role="status">"Escalated: nobody responded within the escalation window."</p> })}
         <div class="lead-grid">
             <section class="card timeline-card">
                 <h2>"Timeline"</h2>
@@ -103,6 +106,19 @@ fn LeadView(
                                 {["new", "contacted", "booked", "lost", "spam"]
                                     .into_iter()
                                     .map(|s| view! { <option value=s selected=s == status>{s}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            "Assigned to"
+                            <select name="assigned_user_id">
+                                <option value="" selected=assigned.is_empty()>"Nobody"</option>
+                                {assignees
+                                    .into_iter()
+                                    .map(|a| {
+                                        let selected = a.user_id == assigned;
+                                        view! { <option value=a.user_id selected=selected>{a.email}</option> }
+                                    })
                                     .collect_view()}
                             </select>
                         </label>

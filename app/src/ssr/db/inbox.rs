@@ -22,6 +22,8 @@ struct LeadRow {
     last_activity_at: i64,
     created_at: i64,
     needs_reply: bool,
+    escalated: bool,
+    assigned_user_id: Option<String>,
 }
 
 impl From<LeadRow> for LeadSummary {
@@ -36,6 +38,8 @@ impl From<LeadRow> for LeadSummary {
             last_activity_at: r.last_activity_at,
             created_at: r.created_at,
             needs_reply: r.needs_reply,
+            escalated: r.escalated,
+            assigned_to: r.assigned_user_id,
         }
     }
 }
@@ -56,8 +60,8 @@ pub async fn list(
     q: ListQuery<'_>,
 ) -> Result<Vec<LeadSummary>, sqlx::Error> {
     let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply \
-         FROM leads WHERE org_id = "
+        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
+         (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = "
     ));
     b.push_bind(org_id.to_owned());
     if let Some(status) = q.status {
@@ -101,8 +105,8 @@ pub async fn get(
     lead_id: &str,
 ) -> Result<Option<(LeadSummary, LeadDetailRow)>, sqlx::Error> {
     let row: Option<LeadRow> = sqlx::query_as(&format!(
-        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply \
-         FROM leads WHERE org_id = $1 AND id = $2"
+        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
+         (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = $1 AND id = $2"
     ))
     .bind(org_id)
     .bind(lead_id)
@@ -212,6 +216,8 @@ pub async fn timeline(
         let (title, body) = match kind.as_str() {
             "status.changed" => ("Status changed".to_owned(), format!("{} → {}", s("before"), s("after"))),
             "lead.edited" => ("Details updated".to_owned(), s("fields")),
+            "lead.assigned" => ("Assigned".to_owned(), s("to")),
+            "lead.escalated" => ("Escalated: nobody responded in time".to_owned(), s("summary")),
             "booking.created" => ("Job booked".to_owned(), s("summary")),
             "contact.opted_out" => ("Customer opted out of texts".to_owned(), String::new()),
             "contact.opted_in" => ("Customer opted back in".to_owned(), String::new()),
@@ -275,6 +281,7 @@ pub async fn upcoming_bookings(
                 window_end,
                 job_type,
                 job_value_cents,
+                window_label: String::new(),
             },
         )
         .collect())

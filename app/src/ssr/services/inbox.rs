@@ -274,6 +274,8 @@ pub struct LeadEdit<'a> {
     pub name: &'a str,
     pub address: &'a str,
     pub notes: &'a str,
+    /// `Some("")` unassigns; `None` leaves the assignment alone.
+    pub assigned_user_id: Option<&'a str>,
 }
 
 pub async fn update(
@@ -340,6 +342,56 @@ pub async fn update(
             now,
         )
         .await?;
+    }
+    if let Some(assignee) = e.assigned_user_id {
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
+                .bind(a.org_id)
+                .bind(lead_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let wanted = (!assignee.is_empty()).then_some(assignee);
+        if current.as_deref() != wanted {
+            let email: Option<String> = match wanted {
+                None => None,
+                // Only a member of this org can be assigned; anyone else is "not found".
+                Some(uid) => Some(
+                    sqlx::query_scalar("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2")
+                        .bind(a.org_id)
+                        .bind(uid)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or(InboxError::NotFound)?,
+                ),
+            };
+            sqlx::query("UPDATE leads SET assigned_user_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+                .bind(a.org_id)
+                .bind(lead_id)
+                .bind(wanted)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            let to = email.clone().unwrap_or_else(|| "nobody".into());
+            lead_events::insert(
+                conn,
+                a.org_id,
+                lead_id,
+                "lead.assigned",
+                "user",
+                json!({ "to": to, "by": a.user_id }),
+                now,
+            )
+            .await?;
+            record_audit(
+                conn,
+                a,
+                AuditAction::LeadAssigned,
+                lead_id,
+                json!({ "assigned_user_id": wanted }),
+                now,
+            )
+            .await?;
+        }
     }
     if ctx.status != e.status {
         set_status(conn, a, lead_id, &ctx.status, e.status, now).await?;

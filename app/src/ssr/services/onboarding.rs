@@ -226,6 +226,49 @@ pub async fn add_number(db: &Db, new: NewNumber) -> Result<TrackedNumberId, AddN
     Ok(id)
 }
 
+/// Sets the escalation window and number for an org (operator command).
+pub async fn set_escalation(
+    db: &Db,
+    slug: &OrgSlug,
+    number: Option<&E164Phone>,
+    minutes: i64,
+) -> Result<(), AddNumberError> {
+    if !(0..=1440).contains(&minutes) {
+        return Err(AddNumberError::BadRingTimeout);
+    }
+    let now = now_ms();
+    let mut tx = db::begin_write(db).await?;
+    let org = orgs::find_by_slug(&mut tx, slug)
+        .await?
+        .ok_or_else(|| AddNumberError::UnknownOrg(slug.to_string()))?;
+    let org_id = OrgId::parse(&org.id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    sqlx::query("UPDATE routing_settings SET escalation_number = $2, escalation_minutes = $3, updated_at = $4 WHERE org_id = $1")
+        .bind(org_id.as_str())
+        .bind(number.map(E164Phone::as_str))
+        .bind(minutes)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            org_id: Some(&org_id),
+            actor_kind: ActorKind::Cli,
+            actor_id: None,
+            action: AuditAction::EscalationSettingsChanged,
+            target_kind: Some("org"),
+            target_id: Some(org_id.as_str()),
+            request_id: None,
+            ip: None,
+            metadata: json!({ "escalation_number": number.map(E164Phone::as_str), "escalation_minutes": minutes }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,115 @@
+//! Escalation: a new lead that no staff member has responded to within the org's window
+//! (default 10 minutes), while the business is open, raises one escalation — an event on
+//! the lead, a highlighted inbox row, and a text to the org's escalation number through the
+//! outbox. `escalated_at` is set once, so a lead is never escalated twice.
+
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::{
+    domain::business_hours::BusinessHours,
+    ssr::{
+        db::{lead_events, messages, outbox},
+        live::{Effects, LiveKind},
+        services::routing::local_clock,
+    },
+};
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    lead_id: String,
+    org_id: String,
+    caller_number: String,
+    escalation_minutes: i64,
+    escalation_number: Option<String>,
+    timezone: String,
+    business_hours: Option<String>,
+    from_number: Option<String>,
+}
+
+pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, sqlx::Error> {
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
+                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id ORDER BY t.created_at LIMIT 1) AS from_number \
+         FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
+         WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
+           AND r.escalation_minutes > 0 AND l.created_at <= $1 - r.escalation_minutes * 60000 \
+         ORDER BY l.created_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut effects = Effects::default();
+    for d in due {
+        let tz: chrono_tz::Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let open = match d
+            .business_hours
+            .as_deref()
+            .and_then(|h| BusinessHours::parse_json(h).ok())
+        {
+            None => true,
+            Some(h) => {
+                let (day, minute) = local_clock(tz, now);
+                h.is_open(day, minute)
+            }
+        };
+        if !open {
+            continue; // picked up again once the office opens
+        }
+        let claimed =
+            sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")
+                .bind(&d.org_id)
+                .bind(&d.lead_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let summary = format!("No staff response within {} minutes", d.escalation_minutes);
+        let mut texted = false;
+        if let (Some(to), Some(from)) = (&d.escalation_number, &d.from_number) {
+            let body = format!(
+                "CallSnare: a new lead from {} has waited {}+ minutes with no response. Open the inbox to follow up.",
+                d.caller_number, d.escalation_minutes
+            );
+            let key = format!("escalation:{}", d.lead_id);
+            if let Some(id) = messages::insert(
+                conn,
+                messages::NewMessage {
+                    org_id: &d.org_id,
+                    lead_id: &d.lead_id,
+                    direction: "outbound",
+                    purpose: "escalation",
+                    from_number: from,
+                    to_number: to,
+                    body: &body,
+                    status: "queued",
+                    provider_sid: None,
+                    dedupe_key: Some(&key),
+                    call_id: None,
+                },
+                now,
+            )
+            .await?
+            {
+                outbox::insert(conn, &d.org_id, id.as_str(), now, now).await?;
+                texted = true;
+                effects.text_queued = true;
+            }
+        }
+        lead_events::insert(
+            conn,
+            &d.org_id,
+            &d.lead_id,
+            "lead.escalated",
+            "system",
+            json!({ "summary": summary, "texted": texted }),
+            now,
+        )
+        .await?;
+        effects.push(&d.org_id, Some(&d.lead_id), LiveKind::CallUpdated);
+    }
+    Ok(effects)
+}

@@ -1,0 +1,186 @@
+//! Inbox benchmark (not a test): `cargo bench -p server --bench inbox`.
+//!
+//! Builds the real application on a temp SQLite file, fills one org with 100,000 leads
+//! (and a second org with 20,000 so tenant scoping is exercised), signs in over HTTP and
+//! times the list server function (first page, a deep cursor page, "needs reply", a phone
+//! search) and the full server-rendered inbox page. Env: BENCH_LEADS (100000), BENCH_N (300).
+
+use std::{collections::HashMap, time::Instant};
+
+use leptos::config::LeptosOptions;
+use server::{config::Settings, startup::Application};
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, prefix: &str) {
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..n {
+        let at = 1_700_000_000_000i64 + (i as i64) * 1_000;
+        let inbound = (i % 7 == 0).then_some(at);
+        sqlx::query(
+            "INSERT INTO leads (id, org_id, caller_number, name, source, status, last_message_preview, last_inbound_at, last_activity_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
+        )
+        .bind(format!("lead_{prefix}{i:028x}"))
+        .bind(org_id)
+        .bind(format!("+1512{:07}", i))
+        .bind(if i % 3 == 0 { format!("Customer {i}") } else { String::new() })
+        .bind(["missed_call", "after_hours", "abandoned", "text_first"][i % 4])
+        .bind(["new", "contacted", "booked", "lost"][i % 4])
+        .bind("Furnace is blowing cold air, can someone come today?")
+        .bind(inbound)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    let leads: usize = std::env::var("BENCH_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let dir = tempfile::tempdir().unwrap();
+    let vars: HashMap<&str, String> = HashMap::from([
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("inbox.db").display()),
+        ),
+        ("CALLSNARE_ADDR", "127.0.0.1:0".to_owned()),
+    ]);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let leptos = LeptosOptions::builder()
+        .output_name("callsnare")
+        .site_root("target/site")
+        .build();
+    let app = Application::build(settings, leptos).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let db = app.state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    for (slug, email) in [("bench", "owner@bench.test"), ("other", "owner@other.test")] {
+        use app::{
+            domain::{EmailAddress, OrgSlug, OrgTimezone},
+            ssr::services::onboarding::{create_org, NewOrg},
+        };
+        create_org(
+            &db,
+            NewOrg {
+                name: format!("{slug} HVAC"),
+                slug: OrgSlug::parse(slug).unwrap(),
+                timezone: OrgTimezone::parse("America/Chicago").unwrap(),
+                owner_email: EmailAddress::parse(email).unwrap(),
+            },
+            Some(secrecy::SecretString::from("bench password 123")),
+        )
+        .await
+        .unwrap();
+    }
+    let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let other: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'other'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let t = Instant::now();
+    seed(&db, &org, leads, "a").await;
+    seed(&db, &other, leads / 5, "b").await;
+    sqlx::query("ANALYZE").execute(&db).await.unwrap();
+    println!(
+        "seeded {} + {} leads in {:.1} s",
+        leads,
+        leads / 5,
+        t.elapsed().as_secs_f64()
+    );
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client
+        .post(format!("{base}/rpc/auth/login"))
+        .header("origin", &base)
+        .header("accept", "text/html")
+        .form(&[
+            ("email", "owner@bench.test"),
+            ("password", "bench password 123"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "sign-in failed: {}", resp.status());
+
+    let deep_cursor = format!(
+        "{}.lead_a{:028x}",
+        1_700_000_000_000i64 + (leads as i64 / 2) * 1_000,
+        leads / 2
+    );
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("list: first page", vec![]),
+        ("list: page at 50,000 (cursor)", vec![("cursor", deep_cursor)]),
+        ("list: needs reply", vec![("needs_reply", "true".into())]),
+        ("list: status=booked", vec![("status", "booked".into())]),
+        ("list: search by phone digits", vec![("q", "1234".into())]),
+    ];
+    println!("\nCallSnare inbox benchmark: {leads} leads in the org, release build, {n} requests per row");
+    println!("| request | p50 | p99 |");
+    println!("|---|---|---|");
+    for (name, args) in cases {
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let resp = client
+                .post(format!("{base}/rpc/leads/list"))
+                .header("origin", &base)
+                .form(&args)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{name}");
+            let body = resp.bytes().await.unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert!(body.len() > 2);
+        }
+        println!(
+            "| {name} | {:.2} ms | {:.2} ms |",
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.99)
+        );
+    }
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let resp = client
+            .get(format!("{base}/app"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let html = resp.text().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(html.contains("lead-row"));
+    }
+    println!(
+        "| inbox page, full SSR (session, stats, first 50 leads) | {:.2} ms | {:.2} ms |",
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.99)
+    );
+}
