@@ -261,10 +261,9 @@ async fn drive(
                         }
                     }
                     // latency is measured from when the request was due (no coordinated omission)
-                    let t0 = if interval.is_some() {
-                        (due - interval.unwrap()).min(Instant::now())
-                    } else {
-                        Instant::now()
+                    let t0 = match interval {
+                        Some(iv) => (due - iv).min(Instant::now()),
+                        None => Instant::now(),
                     };
                     let status = conn.send(req).await;
                     let took = t0.elapsed();
@@ -435,6 +434,7 @@ async fn run() {
 
     let ceiling = hello_ceiling(hello_port, workers, secs).await;
     let _ = hello.kill();
+    let _ = hello.wait();
 
     let (mut flat, elapsed) = drive(addr, calls.clone(), next.clone(), workers, secs, None).await;
     let flat_rps = flat.all.len() as f64 / elapsed;
@@ -451,6 +451,7 @@ async fn run() {
         .collect();
     let rss = peak_rss_mb(&server);
     let _ = server.kill();
+    let _ = server.wait();
 
     println!();
     println!(

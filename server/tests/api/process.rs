@@ -88,7 +88,7 @@ impl Proc {
         for (k, v) in env {
             c.env(k, v);
         }
-        let child = c.spawn().unwrap();
+        let mut child = c.spawn().unwrap();
         let url = format!("http://127.0.0.1:{port}/readyz");
         for _ in 0..100 {
             if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
@@ -96,6 +96,8 @@ impl Proc {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("server did not become ready");
     }
 

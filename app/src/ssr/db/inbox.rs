@@ -128,7 +128,8 @@ pub async fn timeline(
     lead_id: &str,
 ) -> Result<Vec<TimelineItem>, sqlx::Error> {
     let mut items = Vec::new();
-    let calls: Vec<(i64, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+    type CallFacts = (i64, Option<String>, Option<String>, Option<i64>);
+    let calls: Vec<CallFacts> = sqlx::query_as(
         "SELECT started_at, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
@@ -253,13 +254,25 @@ impl IfEmpty for String {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    id: String,
+    lead_id: String,
+    caller_number: String,
+    name: String,
+    window_start: i64,
+    window_end: i64,
+    job_type: String,
+    job_value_cents: Option<i64>,
+}
+
 pub async fn upcoming_bookings(
     conn: &mut SqliteConnection,
     org_id: &str,
     from: i64,
     limit: i64,
 ) -> Result<Vec<BookingView>, sqlx::Error> {
-    let rows: Vec<(String, String, String, String, i64, i64, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<BookingRow> = sqlx::query_as(
         "SELECT b.id, b.lead_id, l.caller_number, l.name, b.window_start, b.window_end, b.job_type, b.job_value_cents \
          FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
          WHERE b.org_id = $1 AND b.window_end >= $2 ORDER BY b.window_start LIMIT $3",
@@ -271,19 +284,17 @@ pub async fn upcoming_bookings(
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, lead_id, caller_number, name, window_start, window_end, job_type, job_value_cents)| BookingView {
-                id,
-                lead_id,
-                caller_number,
-                name,
-                window_start,
-                window_end,
-                job_type,
-                job_value_cents,
-                window_label: String::new(),
-            },
-        )
+        .map(|r| BookingView {
+            id: r.id,
+            lead_id: r.lead_id,
+            caller_number: r.caller_number,
+            name: r.name,
+            window_start: r.window_start,
+            window_end: r.window_end,
+            job_type: r.job_type,
+            job_value_cents: r.job_value_cents,
+            window_label: String::new(),
+        })
         .collect())
 }
 

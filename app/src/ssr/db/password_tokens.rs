@@ -1,15 +1,23 @@
 use sqlx::SqliteConnection;
 
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    id: &str,
-    user_id: &str,
-    org_id: &str,
-    token_hash: &str,
-    expires_at: i64,
-    created_by: Option<&str>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub org_id: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: i64,
+    pub created_by: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut SqliteConnection, t: NewToken<'_>, now: i64) -> Result<(), sqlx::Error> {
+    let NewToken {
+        id,
+        user_id,
+        org_id,
+        token_hash,
+        expires_at,
+        created_by,
+    } = t;
     // A new link replaces any earlier unused one.
     sqlx::query("UPDATE password_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id)

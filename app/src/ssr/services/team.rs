@@ -118,14 +118,18 @@ fn link(public_base: &str, token: &str) -> String {
 
 async fn issue_link(tx: &mut Tx<'_>, p: &Principal, user_id: &str, now: i64) -> Result<String, sqlx::Error> {
     let token = tokens::generate();
+    let id = UserId::new().as_str().replacen("usr_", "pwt_", 1);
+    let token_hash = tokens::hash(&token);
     password_tokens::insert(
         tx,
-        &UserId::new().as_str().replacen("usr_", "pwt_", 1),
-        user_id,
-        &p.org_id,
-        &tokens::hash(&token),
-        now + i64::from(LINK_TTL_HOURS) * 3_600_000,
-        Some(&p.user_id),
+        password_tokens::NewToken {
+            id: &id,
+            user_id,
+            org_id: &p.org_id,
+            token_hash: &token_hash,
+            expires_at: now + i64::from(LINK_TTL_HOURS) * 3_600_000,
+            created_by: Some(&p.user_id),
+        },
         now,
     )
     .await?;
