@@ -60,14 +60,15 @@ impl Worker {
     }
 
     async fn deliver(&self, text: outbox::DueText) {
-        let check = text.clone();
-        let canceled = self
-            .writer
-            .run(move |conn| Box::pin(async move { messaging::cancel_if_opted_out(conn, &check, now_ms()).await }))
-            .await;
-        if canceled != Ok(false) {
-            // Opted out since queueing (canceled), or the check itself failed: the lease
-            // brings it back later either way.
+        if text.opted_out {
+            let t = text.clone();
+            if let Err(err) = self
+                .writer
+                .run(move |conn| Box::pin(async move { messaging::cancel_opted_out(conn, &t, now_ms()).await }))
+                .await
+            {
+                tracing::warn!(error.message = %err, "could not cancel a text to an opted-out number; the lease will retry");
+            }
             return;
         }
         let attempt = text.attempts + 1;

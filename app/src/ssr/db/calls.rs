@@ -24,10 +24,13 @@ pub struct NewCall<'a> {
 }
 
 /// Inserts the call unless its CallSid is already known; returns the stored row either way.
+/// One statement: the no-op update on conflict makes `RETURNING` yield the existing row.
 pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, started_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) ON CONFLICT (call_sid) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) \
+         ON CONFLICT (call_sid) DO UPDATE SET call_sid = excluded.call_sid \
+         RETURNING id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id",
     )
     .bind(CallId::new().as_str())
     .bind(c.org_id)
@@ -37,12 +40,6 @@ pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Re
     .bind(c.to_number)
     .bind(c.status)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_as(
-        "SELECT id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id FROM calls WHERE call_sid = $1",
-    )
-    .bind(c.call_sid)
     .fetch_one(conn)
     .await
 }

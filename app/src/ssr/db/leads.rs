@@ -2,8 +2,9 @@ use sqlx::SqliteConnection;
 
 use crate::domain::ids::LeadId;
 
-/// Returns the open lead for (org, caller), opening one with `source` if there is none.
-/// The partial unique index makes "one open lead per caller" a database fact.
+/// Returns the open lead for (org, caller), opening one with `source` if there is none,
+/// and whether it was just opened. The partial unique index makes "one open lead per
+/// caller" a database fact; one statement either inserts or touches the existing lead.
 pub async fn open_for_caller(
     conn: &mut SqliteConnection,
     org_id: &str,
@@ -11,39 +12,24 @@ pub async fn open_for_caller(
     source: &str,
     now: i64,
 ) -> Result<(String, bool), sqlx::Error> {
-    let created = sqlx::query(
+    let fresh = LeadId::new();
+    let id: String = sqlx::query_scalar(
         "INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5, $5) ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $5, $5) \
+         ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
+         DO UPDATE SET last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at \
+         RETURNING id",
     )
-    .bind(LeadId::new().as_str())
+    .bind(fresh.as_str())
     .bind(org_id)
     .bind(caller)
     .bind(source)
     .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    let id: String =
-        sqlx::query_scalar("SELECT id FROM leads WHERE org_id = $1 AND caller_number = $2 AND is_open = TRUE")
-            .bind(org_id)
-            .bind(caller)
-            .fetch_one(&mut *conn)
-            .await?;
-    if !created {
-        touch(conn, org_id, &id, now).await?;
-    }
+    .fetch_one(conn)
+    .await?;
+    // A fresh UUIDv7 id comes back only if this statement inserted the row.
+    let created = id == fresh.as_str();
     Ok((id, created))
-}
-
-pub async fn touch(conn: &mut SqliteConnection, org_id: &str, lead_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE leads SET last_activity_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(lead_id)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Records a message on the lead for the inbox row: preview, and who spoke last.

@@ -46,21 +46,6 @@ pub async fn insert(
     Ok((n == 1).then_some(id))
 }
 
-/// When the org last queued a text-back to this number (for the cooldown window).
-pub async fn last_text_back_at(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    to: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT MAX(created_at) FROM messages WHERE org_id = $1 AND to_number = $2 AND purpose = 'text_back' AND status <> 'canceled'",
-    )
-    .bind(org_id)
-    .bind(to)
-    .fetch_one(conn)
-    .await
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SentMessage {
     pub id: String,
@@ -99,4 +84,30 @@ pub async fn set_status(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// What decides a text-back to `phone`, in one query: is it one of the org's own numbers
+/// (tracked or forward-to), has it opted out, and when did it last get a text-back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TextBackFacts {
+    pub own_number: bool,
+    pub opted_out: bool,
+    pub last_text_back_at: Option<i64>,
+}
+
+pub async fn text_back_facts(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    phone: &str,
+) -> Result<TextBackFacts, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT \
+           EXISTS (SELECT 1 FROM tracked_numbers WHERE org_id = $1 AND (e164 = $2 OR forward_to LIKE '%\"' || $2 || '\"%')) AS own_number, \
+           COALESCE((SELECT opted_out FROM opt_outs WHERE org_id = $1 AND phone = $2), FALSE) AS opted_out, \
+           (SELECT MAX(created_at) FROM messages WHERE org_id = $1 AND to_number = $2 AND purpose = 'text_back' AND status <> 'canceled') AS last_text_back_at",
+    )
+    .bind(org_id)
+    .bind(phone)
+    .fetch_one(conn)
+    .await
 }

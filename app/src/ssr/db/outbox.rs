@@ -2,7 +2,7 @@
 //! text; a worker sends it. Claiming sets a lease (`next_attempt_at` in the future), so a
 //! worker that dies mid-send leaves a row that is retried when the lease runs out.
 
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::ids::OutboxId;
 
@@ -32,15 +32,18 @@ pub struct DueText {
     pub org_id: String,
     pub message_id: String,
     pub lead_id: String,
+    /// Attempts before this one.
     pub attempts: i64,
     pub from_number: String,
     pub to_number: String,
     pub body: String,
+    /// The recipient opted out after the text was queued: cancel instead of sending.
+    pub opted_out: bool,
 }
 
 /// Claims up to `limit` due rows by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so two workers never claim the
-/// same row.
+/// same row; two statements per batch whatever its size.
 pub async fn claim_due(
     conn: &mut SqliteConnection,
     now: i64,
@@ -48,24 +51,30 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<DueText>, sqlx::Error> {
     let due: Vec<DueText> = sqlx::query_as(
-        "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, m.from_number, m.to_number, m.body \
+        "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, m.from_number, m.to_number, m.body, \
+                COALESCE(x.opted_out, FALSE) AS opted_out \
          FROM sms_outbox o JOIN messages m ON m.id = o.message_id \
+         LEFT JOIN opt_outs x ON x.org_id = o.org_id AND x.phone = m.to_number \
          WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    for row in &due {
-        sqlx::query(
-            "UPDATE sms_outbox SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1",
-        )
-        .bind(&row.outbox_id)
-        .bind(now + lease_ms)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    if due.is_empty() {
+        return Ok(due);
     }
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sms_outbox SET next_attempt_at = ");
+    b.push_bind(now + lease_ms)
+        .push(", attempts = attempts + 1, updated_at = ")
+        .push_bind(now)
+        .push(" WHERE id IN (");
+    let mut ids = b.separated(", ");
+    for row in &due {
+        ids.push_bind(row.outbox_id.clone());
+    }
+    b.push(")");
+    b.build().execute(conn).await?;
     Ok(due)
 }
 

@@ -71,16 +71,3 @@ pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Opt
     .fetch_optional(conn)
     .await
 }
-
-/// True when `phone` is one of the org's own tracked or forward-to numbers: calls from the
-/// office itself (tests, transfers) must never trigger a text-back.
-pub async fn is_org_number(conn: &mut SqliteConnection, org_id: &str, phone: &str) -> Result<bool, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT e164, forward_to FROM tracked_numbers WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.iter().any(|(e164, forward_to)| {
-        e164 == phone
-            || serde_json::from_str::<Vec<String>>(forward_to).is_ok_and(|list| list.iter().any(|f| f == phone))
-    }))
-}

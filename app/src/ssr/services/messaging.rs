@@ -349,16 +349,8 @@ pub async fn record_send(
     Ok(effects)
 }
 
-/// Before sending, the worker re-checks the ledger: a STOP may have landed since queueing.
-pub async fn cancel_if_opted_out(
-    conn: &mut SqliteConnection,
-    due: &outbox::DueText,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    if !opt_outs::is_opted_out(conn, &due.org_id, &due.to_number).await? {
-        return Ok(false);
-    }
+/// A STOP landed after the text was queued (the claim saw it): cancel instead of sending.
+pub async fn cancel_opted_out(conn: &mut SqliteConnection, due: &outbox::DueText, now: i64) -> Result<(), sqlx::Error> {
     messages::set_status(conn, &due.org_id, &due.message_id, "canceled", None, None, now).await?;
-    outbox::set_state(conn, &due.outbox_id, "canceled", None, Some("opted_out"), now).await?;
-    Ok(true)
+    outbox::set_state(conn, &due.outbox_id, "canceled", None, Some("opted_out"), now).await
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use crate::ssr::{
-    db::{lead_events, leads, messages, opt_outs, outbox, tracked_numbers},
+    db::{lead_events, leads, messages, outbox},
     live::{Effects, LiveKind},
     services::routing::{local_clock, Routing},
 };
@@ -96,19 +96,18 @@ async fn decide(
     now: i64,
 ) -> Result<TextBackDecision, sqlx::Error> {
     let org_id = routing.row.org_id.as_str();
-    if tracked_numbers::is_org_number(conn, org_id, t.caller).await? {
+    // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
+    // insert that follows cannot interleave with another text-back decision.
+    let facts = messages::text_back_facts(conn, org_id, t.caller).await?;
+    if facts.own_number {
         return Ok(TextBackDecision::SkippedOwnNumber);
     }
-    if opt_outs::is_opted_out(conn, org_id, t.caller).await? {
+    if facts.opted_out {
         return Ok(TextBackDecision::SkippedOptedOut);
     }
-    // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
-    // insert below cannot interleave with another text-back decision.
     let cooldown_ms = routing.row.cooldown_minutes.max(0) * 60_000;
-    if let Some(last) = messages::last_text_back_at(conn, org_id, t.caller).await? {
-        if now - last < cooldown_ms {
-            return Ok(TextBackDecision::SkippedCooldown);
-        }
+    if facts.last_text_back_at.is_some_and(|last| now - last < cooldown_ms) {
+        return Ok(TextBackDecision::SkippedCooldown);
     }
     Ok(TextBackDecision::Queued)
 }
