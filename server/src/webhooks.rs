@@ -11,6 +11,7 @@ use axum::{extract::DefaultBodyLimit, routing::post, Router};
 use secrecy::SecretString;
 use tokio::sync::Notify;
 
+use self::twilio::Route;
 use crate::middleware::rate_limit;
 
 /// Provider bodies are small; anything bigger is not from a provider.
@@ -28,12 +29,11 @@ pub struct WebhookState {
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>(state: Arc<WebhookState>, limits: &rate_limit::Limits) -> Router<S> {
-    Router::new()
-        .route("/api/twilio/voice/inbound", post(twilio::voice_inbound))
-        .route("/api/twilio/voice/dial-complete", post(twilio::voice_dial_complete))
-        .route("/api/twilio/voice/status", post(twilio::voice_status))
-        .route("/api/twilio/sms/inbound", post(twilio::sms_inbound))
-        .route("/api/twilio/sms/status", post(twilio::sms_status))
+    Route::ALL
+        .into_iter()
+        .fold(Router::new(), |r, route| {
+            r.route(route.path(), post(twilio::handler(route)))
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(rate_limit::layer(limits))
         .with_state(state)

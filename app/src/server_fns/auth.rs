@@ -9,12 +9,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 
     use crate::{
         domain::redirect::safe_next,
-        ssr::{
-            auth::{
-                principal::{auth_session, db, fail, internal, request_meta, SIGNED_IN_AT_KEY},
-                sign_in::{sign_in, Attempt, SignInError},
-            },
-            clock::now_ms,
+        ssr::auth::{
+            principal::{db, fail, internal, request_meta, start_session},
+            sign_in::{sign_in, Attempt, SignInError},
         },
     };
 
@@ -33,12 +30,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         SignInError::Throttled => fail(AppError::RateLimited),
         SignInError::Db(err) => internal(err),
     })?;
-    let mut auth = auth_session().await?;
-    auth.login(&user).await.map_err(internal)?;
-    auth.session
-        .insert(SIGNED_IN_AT_KEY, now_ms())
-        .await
-        .map_err(internal)?;
+    start_session(&user).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }

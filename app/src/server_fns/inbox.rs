@@ -1,3 +1,7 @@
+// Server functions mirror their forms field for field (plain SSR forms must work), so the
+// booking form's nine fields are nine arguments.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::{
@@ -58,6 +62,26 @@ mod support {
                 request_id: self.request_id.as_deref(),
             }
         }
+    }
+
+    /// The org's timezone (UTC if the stored name were ever unreadable).
+    pub async fn org_tz(conn: &mut sqlx::SqliteConnection, org_id: &str) -> Result<chrono_tz::Tz, AppError> {
+        let name: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(conn)
+            .await
+            .map_err(internal)?;
+        Ok(name.parse().unwrap_or(chrono_tz::UTC))
+    }
+
+    /// An instant rendered in `tz` with a chrono format string.
+    pub fn local(ms: i64, tz: chrono_tz::Tz, fmt: &str) -> String {
+        use chrono::TimeZone;
+        chrono::Utc
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.with_timezone(&tz).format(fmt).to_string())
+            .unwrap_or_default()
     }
 
     /// Runs a lead write through the single writer, then publishes and wakes the outbox.
@@ -177,19 +201,9 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         .await
         .map_err(internal)?;
     let quiet = in_quiet_hours(&mut conn, &p.org_id, &lead_id, now_ms()).await?;
-    let timezone: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
-        .bind(&p.org_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
     for item in &mut timeline {
-        use chrono::TimeZone;
-        item.at_label = chrono::Utc
-            .timestamp_millis_opt(item.at)
-            .single()
-            .map(|t| t.with_timezone(&tz).format("%b %-d, %-I:%M %p").to_string())
-            .unwrap_or_default();
+        item.at_label = self::support::local(item.at, tz, "%b %-d, %-I:%M %p");
     }
     let assignees: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
@@ -267,7 +281,6 @@ pub async fn update_lead(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "leads/book")]
 pub async fn book_lead(
     lead_id: String,
@@ -341,12 +354,7 @@ pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
     let db = db();
     let p = require(Action::ViewInbox).await?;
     let mut conn = db.acquire().await.map_err(internal)?;
-    let tz: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
-        .bind(&p.org_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
     let now = now_ms();
     let local_midnight = Utc
         .timestamp_millis_opt(now)
@@ -376,29 +384,17 @@ pub async fn upcoming_bookings() -> Result<Vec<BookingView>, AppError> {
     let db = db();
     let p = require(Action::ViewInbox).await?;
     let mut conn = db.acquire().await.map_err(internal)?;
-    let tz: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
-        .bind(&p.org_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
     let mut list = inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
         .await
         .map_err(internal)?;
     for b in &mut list {
-        use chrono::TimeZone;
-        let fmt = |ms: i64, f: &str| {
-            chrono::Utc
-                .timestamp_millis_opt(ms)
-                .single()
-                .map(|t| t.with_timezone(&tz).format(f).to_string())
-                .unwrap_or_default()
-        };
+        use self::support::local;
         b.window_label = format!(
             "{} {}–{}",
-            fmt(b.window_start, "%a %b %-d"),
-            fmt(b.window_start, "%-I:%M %P"),
-            fmt(b.window_end, "%-I:%M %P")
+            local(b.window_start, tz, "%a %b %-d"),
+            local(b.window_start, tz, "%-I:%M %P"),
+            local(b.window_end, tz, "%-I:%M %P")
         );
     }
     Ok(list)

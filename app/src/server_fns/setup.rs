@@ -30,10 +30,9 @@ pub async fn complete_setup(
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::{
             auth::{
-                principal::{auth_session, fail, internal, SIGNED_IN_AT_KEY},
+                principal::{fail, internal, start_session},
                 tokens,
             },
-            clock::now_ms,
             db::{orgs, users},
             services::onboarding::{create_org, CreateOrgError, NewOrg},
             state::AppState,
@@ -86,12 +85,7 @@ pub async fn complete_setup(
             .map_err(internal)?
             .ok_or_else(|| fail(AppError::Internal))?
     };
-    let mut auth = auth_session().await?;
-    auth.login(&user.into()).await.map_err(internal)?;
-    auth.session
-        .insert(SIGNED_IN_AT_KEY, now_ms())
-        .await
-        .map_err(internal)?;
+    start_session(&user.into()).await?;
     leptos_axum::redirect("/app");
     Ok(())
 }

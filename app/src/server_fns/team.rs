@@ -111,19 +111,13 @@ pub async fn set_password(token: String, password: String) -> Result<(), AppErro
     use secrecy::SecretString;
 
     use crate::ssr::{
-        auth::principal::{auth_session, db, internal, request_meta, SIGNED_IN_AT_KEY},
-        clock::now_ms,
+        auth::principal::{db, request_meta, start_session},
         services::team::{self, Meta},
     };
     let (ip, request_id) = request_meta();
     let user =
         team::set_password_with_link(&db(), &token, SecretString::from(password), &Meta { ip, request_id }).await?;
-    let mut auth = auth_session().await?;
-    auth.login(&user).await.map_err(internal)?;
-    auth.session
-        .insert(SIGNED_IN_AT_KEY, now_ms())
-        .await
-        .map_err(internal)?;
+    start_session(&user).await?;
     leptos_axum::redirect("/app");
     Ok(())
 }

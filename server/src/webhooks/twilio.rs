@@ -31,7 +31,7 @@ use self::form::{FormError, Params};
 use super::{rejections::Rejection, WebhookState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub enum Route {
     VoiceInbound,
     DialComplete,
     VoiceStatus,
@@ -40,7 +40,15 @@ enum Route {
 }
 
 impl Route {
-    fn path(self) -> &'static str {
+    pub const ALL: [Route; 5] = [
+        Route::VoiceInbound,
+        Route::DialComplete,
+        Route::VoiceStatus,
+        Route::SmsInbound,
+        Route::SmsStatus,
+    ];
+
+    pub fn path(self) -> &'static str {
         match self {
             Route::VoiceInbound => "/api/twilio/voice/inbound",
             Route::DialComplete => "/api/twilio/voice/dial-complete",
@@ -60,45 +68,20 @@ enum Event {
     SmsStatus(StatusCallback),
 }
 
-pub async fn voice_inbound(
-    s: State<Arc<WebhookState>>,
-    u: OriginalUri,
-    h: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(&s, Route::VoiceInbound, &u, &h, b).await
-}
-pub async fn voice_dial_complete(
-    s: State<Arc<WebhookState>>,
-    u: OriginalUri,
-    h: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(&s, Route::DialComplete, &u, &h, b).await
-}
-pub async fn voice_status(
-    s: State<Arc<WebhookState>>,
-    u: OriginalUri,
-    h: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(&s, Route::VoiceStatus, &u, &h, b).await
-}
-pub async fn sms_inbound(
-    s: State<Arc<WebhookState>>,
-    u: OriginalUri,
-    h: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(&s, Route::SmsInbound, &u, &h, b).await
-}
-pub async fn sms_status(
-    s: State<Arc<WebhookState>>,
-    u: OriginalUri,
-    h: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(&s, Route::SmsStatus, &u, &h, b).await
+/// One axum handler per route, all running the same [`handle`] steps.
+pub fn handler(
+    route: Route,
+) -> impl Fn(
+    State<Arc<WebhookState>>,
+    OriginalUri,
+    HeaderMap,
+    Result<Bytes, BytesRejection>,
+) -> futures::future::BoxFuture<'static, Response>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |s, u, h, b| Box::pin(async move { handle(&s, route, &u, &h, b).await })
 }
 
 fn reject(state: &WebhookState, kind: Rejection, route: Route, status: StatusCode, detail: &str) -> Response {

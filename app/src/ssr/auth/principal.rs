@@ -129,3 +129,11 @@ pub fn request_meta() -> (Option<String>, Option<String>) {
         .map(str::to_owned);
     (ip, request_id)
 }
+
+/// Signs `user` into this request's session (a fresh session id) and starts the absolute
+/// lifetime clock.
+pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {
+    let mut auth = auth_session().await?;
+    auth.login(user).await.map_err(internal)?;
+    auth.session.insert(SIGNED_IN_AT_KEY, now_ms()).await.map_err(internal)
+}

@@ -17,6 +17,34 @@ use crate::{
     },
 };
 
+/// An audit record for an operator (command-line) action on `org_id`.
+async fn cli_audit(
+    tx: &mut db::Tx<'_>,
+    org_id: &OrgId,
+    action: AuditAction,
+    target: (&str, &str),
+    metadata: serde_json::Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        AuditEntry {
+            org_id: Some(org_id),
+            actor_kind: ActorKind::Cli,
+            actor_id: None,
+            action,
+            target_kind: Some(target.0),
+            target_id: Some(target.1),
+            request_id: None,
+            ip: None,
+            metadata,
+        },
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
 pub struct NewOrg {
     pub name: String,
     pub slug: OrgSlug,
@@ -95,35 +123,21 @@ pub async fn create_org(
     };
     memberships::insert(&mut tx, &org_id, &owner_id, Role::Owner, now).await?;
 
-    audit::record(
+    cli_audit(
         &mut tx,
-        AuditEntry {
-            org_id: Some(&org_id),
-            actor_kind: ActorKind::Cli,
-            actor_id: None,
-            action: AuditAction::OrgCreated,
-            target_kind: Some("org"),
-            target_id: Some(org_id.as_str()),
-            request_id: None,
-            ip: None,
-            metadata: json!({ "slug": new.slug.as_str(), "name": name, "timezone": new.timezone.as_str() }),
-        },
+        &org_id,
+        AuditAction::OrgCreated,
+        ("org", org_id.as_str()),
+        json!({ "slug": new.slug.as_str(), "name": name, "timezone": new.timezone.as_str() }),
         now,
     )
     .await?;
-    audit::record(
+    cli_audit(
         &mut tx,
-        AuditEntry {
-            org_id: Some(&org_id),
-            actor_kind: ActorKind::Cli,
-            actor_id: None,
-            action: AuditAction::MemberAdded,
-            target_kind: Some("user"),
-            target_id: Some(owner_id.as_str()),
-            request_id: None,
-            ip: None,
-            metadata: json!({ "role": "owner", "email": new.owner_email.as_str(), "new_account": owner_created }),
-        },
+        &org_id,
+        AuditAction::MemberAdded,
+        ("user", owner_id.as_str()),
+        json!({ "role": "owner", "email": new.owner_email.as_str(), "new_account": owner_created }),
         now,
     )
     .await?;
@@ -206,22 +220,7 @@ pub async fn add_number(db: &Db, new: NewNumber) -> Result<TrackedNumberId, AddN
             e.into()
         }
     })?;
-    audit::record(
-        &mut tx,
-        AuditEntry {
-            org_id: Some(&org_id),
-            actor_kind: ActorKind::Cli,
-            actor_id: None,
-            action: AuditAction::NumberAdded,
-            target_kind: Some("tracked_number"),
-            target_id: Some(id.as_str()),
-            request_id: None,
-            ip: None,
-            metadata: json!({ "number": new.e164.as_str(), "forward_to": new.forward_to, "label": label, "ring_timeout_secs": ring_timeout_secs }),
-        },
-        now,
-    )
-    .await?;
+    cli_audit(&mut tx, &org_id, AuditAction::NumberAdded, ("tracked_number", id.as_str()), json!({ "number": new.e164.as_str(), "forward_to": new.forward_to, "label": label, "ring_timeout_secs": ring_timeout_secs }), now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -249,19 +248,12 @@ pub async fn set_escalation(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    audit::record(
+    cli_audit(
         &mut tx,
-        AuditEntry {
-            org_id: Some(&org_id),
-            actor_kind: ActorKind::Cli,
-            actor_id: None,
-            action: AuditAction::EscalationSettingsChanged,
-            target_kind: Some("org"),
-            target_id: Some(org_id.as_str()),
-            request_id: None,
-            ip: None,
-            metadata: json!({ "escalation_number": number.map(E164Phone::as_str), "escalation_minutes": minutes }),
-        },
+        &org_id,
+        AuditAction::EscalationSettingsChanged,
+        ("org", org_id.as_str()),
+        json!({ "escalation_number": number.map(E164Phone::as_str), "escalation_minutes": minutes }),
         now,
     )
     .await?;
