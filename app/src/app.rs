@@ -11,6 +11,7 @@ use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
         app::{account::AccountPage, home::HomePage, lead::LeadPage, team::TeamPage},
+        docs_security::SecurityDocPage,
         landing::LandingPage,
         login::LoginPage,
         not_found::NotFoundPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login") view=LoginPage />
                     <Route path=path!("set-password") view=SetPasswordPage />
                     <Route path=path!("setup") view=SetupPage />
+                    <Route path=path!("docs/security") view=SecurityDocPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,6 +1,7 @@
 //! Routable pages; each file holds one `…Page` component.
 
 pub mod app;
+pub mod docs_security;
 pub mod landing;
 pub mod login;
 pub mod not_found;

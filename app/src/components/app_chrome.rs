@@ -28,22 +28,13 @@ pub fn AppLayout() -> impl IntoView {
                     Ok(Some(s)) => view! { <AppChrome session=s /> }.into_any(),
                     Ok(None) => {
                         let next = location.pathname.get_untracked();
-                        view! { <Redirect path=format!("/login?next={}", encode(&next)) /> }.into_any()
+                        view! { <Redirect path=format!("/login?next={}", crate::domain::redirect::encode_path(&next)) /> }.into_any()
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -20,6 +20,16 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Percent-encodes a path for use as a query value (keeps `/`, letters, digits, `-_.`).
+pub fn encode_path(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +50,11 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), DEFAULT_AFTER_SIGN_IN, "{bad:?}");
         }
         assert_eq!(safe_next(None), DEFAULT_AFTER_SIGN_IN);
+    }
+
+    #[test]
+    fn encode_path_keeps_paths_readable() {
+        assert_eq!(encode_path("/app/leads/lead_1"), "/app/leads/lead_1");
+        assert_eq!(encode_path("/app?x=1&y=2"), "/app%3Fx%3D1%26y%3D2");
     }
 }

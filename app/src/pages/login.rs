@@ -10,6 +10,8 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
+    // Set when a plain (no-JavaScript) form post failed and was sent back here.
+    let failed_without_js = query.read_untracked().get("error").is_some();
     view! {
         <Title text="Sign in" />
         <section class="auth-card card">
@@ -25,6 +27,11 @@ pub fn LoginPage() -> impl IntoView {
                     "Password"
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
+                {move || {
+                    (failed_without_js && login.value().with(Option::is_none)).then(|| {
+                        view! { <p class="form-error" role="alert">"That email and password don't match an account, or there were too many attempts. Please try again."</p> }
+                    })
+                }}
                 <FormError result=login.value() />
                 <button type="submit" class="button" disabled=move || login.pending().get()>
                     "Sign in"

@@ -16,20 +16,41 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     };
 
     let (ip, request_id) = request_meta();
+    // A browser without JavaScript posts the form itself: send it back to the form with a
+    // message instead of answering with the typed error body.
+    let plain_form = use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|a| a.contains("text/html"))
+        })
+        .unwrap_or(false);
     let attempt = Attempt {
         email: &email,
         password: SecretString::from(password),
         ip: ip.as_deref(),
         request_id: request_id.as_deref(),
     };
-    let user = sign_in(&db(), attempt).await.map_err(|e| match e {
-        SignInError::Invalid => fail(AppError::validation(
-            "form",
-            "That email and password don't match an account.",
-        )),
-        SignInError::Throttled => fail(AppError::RateLimited),
-        SignInError::Db(err) => internal(err),
-    })?;
+    let user = match sign_in(&db(), attempt).await {
+        Ok(user) => user,
+        Err(SignInError::Invalid | SignInError::Throttled) if plain_form => {
+            let next = safe_next(next.as_deref());
+            leptos_axum::redirect(&format!(
+                "/login?error=1&next={}",
+                crate::domain::redirect::encode_path(&next)
+            ));
+            return Ok(());
+        }
+        Err(SignInError::Invalid) => {
+            return Err(fail(AppError::validation(
+                "form",
+                "That email and password don't match an account.",
+            )))
+        }
+        Err(SignInError::Throttled) => return Err(fail(AppError::RateLimited)),
+        Err(SignInError::Db(err)) => return Err(internal(err)),
+    };
     start_session(&user).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())

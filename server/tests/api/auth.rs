@@ -631,3 +631,37 @@ async fn first_run_setup_needs_the_token_from_the_log() {
         422
     );
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_without_javascript_returns_to_the_form_with_a_message() {
+    let app = acme().await;
+    let client = app.new_client();
+    let resp = app
+        .rpc_form(
+            &client,
+            "auth/login",
+            &[
+                ("email", "owner@acme.test"),
+                ("password", "not it at all"),
+                ("next", "/app/team"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/login?error=1&next=/app/team");
+    let html = client
+        .get(app.url(&location))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("don&#x27;t match an account") || html.contains("don't match an account"),
+        "{html}"
+    );
+    assert_eq!(session_email(&app, &client).await, None);
+}

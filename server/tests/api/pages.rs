@@ -30,3 +30,11 @@ async fn unknown_pages_answer_404_with_the_app_shell() {
     let html = resp.text().await.unwrap();
     assert!(html.contains("Page not found"));
 }
+
+#[tokio::test]
+async fn the_security_doc_is_public() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/docs/security")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("Every callback is checked"));
+}
