@@ -105,6 +105,22 @@ pub async fn in_quiet_hours(
     Ok(!ctx.window.contains(minute))
 }
 
+/// A staff action on a lead lands on its timeline and in the audit trail together.
+#[allow(clippy::too_many_arguments)]
+async fn record_action(
+    conn: &mut SqliteConnection,
+    a: &Actor<'_>,
+    lead_id: &str,
+    kind: &str,
+    detail: serde_json::Value,
+    action: AuditAction,
+    metadata: serde_json::Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    lead_events::insert(conn, a.org_id, lead_id, kind, "user", detail, now).await?;
+    record_audit(conn, a, action, lead_id, metadata, now).await
+}
+
 async fn record_audit(
     conn: &mut SqliteConnection,
     a: &Actor<'_>,
@@ -201,21 +217,13 @@ pub async fn reply(
     if ctx.status == "new" {
         set_status(conn, a, lead_id, &ctx.status, "contacted", now).await?;
     }
-    lead_events::insert(
-        conn,
-        a.org_id,
-        lead_id,
-        "reply.queued",
-        "user",
-        json!({ "by": a.user_id, "scheduled": send_at > now }),
-        now,
-    )
-    .await?;
-    record_audit(
+    record_action(
         conn,
         a,
-        AuditAction::LeadReplied,
         lead_id,
+        "reply.queued",
+        json!({ "by": a.user_id, "scheduled": send_at > now }),
+        AuditAction::LeadReplied,
         json!({ "scheduled_for": (send_at > now).then_some(send_at) }),
         now,
     )
@@ -248,21 +256,13 @@ async fn set_status(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    lead_events::insert(
-        conn,
-        a.org_id,
-        lead_id,
-        "status.changed",
-        "user",
-        json!({ "before": before, "after": after, "by": a.user_id }),
-        now,
-    )
-    .await?;
-    record_audit(
+    record_action(
         conn,
         a,
-        AuditAction::LeadStatusChanged,
         lead_id,
+        "status.changed",
+        json!({ "before": before, "after": after, "by": a.user_id }),
+        AuditAction::LeadStatusChanged,
         json!({ "before": before, "after": after }),
         now,
     )
@@ -323,21 +323,13 @@ pub async fn update(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        lead_events::insert(
-            conn,
-            a.org_id,
-            lead_id,
-            "lead.edited",
-            "user",
-            json!({ "fields": changed.join(", "), "by": a.user_id }),
-            now,
-        )
-        .await?;
-        record_audit(
+        record_action(
             conn,
             a,
-            AuditAction::LeadEdited,
             lead_id,
+            "lead.edited",
+            json!({ "fields": changed.join(", "), "by": a.user_id }),
+            AuditAction::LeadEdited,
             json!({ "fields": changed }),
             now,
         )
@@ -372,21 +364,13 @@ pub async fn update(
                 .execute(&mut *conn)
                 .await?;
             let to = email.clone().unwrap_or_else(|| "nobody".into());
-            lead_events::insert(
-                conn,
-                a.org_id,
-                lead_id,
-                "lead.assigned",
-                "user",
-                json!({ "to": to, "by": a.user_id }),
-                now,
-            )
-            .await?;
-            record_audit(
+            record_action(
                 conn,
                 a,
-                AuditAction::LeadAssigned,
                 lead_id,
+                "lead.assigned",
+                json!({ "to": to, "by": a.user_id }),
+                AuditAction::LeadAssigned,
                 json!({ "assigned_user_id": wanted }),
                 now,
             )
@@ -485,21 +469,13 @@ pub async fn book(
             .map(|c| format!(", ${:.2}", c as f64 / 100.0))
             .unwrap_or_default()
     );
-    lead_events::insert(
-        conn,
-        a.org_id,
-        lead_id,
-        "booking.created",
-        "user",
-        json!({ "summary": summary, "by": a.user_id, "booking_id": id.as_str() }),
-        now,
-    )
-    .await?;
-    record_audit(
+    record_action(
         conn,
         a,
-        AuditAction::LeadBooked,
         lead_id,
+        "booking.created",
+        json!({ "summary": summary, "by": a.user_id, "booking_id": id.as_str() }),
+        AuditAction::LeadBooked,
         json!({ "booking_id": id.as_str(), "job_value_cents": value_cents }),
         now,
     )
