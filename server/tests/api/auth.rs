@@ -89,28 +89,34 @@ async fn signed_out_visitors_are_sent_to_sign_in_with_a_safe_next() {
 async fn unknown_email_and_wrong_password_look_alike() {
     let app = acme().await;
     let mut bodies = Vec::new();
-    let mut times = Vec::new();
-    for email in ["owner@acme.test", "nobody@acme.test"] {
-        let t = std::time::Instant::now();
-        let resp = app
-            .rpc_with(
-                &app.new_client(),
-                "auth/login",
-                &[("email", email), ("password", "wrong password here"), ("next", "")],
-            )
-            .await;
-        times.push(t.elapsed());
-        bodies.push((resp.status(), resp.text().await.unwrap()));
+    // fastest of three tries each, alternating, so scheduling noise on a busy CI box cancels out
+    let mut best = [std::time::Duration::MAX; 2];
+    for _ in 0..3 {
+        for (i, email) in ["owner@acme.test", "nobody@acme.test"].into_iter().enumerate() {
+            let t = std::time::Instant::now();
+            let resp = app
+                .rpc_with(
+                    &app.new_client(),
+                    "auth/login",
+                    &[("email", email), ("password", "wrong password here"), ("next", "")],
+                )
+                .await;
+            best[i] = best[i].min(t.elapsed());
+            bodies.push((resp.status(), resp.text().await.unwrap()));
+        }
     }
-    assert_eq!(bodies[0], bodies[1], "same status and message");
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "same status and message: {bodies:?}"
+    );
     assert!(bodies[0].1.contains("don't match an account"), "{:?}", bodies[0]);
-    // both paths verify one argon2 hash; allow generous scheduling noise
-    let diff = times[0].abs_diff(times[1]);
-    assert!(diff < std::time::Duration::from_millis(150), "{times:?}");
+    // both paths verify exactly one argon2 hash
+    let diff = best[0].abs_diff(best[1]);
+    assert!(diff < std::time::Duration::from_millis(100), "{best:?}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.sign_in_failed'")
             .await,
-        2
+        6
     );
     let meta: Vec<String> = sqlx::query_scalar("SELECT metadata FROM audit_events")
         .fetch_all(&app.db)
