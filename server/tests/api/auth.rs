@@ -576,6 +576,44 @@ async fn every_server_function_enforces_the_permission_table() {
             }
         }
     }
+
+    // The plain routes behind sign-in: the live stream and the app pages.
+    for (role, client) in &clients {
+        let events = client.get(app.url("/app/events")).send().await.unwrap();
+        let expected = if role.is_some() { 200 } else { 401 };
+        assert_eq!(events.status().as_u16(), expected, "/app/events as {role:?}");
+        for page in [
+            "/app",
+            "/app/team",
+            "/app/account",
+            "/app/leads/lead_00000000000000000000000000000000",
+        ] {
+            let resp = client
+                .get(app.url(page))
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            match role {
+                None => assert_eq!(
+                    resp.headers()["location"],
+                    format!("/login?next={page}"),
+                    "{page} anonymous"
+                ),
+                Some(r) => {
+                    let html = resp.text().await.unwrap();
+                    let refused =
+                        html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
+                    let should_refuse = page == "/app/team" && *r < Role::Admin;
+                    assert_eq!(refused, should_refuse, "{page} as {r}");
+                    assert!(
+                        page != "/app/team" || should_refuse || html.contains("staff@acme.test"),
+                        "{page} as {r} lists members"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]
