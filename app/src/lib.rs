@@ -6,6 +6,8 @@
 //! - [`ssr`] (server only): database, repositories and services used by server functions,
 //!   the webhooks and the command line alike, so there is one store layer.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod app;
 pub mod components;
 pub mod domain;

@@ -2,6 +2,8 @@
 //! Leptos pages) and the operator command line. Tests import this crate and build the real
 //! application through [`startup::Application::build`].
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod cli;
 pub mod config;
 pub mod escalation;
