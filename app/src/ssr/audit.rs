@@ -47,6 +47,7 @@ pub enum AuditAction {
     LeadEdited,
     LeadBooked,
     LeadAssigned,
+    LeadEscalated,
     EscalationSettingsChanged,
 }
 
@@ -69,6 +70,7 @@ impl AuditAction {
             AuditAction::LeadEdited => "lead.edited",
             AuditAction::LeadBooked => "lead.booked",
             AuditAction::LeadAssigned => "lead.assigned",
+            AuditAction::LeadEscalated => "lead.escalated",
             AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
         }
     }

@@ -370,6 +370,11 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
             .await,
         1
     );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'lead.escalated' AND actor_kind = 'system'")
+            .await,
+        1
+    );
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
     let page: serde_json::Value = app.rpc_with(&owner, "leads/list", &[]).await.json().await.unwrap();

@@ -7,8 +7,9 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use crate::{
-    domain::business_hours::BusinessHours,
+    domain::{business_hours::BusinessHours, ids::OrgId},
     ssr::{
+        audit::{self, ActorKind, AuditAction, AuditEntry},
         db::{lead_events, messages, outbox},
         live::{Effects, LiveKind},
         services::routing::local_clock,
@@ -106,6 +107,23 @@ pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, s
             "lead.escalated",
             "system",
             json!({ "summary": summary, "texted": texted }),
+            now,
+        )
+        .await?;
+        let org = OrgId::parse(&d.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        audit::record(
+            conn,
+            AuditEntry {
+                org_id: Some(&org),
+                actor_kind: ActorKind::System,
+                actor_id: None,
+                action: AuditAction::LeadEscalated,
+                target_kind: Some("lead"),
+                target_id: Some(&d.lead_id),
+                request_id: None,
+                ip: None,
+                metadata: json!({ "minutes": d.escalation_minutes, "texted": texted }),
+            },
             now,
         )
         .await?;
