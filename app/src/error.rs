@@ -30,6 +30,35 @@ impl AppError {
         }
     }
 
+    /// A stable code for URLs (the no-JavaScript error round trip); never free text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Validation { .. } => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited => "rate_limited",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// The fixed message for a code from a URL.
+    pub fn message_for_code(code: &str) -> Option<&'static str> {
+        Some(match code {
+            "unauthorized" => "Please sign in to continue.",
+            "forbidden" => "You don't have permission to do that.",
+            "not_found" => "That item was not found.",
+            "invalid" => "Some fields are missing or invalid. Please check them and try again.",
+            "conflict" => {
+                "That could not be done (for example, the customer opted out of texts). Please check and try again."
+            }
+            "rate_limited" => "Too many attempts. Please wait a moment and try again.",
+            "internal" => "Something went wrong. Please try again.",
+            _ => return None,
+        })
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthorized => 401,

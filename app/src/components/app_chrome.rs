@@ -86,6 +86,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                 </ActionForm>
             </aside>
             <div class="app-main">
+                <FormErrorFromUrl />
                 <Outlet />
             </div>
         </div>
@@ -97,5 +98,18 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Owner => "Owner",
         Role::Admin => "Admin",
         Role::Staff => "Staff",
+    }
+}
+
+/// Shows the error a form posted without JavaScript came back with (`?form_error=code`).
+/// Only fixed messages are shown, never text from the URL.
+#[component]
+fn FormErrorFromUrl() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .with(|q| q.get("form_error"))
+            .and_then(|code| crate::error::AppError::message_for_code(&code))
+            .map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })
     }
 }

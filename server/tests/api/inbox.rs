@@ -428,3 +428,57 @@ async fn leads_are_assigned_only_to_members_of_the_same_org() {
         1
     );
 }
+
+#[tokio::test]
+async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
+    let (app, twilio, staff, lead_id) = setup().await;
+    let page = format!("{}/app/leads/{lead_id}", app.origin());
+    let post = |body: &'static str| {
+        let (app, staff, page, lead_id) = (&app, &staff, page.clone(), lead_id.clone());
+        async move {
+            staff
+                .post(app.url("/rpc/leads/reply"))
+                .header("origin", app.origin())
+                .header("accept", "text/html,application/xhtml+xml")
+                .header("referer", &page)
+                .form(&[("lead_id", lead_id.as_str()), ("body", body)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ok = post("On our way!").await;
+    assert_eq!(ok.status(), 302);
+    // back to the lead page (leptos may append an empty query)
+    assert!(ok.headers()["location"].to_str().unwrap().starts_with(page.as_str()));
+    twilio.wait_for_sent(2).await;
+
+    play(&app, &[sms("SM00000000000000000000000000000104", CALLER, "STOP")]).await;
+    let refused = post("One more thing").await;
+    assert_eq!(refused.status(), 302);
+    let back = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("/app/leads/{lead_id}?form_error=conflict"));
+    let html = staff
+        .get(app.url(&back))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("the customer opted out of texts"), "{html}");
+    // the code, not free text, travels in the URL
+    let forged = staff
+        .get(app.url(&format!(
+            "/app/leads/{lead_id}?form_error=%3Cscript%3Ealert(1)%3C/script%3E"
+        )))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!forged.contains("alert(1)"));
+}

@@ -31,12 +31,50 @@ pub struct Principal {
 
 /// Sets the HTTP status that matches the error and returns it, so `?` reads naturally.
 pub fn fail(err: AppError) -> AppError {
+    // A form posted without JavaScript goes back to its page with an error code the page
+    // shows, instead of a bare error body.
+    if let Some(back) = plain_form_referer() {
+        let sep = if back.contains('?') { '&' } else { '?' };
+        leptos_axum::redirect(&format!("{back}{sep}form_error={}", err.code()));
+        return err;
+    }
     if let Some(resp) = use_context::<ResponseOptions>() {
         if let Ok(code) = axum::http::StatusCode::from_u16(err.status()) {
             resp.set_status(code);
         }
     }
     err
+}
+
+/// For a browser form post to a server function (no JavaScript): the same-site path of
+/// the page it came from, without an earlier `form_error`.
+fn plain_form_referer() -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    let accepts_html = parts
+        .headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if parts.method != axum::http::Method::POST || !parts.uri.path().starts_with("/rpc/") || !accepts_html {
+        return None;
+    }
+    let referer = parts.headers.get(axum::http::header::REFERER)?.to_str().ok()?;
+    // Only the path and query of our own pages: never redirect off-site.
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = &after_scheme[after_scheme.find('/')?..];
+    let path = crate::domain::redirect::safe_next(Some(path));
+    let clean: Vec<&str> = match path.split_once('?') {
+        Some((p, q)) => std::iter::once(p)
+            .chain(q.split('&').filter(|kv| !kv.starts_with("form_error=")))
+            .collect(),
+        None => vec![path.as_str()],
+    };
+    let (base, rest) = clean.split_first()?;
+    Some(if rest.is_empty() {
+        (*base).to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    })
 }
 
 /// Logs an infrastructure error once and returns the opaque `Internal`.
