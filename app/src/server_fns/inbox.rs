@@ -64,6 +64,20 @@ mod support {
         }
     }
 
+    /// The prelude of every inbox read: a staff member of the org, a connection, the org's
+    /// timezone.
+    pub async fn reader() -> Result<(Principal, sqlx::pool::PoolConnection<sqlx::Sqlite>, chrono_tz::Tz), AppError> {
+        use crate::{
+            domain::permission::Action,
+            ssr::auth::{principal::db, require},
+        };
+        let db = db();
+        let p = require(Action::ViewInbox).await?;
+        let mut conn = db.acquire().await.map_err(internal)?;
+        let tz = org_tz(&mut conn, &p.org_id).await?;
+        Ok((p, conn, tz))
+    }
+
     /// The org's timezone (UTC if the stored name were ever unreadable).
     pub async fn org_tz(conn: &mut sqlx::SqliteConnection, org_id: &str) -> Result<chrono_tz::Tz, AppError> {
         let name: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
@@ -175,21 +189,13 @@ pub async fn list_leads(
 
 #[server(prefix = "/rpc", endpoint = "leads/get")]
 pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, fail, internal},
-                require,
-            },
-            clock::now_ms,
-            db::{inbox, opt_outs},
-            services::inbox::in_quiet_hours,
-        },
+    use crate::ssr::{
+        auth::principal::{fail, internal},
+        clock::now_ms,
+        db::{inbox, opt_outs},
+        services::inbox::in_quiet_hours,
     };
-    let db = db();
-    let p = require(Action::ViewInbox).await?;
-    let mut conn = db.acquire().await.map_err(internal)?;
+    let (p, mut conn, tz) = self::support::reader().await?;
     let (lead, detail) = inbox::get(&mut conn, &p.org_id, &lead_id)
         .await
         .map_err(internal)?
@@ -201,7 +207,6 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         .await
         .map_err(internal)?;
     let quiet = in_quiet_hours(&mut conn, &p.org_id, &lead_id, now_ms()).await?;
-    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
     for item in &mut timeline {
         item.at_label = self::support::local(item.at, tz, "%b %-d, %-I:%M %p");
     }
@@ -340,21 +345,8 @@ pub async fn book_lead(
 pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
     use chrono::{TimeZone, Utc};
 
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, internal},
-                require,
-            },
-            clock::now_ms,
-            db::inbox,
-        },
-    };
-    let db = db();
-    let p = require(Action::ViewInbox).await?;
-    let mut conn = db.acquire().await.map_err(internal)?;
-    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
+    use crate::ssr::{auth::principal::internal, clock::now_ms, db::inbox};
+    let (p, mut conn, tz) = self::support::reader().await?;
     let now = now_ms();
     let local_midnight = Utc
         .timestamp_millis_opt(now)
@@ -370,21 +362,8 @@ pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "bookings/upcoming")]
 pub async fn upcoming_bookings() -> Result<Vec<BookingView>, AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, internal},
-                require,
-            },
-            clock::now_ms,
-            db::inbox,
-        },
-    };
-    let db = db();
-    let p = require(Action::ViewInbox).await?;
-    let mut conn = db.acquire().await.map_err(internal)?;
-    let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
+    use crate::ssr::{auth::principal::internal, clock::now_ms, db::inbox};
+    let (p, mut conn, tz) = self::support::reader().await?;
     let mut list = inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
         .await
         .map_err(internal)?;

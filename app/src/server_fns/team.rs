@@ -6,96 +6,85 @@ use crate::{
     models::{MemberView, PasswordLinkView},
 };
 
-#[server(prefix = "/rpc", endpoint = "team/list")]
-pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
+#[cfg(feature = "ssr")]
+mod support {
+    use leptos::prelude::expect_context;
+
     use crate::{
         domain::permission::Action,
+        error::AppError,
         ssr::{
-            auth::{principal::db, require},
-            services::team,
+            auth::{
+                principal::{db, request_meta},
+                require, Principal,
+            },
+            db::Db,
+            services::team::Meta,
+            state::AppState,
         },
     };
-    let db = db();
-    let p = require(Action::ManageStaff).await?;
-    Ok(team::list_members(&db, &p).await?)
+
+    /// Everything a team server function needs once the caller is known to manage staff.
+    pub struct TeamAdmin {
+        pub db: Db,
+        pub p: Principal,
+        pub meta: Meta,
+        pub public_base: String,
+    }
+
+    pub async fn team_admin() -> Result<TeamAdmin, AppError> {
+        // context first: during SSR the page's owner may change while this is in flight
+        let db = db();
+        let public_base = expect_context::<AppState>().public_base;
+        let p = require(Action::ManageStaff).await?;
+        let (ip, request_id) = request_meta();
+        Ok(TeamAdmin {
+            db,
+            p,
+            meta: Meta { ip, request_id },
+            public_base,
+        })
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "team/list")]
+pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
+    use self::support::team_admin;
+    use crate::ssr::services::team;
+    let a = team_admin().await?;
+    Ok(team::list_members(&a.db, &a.p).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/add")]
 pub async fn add_member(email: String, role: Role) -> Result<PasswordLinkView, AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, request_meta},
-                require,
-            },
-            services::team::{self, Meta},
-            state::AppState,
-        },
-    };
-    let db = db();
-    let base = expect_context::<AppState>().public_base;
-    let p = require(Action::ManageStaff).await?;
-    let (ip, request_id) = request_meta();
-
-    Ok(team::add_member(&db, &p, &base, &email, role, &Meta { ip, request_id }).await?)
+    use self::support::team_admin;
+    use crate::ssr::services::team;
+    let a = team_admin().await?;
+    Ok(team::add_member(&a.db, &a.p, &a.public_base, &email, role, &a.meta).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/change_role")]
 pub async fn change_member_role(user_id: String, role: Role) -> Result<(), AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, request_meta},
-                require,
-            },
-            services::team::{self, Meta},
-        },
-    };
-    let db = db();
-    let p = require(Action::ManageStaff).await?;
-    let (ip, request_id) = request_meta();
-    Ok(team::change_role(&db, &p, &user_id, role, &Meta { ip, request_id }).await?)
+    use self::support::team_admin;
+    use crate::ssr::services::team;
+    let a = team_admin().await?;
+    Ok(team::change_role(&a.db, &a.p, &user_id, role, &a.meta).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/remove")]
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, request_meta},
-                require,
-            },
-            services::team::{self, Meta},
-        },
-    };
-    let db = db();
-    let p = require(Action::ManageStaff).await?;
-    let (ip, request_id) = request_meta();
-    Ok(team::remove_member(&db, &p, &user_id, &Meta { ip, request_id }).await?)
+    use self::support::team_admin;
+    use crate::ssr::services::team;
+    let a = team_admin().await?;
+    Ok(team::remove_member(&a.db, &a.p, &user_id, &a.meta).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/reset_password")]
 pub async fn reset_member_password(user_id: String) -> Result<PasswordLinkView, AppError> {
-    use crate::{
-        domain::permission::Action,
-        ssr::{
-            auth::{
-                principal::{db, request_meta},
-                require,
-            },
-            services::team::{self, Meta},
-            state::AppState,
-        },
-    };
-    let db = db();
-    let base = expect_context::<AppState>().public_base;
-    let p = require(Action::ManageStaff).await?;
-    let (ip, request_id) = request_meta();
-
-    Ok(team::reset_password(&db, &p, &base, &user_id, &Meta { ip, request_id }).await?)
+    use self::support::team_admin;
+    use crate::ssr::services::team;
+    let a = team_admin().await?;
+    Ok(team::reset_password(&a.db, &a.p, &a.public_base, &user_id, &a.meta).await?)
 }
 
 /// Public: whether a set-password link can still be used (the page says so before asking).

@@ -1,6 +1,10 @@
 //! The Leptos app: server-rendered pages, server functions and static files from the site root.
 
-use app::{shell, ssr::state::AppState, App};
+use app::{
+    shell,
+    ssr::{auth::principal::PrincipalCache, state::AppState},
+    App,
+};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -14,7 +18,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .leptos_routes_with_context(
             state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(PrincipalCache::default());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -296,11 +296,7 @@ fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
             (Event::Status(c, s), key)
         }
         Route::SmsInbound => {
-            let sid = p
-                .get("MessageSid")
-                .or_else(|| p.get("SmsSid"))
-                .filter(|v| !v.is_empty())
-                .ok_or(FormError::Missing("MessageSid"))?;
+            let sid = p.require_any(&["MessageSid", "SmsSid"])?;
             let sms = InboundSms {
                 message_sid: sid.to_owned(),
                 from: Caller::from_twilio(p.require("From")?),
@@ -312,16 +308,8 @@ fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
             (Event::Sms(sms), key)
         }
         Route::SmsStatus => {
-            let sid = p
-                .get("MessageSid")
-                .or_else(|| p.get("SmsSid"))
-                .filter(|v| !v.is_empty())
-                .ok_or(FormError::Missing("MessageSid"))?;
-            let status = p
-                .get("MessageStatus")
-                .or_else(|| p.get("SmsStatus"))
-                .filter(|v| !v.is_empty())
-                .ok_or(FormError::Missing("MessageStatus"))?;
+            let sid = p.require_any(&["MessageSid", "SmsSid"])?;
+            let status = p.require_any(&["MessageStatus", "SmsStatus"])?;
             let cb = StatusCallback {
                 message_sid: sid.to_owned(),
                 status: status.to_owned(),

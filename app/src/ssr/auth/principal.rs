@@ -107,11 +107,24 @@ pub async fn require_signed_in() -> Result<(AuthSession, SessionUser), AppError>
     Ok((auth, user))
 }
 
+/// Who the request is, resolved once per request: rendering the inbox calls several
+/// server functions, and each would otherwise reload the session's memberships.
+#[derive(Clone, Default)]
+pub struct PrincipalCache(std::sync::Arc<tokio::sync::OnceCell<Principal>>);
+
 /// The principal in the session's current org, if its role allows `action`.
 pub async fn require(action: Action) -> Result<Principal, AppError> {
+    let cache = use_context::<PrincipalCache>();
+    if let Some(p) = cache.as_ref().and_then(|c| c.0.get()) {
+        return allow(p.clone(), action).map_err(fail);
+    }
     let db = db();
     let (auth, user) = require_signed_in().await?;
-    principal_for(&db, &auth, user, action).await.map_err(fail)
+    let p = resolve(&db, &auth, user).await.map_err(fail)?;
+    if let Some(c) = cache {
+        let _ = c.0.set(p.clone());
+    }
+    allow(p, action).map_err(fail)
 }
 
 /// The same check for plain axum routes (the live event stream), given the session.
@@ -121,6 +134,19 @@ pub async fn principal_for(
     user: SessionUser,
     action: Action,
 ) -> Result<Principal, AppError> {
+    allow(resolve(db, auth, user).await?, action)
+}
+
+fn allow(p: Principal, action: Action) -> Result<Principal, AppError> {
+    if p.role.can(action) {
+        Ok(p)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The session's current org (or the user's first) and the role there.
+async fn resolve(db: &Db, auth: &AuthSession, user: SessionUser) -> Result<Principal, AppError> {
     let mut conn = db.acquire().await.map_err(internal)?;
     let orgs = memberships::list_for_user(&mut conn, &user.id)
         .await
@@ -134,9 +160,6 @@ pub async fn principal_for(
         return Err(AppError::Forbidden);
     };
     let role: Role = current.role.parse().map_err(internal)?;
-    if !role.can(action) {
-        return Err(AppError::Forbidden);
-    }
     Ok(Principal {
         user_id: user.id,
         email: user.email,

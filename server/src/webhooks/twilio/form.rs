@@ -35,6 +35,13 @@ impl Params {
         self.get(key).filter(|v| !v.is_empty()).ok_or(FormError::Missing(key))
     }
 
+    /// The first non-empty value among `keys` (Twilio repeats some under legacy names).
+    pub fn require_any(&self, keys: &[&'static str]) -> Result<&str, FormError> {
+        keys.iter()
+            .find_map(|k| self.get(k).filter(|v| !v.is_empty()))
+            .ok_or(FormError::Missing(keys[0]))
+    }
+
     pub fn as_slice(&self) -> &[(String, String)] {
         &self.0
     }
