@@ -1,7 +1,7 @@
 // Starts the real release `callsnare` binary on a free port with a fresh temp database,
 // and a headless Debian chromium, for one test file.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -71,6 +71,8 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      // Each run makes a database and a log; left behind they fill the disk over many runs.
+      if (!process.env.CALLSNARE_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -86,12 +88,23 @@ export async function signIn(page, base, email, password) {
 
 export async function launchBrowser() {
   const userDataDir = mkdtempSync(join(tmpdir(), 'callsnare-chromium-'));
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // The profile is removed once chromium has exited; left behind, every run adds a few MB.
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    try {
+      rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (err) {
+      console.warn(`could not remove ${userDataDir}: ${err}`);
+    }
+  };
+  return context;
 }
 
 /// Runs `fn(page)`; on failure saves a screenshot under end2end/screenshots/ and rethrows.
