@@ -86,6 +86,7 @@ impl Application {
             require_signatures: settings.live,
             public_base,
             rejections: Rejections::default(),
+            routing: Arc::default(),
         });
         let limits = Limits {
             per_second: settings.webhook_rate_per_sec,

@@ -26,6 +26,8 @@ pub struct WebhookState {
     pub require_signatures: bool,
     pub public_base: String,
     pub rejections: rejections::Rejections,
+    /// Tracked-number routing, read through the writer's connection at most once a second.
+    pub routing: Arc<app::ssr::services::routing::RoutingCache>,
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>(state: Arc<WebhookState>, limits: &rate_limit::Limits) -> Router<S> {

@@ -198,6 +198,7 @@ async fn handle(
         received_at: now_ms(),
     };
     let public_base = state.public_base.clone();
+    let routing = state.routing.clone();
     let applied = state
         .writer
         .run(move |conn| {
@@ -208,19 +209,19 @@ async fn handle(
                 let now = evidence.received_at;
                 let (org_id, outcome, answer, effects) = match event {
                     Event::Inbound(p) => {
-                        let o = calls::on_inbound(conn, &p, now).await?;
+                        let o = calls::on_inbound(conn, &routing, &p, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Dial(p, d) => {
-                        let o = calls::on_dial_complete(conn, &p, &d, now).await?;
+                        let o = calls::on_dial_complete(conn, &routing, &p, &d, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Status(p, s) => {
-                        let o = calls::on_status(conn, &p, &s, now).await?;
+                        let o = calls::on_status(conn, &routing, &p, &s, now).await?;
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                     Event::Sms(sms) => {
-                        let o = messaging::on_inbound(conn, &sms, now).await?;
+                        let o = messaging::on_inbound(conn, &routing, &sms, now).await?;
                         let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
                         (o.org_id, o.outcome, answer, o.effects)
                     }

@@ -8,10 +8,10 @@ use sqlx::SqliteConnection;
 use crate::{
     domain::Caller,
     ssr::{
-        db::{calls, lead_events, leads, tracked_numbers},
+        db::{calls, lead_events, leads},
         live::{Effects, LiveKind},
         services::{
-            routing::Routing,
+            routing::{Routing, RoutingCache},
             text_back::{self, TextBackDecision, TextBackFor},
         },
     },
@@ -77,10 +77,6 @@ impl VoiceOutcome {
     }
 }
 
-async fn routing_for(conn: &mut SqliteConnection, to: &str) -> Result<Option<Routing>, sqlx::Error> {
-    Ok(tracked_numbers::find_routing(conn, to).await?.map(Routing::from_row))
-}
-
 async fn upsert_call(
     conn: &mut SqliteConnection,
     routing: &Routing,
@@ -103,8 +99,13 @@ async fn upsert_call(
     .await
 }
 
-pub async fn on_inbound(conn: &mut SqliteConnection, p: &CallParams, now: i64) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = routing_for(conn, &p.to).await? else {
+pub async fn on_inbound(
+    conn: &mut SqliteConnection,
+    cache: &RoutingCache,
+    p: &CallParams,
+    now: i64,
+) -> Result<VoiceOutcome, sqlx::Error> {
+    let Some(routing) = cache.get(conn, &p.to).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
     let call = upsert_call(conn, &routing, p, "ringing", now).await?;
@@ -137,11 +138,12 @@ pub async fn on_inbound(conn: &mut SqliteConnection, p: &CallParams, now: i64) -
 
 pub async fn on_dial_complete(
     conn: &mut SqliteConnection,
+    cache: &RoutingCache,
     p: &CallParams,
     dial: &DialResult,
     now: i64,
 ) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = routing_for(conn, &p.to).await? else {
+    let Some(routing) = cache.get(conn, &p.to).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
     let call = upsert_call(conn, &routing, p, "in-progress", now).await?;
@@ -183,11 +185,12 @@ const TERMINAL: &[&str] = &["completed", "busy", "failed", "no-answer", "cancele
 
 pub async fn on_status(
     conn: &mut SqliteConnection,
+    cache: &RoutingCache,
     p: &CallParams,
     s: &StatusUpdate,
     now: i64,
 ) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = routing_for(conn, &p.to).await? else {
+    let Some(routing) = cache.get(conn, &p.to).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
     let org_id = Some(routing.row.org_id.clone());

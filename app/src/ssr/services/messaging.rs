@@ -7,9 +7,9 @@ use sqlx::SqliteConnection;
 use crate::{
     domain::{Caller, SmsKeyword},
     ssr::{
-        db::{lead_events, leads, messages, opt_outs, outbox, tracked_numbers},
+        db::{lead_events, leads, messages, opt_outs, outbox},
         live::{Effects, LiveKind},
-        services::routing::Routing,
+        services::routing::RoutingCache,
     },
 };
 
@@ -34,11 +34,13 @@ pub struct SmsOutcome {
     pub effects: Effects,
 }
 
-pub async fn on_inbound(conn: &mut SqliteConnection, sms: &InboundSms, now: i64) -> Result<SmsOutcome, sqlx::Error> {
-    let Some(routing) = tracked_numbers::find_routing(conn, &sms.to)
-        .await?
-        .map(Routing::from_row)
-    else {
+pub async fn on_inbound(
+    conn: &mut SqliteConnection,
+    cache: &RoutingCache,
+    sms: &InboundSms,
+    now: i64,
+) -> Result<SmsOutcome, sqlx::Error> {
+    let Some(routing) = cache.get(conn, &sms.to).await? else {
         return Ok(SmsOutcome {
             org_id: None,
             reply: None,
