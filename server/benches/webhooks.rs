@@ -1,8 +1,9 @@
 //! Webhook ingestion benchmark (not a test): `cargo bench -p server --bench webhooks`.
 //!
 //! Starts the release `callsnare` binary as its own process on a temp SQLite file (signatures
-//! enforced, `synchronous=FULL`), a fake Twilio Messages API in this process, and — as the
-//! ceiling — this same executable re-run as a hello-world axum server. Then it replays
+//! enforced, `synchronous=FULL`), a fake Twilio Messages API in this process, and two
+//! ceilings: this same executable re-run as a standalone hello-world axum server, and the
+//! callsnare server's own `GET /healthz` (same runtime and middleware, no work). Then it replays
 //! realistic signed sequences (inbound → dial-complete no-answer → status completed → the
 //! caller's SMS reply) over keep-alive connections and reports throughput, p50/p99, TwiML
 //! answer latency, text-back hand-off latency and the server's peak RSS.
@@ -295,9 +296,11 @@ async fn drive(
     (total, elapsed)
 }
 
-async fn hello_ceiling(port: u16, workers: usize, secs: u64) -> f64 {
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let req = b"POST /hello HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n".to_vec();
+/// Requests/s of a trivial route: `POST /hello` on the standalone hello-world server, or
+/// `GET /healthz` on the callsnare server itself (same runtime and middleware as the
+/// callbacks, no work).
+async fn hello_ceiling(addr: SocketAddr, req: &[u8], workers: usize, secs: u64) -> f64 {
+    let req = req.to_vec();
     let count = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
@@ -432,9 +435,22 @@ async fn run() {
     let calls: Calls = Arc::new((0..n_calls).map(call_sequence).collect());
     let next = Arc::new(AtomicUsize::new(0));
 
-    let ceiling = hello_ceiling(hello_port, workers, secs).await;
+    let ceiling = hello_ceiling(
+        ([127, 0, 0, 1], hello_port).into(),
+        b"POST /hello HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n",
+        workers,
+        secs,
+    )
+    .await;
     let _ = hello.kill();
     let _ = hello.wait();
+    let in_server = hello_ceiling(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n",
+        workers,
+        secs,
+    )
+    .await;
 
     let (mut flat, elapsed) = drive(addr, calls.clone(), next.clone(), workers, secs, None).await;
     let flat_rps = flat.all.len() as f64 / elapsed;
@@ -461,10 +477,12 @@ async fn run() {
     );
     println!("| measure | value |");
     println!("|---|---|");
-    println!("| hello-world axum ceiling ({workers} conns) | {ceiling:.0} req/s |");
+    println!("| hello-world ceiling: standalone axum server, POST /hello ({workers} conns) | {ceiling:.0} req/s |");
+    println!("| hello-world ceiling: callsnare's own GET /healthz ({workers} conns) | {in_server:.0} req/s |");
     println!(
-        "| callbacks, max throughput ({workers} conns) | {flat_rps:.0} req/s ({:.1}% of ceiling), errors {} |",
+        "| callbacks, max throughput ({workers} conns) | {flat_rps:.0} req/s ({:.1}% of standalone, {:.1}% of in-server), errors {} |",
         100.0 * flat_rps / ceiling,
+        100.0 * flat_rps / in_server,
         flat.errors
     );
     println!(
