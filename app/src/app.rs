@@ -31,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Missed-call recovery for residential HVAC contractors." />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <script src="/keys.js" defer></script>
                 <MetaTags />
             </head>
             <body>

@@ -3,6 +3,7 @@
 pub mod business_hours;
 pub mod caller;
 pub mod email;
+pub mod figure;
 pub mod ids;
 pub mod permission;
 pub mod phone;
@@ -14,6 +15,7 @@ pub mod timezone;
 
 pub use caller::Caller;
 pub use email::EmailAddress;
+pub use figure::Figure;
 pub use phone::E164Phone;
 pub use role::Role;
 pub use slug::OrgSlug;

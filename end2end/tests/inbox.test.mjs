@@ -80,3 +80,28 @@ test('a missed call appears live, the team works it to a booking, and another or
   assert.equal(await rivalPage.getByText(CALLER).count(), 0);
   await rivalPage.close();
 });
+
+test('keyboard: j moves through the leads and Enter opens one; a figure lists the leads it counts', async () => {
+  await withPage(office, 'inbox-keys', async (page, errors) => {
+    await page.goto(`${server.base}/app`);
+    const row = page.locator('.lead-row').filter({ hasText: CALLER });
+    await row.waitFor();
+    // The shortcut works once the page has hydrated; there is one lead, so repeats stay on it.
+    let focused = '';
+    for (let i = 0; i < 50 && !focused.includes(CALLER); i++) {
+      await page.keyboard.press('j');
+      focused = await page.evaluate(() => document.activeElement?.closest('.lead-row')?.textContent ?? '');
+      if (!focused) await page.waitForTimeout(100);
+    }
+    assert.ok(focused.includes(CALLER), `focused: ${focused}`);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/app\/leads\/lead_/);
+
+    await page.goto(`${server.base}/app`);
+    await page.getByRole('link', { name: /missed calls today/ }).click();
+    await page.waitForURL(/figure=missed_today/);
+    await page.getByText('Leads with a missed call today').waitFor();
+    await row.waitFor();
+    assert.deepEqual(errors, []);
+  });
+});

@@ -88,6 +88,20 @@ mod support {
         Ok(name.parse().unwrap_or(chrono_tz::UTC))
     }
 
+    /// Where the recovery figures start counting: the org's local midnight today, and 30
+    /// days ago.
+    pub fn figure_starts(now: i64, tz: chrono_tz::Tz) -> (i64, i64) {
+        use chrono::{TimeZone, Utc};
+        let local_midnight = Utc
+            .timestamp_millis_opt(now)
+            .single()
+            .map(|t| t.with_timezone(&tz).date_naive())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|m| tz.from_local_datetime(&m).earliest())
+            .map_or(now - 86_400_000, |m| m.timestamp_millis());
+        (local_midnight, now - 30 * 86_400_000)
+    }
+
     /// An instant rendered in `tz` with a chrono format string.
     pub fn local(ms: i64, tz: chrono_tz::Tz, fmt: &str) -> String {
         use chrono::TimeZone;
@@ -124,9 +138,10 @@ pub async fn list_leads(
     needs_reply: Option<bool>,
     q: Option<String>,
     cursor: Option<String>,
+    figure: Option<String>,
 ) -> Result<LeadPage, AppError> {
     use crate::{
-        domain::permission::Action,
+        domain::{permission::Action, Figure},
         ssr::{
             auth::{
                 principal::{db, fail, internal},
@@ -142,6 +157,10 @@ pub async fn list_leads(
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(fail(AppError::validation("status", "Unknown status.")));
     }
+    let figure = match figure.as_deref().filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(Figure::parse(f).ok_or_else(|| fail(AppError::validation("figure", "Unknown figure.")))?),
+    };
     let after = match cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => {
@@ -161,10 +180,19 @@ pub async fn list_leads(
         .filter(|s| !s.is_empty())
         .map(|s| s.chars().filter(|c| !c.is_control()).take(60).collect::<String>());
     let mut conn = db.acquire().await.map_err(internal)?;
+    let figure = match figure {
+        None => None,
+        Some(f) => {
+            let tz = self::support::org_tz(&mut conn, &p.org_id).await?;
+            let (today, month) = self::support::figure_starts(crate::ssr::clock::now_ms(), tz);
+            Some((f, if f.is_today() { today } else { month }))
+        }
+    };
     let mut leads = inbox::list(
         &mut conn,
         &p.org_id,
         ListQuery {
+            figure,
             status: status.as_deref(),
             needs_reply: needs_reply.unwrap_or(false),
             search: search.as_deref(),
@@ -343,19 +371,10 @@ pub async fn book_lead(
 
 #[server(prefix = "/rpc", endpoint = "leads/stats")]
 pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
-    use chrono::{TimeZone, Utc};
-
     use crate::ssr::{auth::principal::internal, clock::now_ms, db::inbox};
     let (p, mut conn, tz) = self::support::reader().await?;
-    let now = now_ms();
-    let local_midnight = Utc
-        .timestamp_millis_opt(now)
-        .single()
-        .map(|t| t.with_timezone(&tz).date_naive())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|m| tz.from_local_datetime(&m).earliest())
-        .map_or(now - 86_400_000, |m| m.timestamp_millis());
-    inbox::recovery(&mut conn, &p.org_id, local_midnight, now - 30 * 86_400_000)
+    let (today, month) = self::support::figure_starts(now_ms(), tz);
+    inbox::recovery(&mut conn, &p.org_id, today, month)
         .await
         .map_err(internal)
 }

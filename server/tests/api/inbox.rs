@@ -170,6 +170,49 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
     assert_eq!(stats["replied_30d"], 1);
     assert_eq!(stats["booked_from_missed_30d"], 1);
     assert_eq!(stats["booked_value_cents_30d"], 125_000);
+
+    // Each figure links to exactly the leads it counts: a customer who texted first is in
+    // none of the missed-call figures.
+    play(
+        &app,
+        &[sms(
+            "SM00000000000000000000000000000102",
+            "+14155552999",
+            "Do you service heat pumps?",
+        )],
+    )
+    .await;
+    let reply = app
+        .rpc_with(&staff, "leads/reply", &[("lead_id", &lead_id), ("body", "On our way.")])
+        .await;
+    assert_eq!(reply.status(), 200);
+    for figure in [
+        "missed_today",
+        "missed_30d",
+        "text_backs_30d",
+        "replied_30d",
+        "booked_30d",
+        "responded_30d",
+    ] {
+        let page: serde_json::Value = app
+            .rpc_with(&staff, "leads/list", &[("figure", figure)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = page["leads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [lead_id.as_str()], "figure {figure}");
+    }
+    let all: serde_json::Value = app.rpc_with(&staff, "leads/list", &[]).await.json().await.unwrap();
+    assert_eq!(all["leads"].as_array().unwrap().len(), 2);
+    let unknown = app.rpc_with(&staff, "leads/list", &[("figure", "everything")]).await;
+    assert_eq!(unknown.status(), 422);
+
     let detail: serde_json::Value = app
         .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
         .await

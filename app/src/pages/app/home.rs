@@ -2,10 +2,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::{
+    components::Form,
+    hooks::{use_location, use_query_map},
+};
 
 use crate::{
     components::live::{mark_seen, LiveVersion, Unread},
+    domain::Figure,
     models::BookingView,
     models::{LeadSummary, RecoveryStats},
     server_fns::inbox::{get_recovery_stats, list_leads, upcoming_bookings},
@@ -43,13 +47,16 @@ pub fn HomePage() -> impl IntoView {
                 q.get("needs_reply").is_some_and(|v| v == "true"),
                 q.get("q").filter(|s| !s.is_empty()),
                 q.get("cursor").filter(|s| !s.is_empty()),
+                q.get("figure").filter(|s| !s.is_empty()),
             )
         })
     };
     let leads = Resource::new(
         move || (params(), version.get()),
-        |((status, needs, q, cursor), _)| list_leads(status, Some(needs), q, cursor),
+        |((status, needs, q, cursor, figure), _)| list_leads(status, Some(needs), q, cursor, figure),
     );
+    let figure = move || params().4.as_deref().and_then(Figure::parse);
+    let search = use_location().search;
     let stats = Resource::new(move || version.get(), |_| get_recovery_stats());
     let bookings = Resource::new(move || version.get(), |_| upcoming_bookings());
     let title = move || match unread.get() {
@@ -84,6 +91,9 @@ pub fn HomePage() -> impl IntoView {
                 </label>
                 <button type="submit" class="button button-small">"Filter"</button>
             </Form>
+            {move || figure().map(|f| view! {
+                <p class="figure-banner">{f.describe()}" · "<a href="/app">"Show all leads"</a></p>
+            })}
             <Transition fallback=|| view! { <p class="muted">"Loading leads…"</p> }>
                 {move || Suspend::new(async move {
                     match leads.await {
@@ -96,10 +106,11 @@ pub fn HomePage() -> impl IntoView {
                             let now = page.server_now;
                             let next = page.next_cursor.clone();
                             view! {
-                                <ul class="lead-list" aria-label="Leads">
+                                <ul class="lead-list" aria-label="Leads" aria-describedby="lead-keys">
                                     {page.leads.into_iter().map(|l| view! { <LeadRow l now /> }).collect_view()}
                                 </ul>
-                                {next.map(|c| view! { <a class="button button-ghost" href=format!("?cursor={c}")>"Older leads"</a> })}
+                                <p id="lead-keys" class="muted small">"Keys: j / k or ↓ / ↑ move through the leads, Enter opens one."</p>
+                                {next.map(|c| view! { <a class="button button-ghost" href=older(&search.get_untracked(), &c)>"Older leads"</a> })}
                             }
                             .into_any()
                         }
@@ -111,6 +122,20 @@ pub fn HomePage() -> impl IntoView {
             </Suspense>
         </div>
     }
+}
+
+/// The next page's link: the current filters as they are in the URL, with the new cursor.
+fn older(search: &str, cursor: &str) -> String {
+    let mut href = String::from("?");
+    for pair in search.trim_start_matches('?').split('&') {
+        if !pair.is_empty() && !pair.starts_with("cursor=") {
+            href.push_str(pair);
+            href.push('&');
+        }
+    }
+    href.push_str("cursor=");
+    href.push_str(cursor);
+    href
 }
 
 #[component]
@@ -171,14 +196,30 @@ fn Stats(s: RecoveryStats) -> impl IntoView {
     let median = s
         .median_first_response_min
         .map_or("—".to_owned(), |m| format!("{m} min"));
+    let link = |f: Figure| format!("/app?figure={}", f.as_str());
     view! {
         <section class="stats" aria-label="Recovery">
-            <a href="/app?status=" class="stat"><strong>{s.missed_calls_today}</strong><span>"missed calls today"</span></a>
-            <a href="/app" class="stat"><strong>{s.missed_calls_30d}</strong><span>"missed calls, 30 days"</span></a>
-            <a href="/app" class="stat"><strong>{s.text_backs_30d}</strong><span>"text-backs sent"</span></a>
-            <a href="/app?needs_reply=true" class="stat"><strong>{s.replied_30d}</strong><span>"customers replied"</span></a>
-            <a href="/app?status=booked" class="stat"><strong>{s.booked_from_missed_30d}</strong><span>{format!("booked from missed calls · {value}")}</span></a>
-            <div class="stat"><strong>{median}</strong><span>"median first response"</span></div>
+            <a href=link(Figure::MissedToday) class="stat"><strong>{s.missed_calls_today}</strong><span>"missed calls today"</span></a>
+            <a href=link(Figure::Missed30d) class="stat"><strong>{s.missed_calls_30d}</strong><span>"missed calls, 30 days"</span></a>
+            <a href=link(Figure::TextBacks30d) class="stat"><strong>{s.text_backs_30d}</strong><span>"text-backs sent"</span></a>
+            <a href=link(Figure::Replied30d) class="stat"><strong>{s.replied_30d}</strong><span>"customers replied"</span></a>
+            <a href=link(Figure::Booked30d) class="stat"><strong>{s.booked_from_missed_30d}</strong><span>{format!("booked from missed calls · {value}")}</span></a>
+            <a href=link(Figure::Responded30d) class="stat"><strong>{median}</strong><span>"median first response"</span></a>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::older;
+
+    #[test]
+    fn the_next_page_keeps_the_filters_and_replaces_the_cursor() {
+        assert_eq!(older("", "17.lead_a"), "?cursor=17.lead_a");
+        assert_eq!(
+            older("?status=new&q=Jane%20Doe&cursor=99.lead_z", "17.lead_a"),
+            "?status=new&q=Jane%20Doe&cursor=17.lead_a"
+        );
+        assert_eq!(older("?figure=missed_30d", "1.x"), "?figure=missed_30d&cursor=1.x");
     }
 }

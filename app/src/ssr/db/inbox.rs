@@ -4,7 +4,10 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::models::{BookingView, LeadSummary, TimelineItem};
+use crate::{
+    domain::Figure,
+    models::{BookingView, LeadSummary, TimelineItem},
+};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -45,6 +48,8 @@ impl From<LeadRow> for LeadSummary {
 }
 
 pub struct ListQuery<'a> {
+    /// Only the leads a recovery figure counts, with the figure's start instant.
+    pub figure: Option<(Figure, i64)>,
     pub status: Option<&'a str>,
     pub needs_reply: bool,
     /// Digits of a phone number or part of a name.
@@ -64,6 +69,9 @@ pub async fn list(
          (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = "
     ));
     b.push_bind(org_id.to_owned());
+    if let Some((figure, since)) = q.figure {
+        push_figure(&mut b, org_id, figure, since);
+    }
     if let Some(status) = q.status {
         b.push(" AND status = ").push_bind(status.to_owned());
     }
@@ -298,6 +306,56 @@ pub async fn upcoming_bookings(
         .collect())
 }
 
+// The predicates behind each recovery figure, shared by the counts and the lead lists they
+// link to, so a figure and its list cannot disagree.
+const MISSED_OUTCOMES: &str = "outcome IN ('missed', 'after_hours', 'abandoned')";
+const TEXT_BACK_SENT: &str = "purpose = 'text_back' AND provider_sid IS NOT NULL";
+/// Leads that began with a call (not a customer's first text).
+const FROM_A_CALL: &str = "source <> 'text_first'";
+
+/// Narrows a lead query (`FROM leads WHERE org_id = …`) to the leads `figure` counts.
+fn push_figure(b: &mut QueryBuilder<Sqlite>, org_id: &str, figure: Figure, since: i64) {
+    match figure {
+        Figure::MissedToday | Figure::Missed30d => {
+            b.push(format!(
+                " AND id IN (SELECT lead_id FROM calls WHERE {MISSED_OUTCOMES} AND org_id = "
+            ))
+            .push_bind(org_id.to_owned())
+            .push(" AND started_at >= ")
+            .push_bind(since)
+            .push(")");
+        }
+        Figure::TextBacks30d => {
+            b.push(format!(
+                " AND id IN (SELECT lead_id FROM messages WHERE {TEXT_BACK_SENT} AND org_id = "
+            ))
+            .push_bind(org_id.to_owned())
+            .push(" AND created_at >= ")
+            .push_bind(since)
+            .push(")");
+        }
+        Figure::Replied30d => {
+            b.push(format!(
+                " AND {FROM_A_CALL} AND last_inbound_at IS NOT NULL AND created_at >= "
+            ))
+            .push_bind(since);
+        }
+        Figure::Booked30d => {
+            b.push(format!(
+                " AND {FROM_A_CALL} AND id IN (SELECT lead_id FROM bookings WHERE org_id = "
+            ))
+            .push_bind(org_id.to_owned())
+            .push(" AND created_at >= ")
+            .push_bind(since)
+            .push(")");
+        }
+        Figure::Responded30d => {
+            b.push(" AND first_staff_response_at IS NOT NULL AND created_at >= ")
+                .push_bind(since);
+        }
+    }
+}
+
 /// Figures are counted from stored records every time (no counters that drift).
 pub async fn recovery(
     conn: &mut SqliteConnection,
@@ -305,7 +363,7 @@ pub async fn recovery(
     today_start: i64,
     since: i64,
 ) -> Result<crate::models::RecoveryStats, sqlx::Error> {
-    let missed = "outcome IN ('missed', 'after_hours', 'abandoned')";
+    let missed = MISSED_OUTCOMES;
     let missed_today: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM calls WHERE org_id = $1 AND {missed} AND started_at >= $2"
     ))
@@ -320,24 +378,24 @@ pub async fn recovery(
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let text_backs: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM messages WHERE org_id = $1 AND purpose = 'text_back' AND provider_sid IS NOT NULL AND created_at >= $2",
-    )
+    let text_backs: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM messages WHERE org_id = $1 AND {TEXT_BACK_SENT} AND created_at >= $2"
+    ))
     .bind(org_id)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let replied: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM leads WHERE org_id = $1 AND source <> 'text_first' AND last_inbound_at IS NOT NULL AND created_at >= $2",
-    )
+    let replied: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM leads WHERE org_id = $1 AND {FROM_A_CALL} AND last_inbound_at IS NOT NULL AND created_at >= $2"
+    ))
     .bind(org_id)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let (booked, value): (i64, Option<i64>) = sqlx::query_as(
+    let (booked, value): (i64, Option<i64>) = sqlx::query_as(&format!(
         "SELECT COUNT(*), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
-         WHERE b.org_id = $1 AND l.source <> 'text_first' AND b.created_at >= $2",
-    )
+         WHERE b.org_id = $1 AND l.{FROM_A_CALL} AND b.created_at >= $2"
+    ))
     .bind(org_id)
     .bind(since)
     .fetch_one(&mut *conn)
