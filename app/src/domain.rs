@@ -7,6 +7,7 @@ pub mod figure;
 pub mod ids;
 pub mod permission;
 pub mod phone;
+pub mod recipient_zone;
 pub mod redirect;
 pub mod role;
 pub mod slug;

@@ -7,7 +7,7 @@ pub mod twiml;
 use std::sync::Arc;
 
 use app::{
-    domain::{ids::WebhookEventId, Caller},
+    domain::{ids::WebhookEventId, recipient_zone, Caller},
     ssr::{
         clock::now_ms,
         db::webhook_events::{self, NewEvidence},
@@ -262,7 +262,15 @@ fn call_params(p: &Params) -> Result<CallParams, FormError> {
         from: Caller::from_twilio(p.get("From").unwrap_or_default()),
         to: p.require("To")?.to_owned(),
         parent_call_sid: p.get("ParentCallSid").filter(|v| !v.is_empty()).map(str::to_owned),
+        from_timezone: from_timezone(p),
     })
+}
+
+/// The sender's timezone from Twilio's geo parameters (absent for many numbers).
+fn from_timezone(p: &Params) -> Option<&'static str> {
+    let country = p.get("FromCountry").or_else(|| p.get("CallerCountry"))?;
+    let state = p.get("FromState").or_else(|| p.get("CallerState"))?;
+    recipient_zone::timezone_for(country, state)
 }
 
 /// Parses the route's parameters and derives the delivery key retries share.
@@ -304,6 +312,7 @@ fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
                 to: p.require("To")?.to_owned(),
                 body: p.get("Body").unwrap_or_default().to_owned(),
                 opt_out_type: p.get("OptOutType").filter(|v| !v.is_empty()).map(str::to_owned),
+                from_timezone: from_timezone(p),
             };
             let key = format!("sms.inbound:{}", sms.message_sid);
             (Event::Sms(sms), key)

@@ -525,3 +525,62 @@ async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
         .unwrap();
     assert!(!forged.contains("alert(1)"));
 }
+
+/// A missed call whose caller Twilio places in `state`.
+fn call_from(n: u32, caller: &str, state: &str) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let mut steps = MissedCall::new(n, caller).sequence();
+    for (_, params) in &mut steps {
+        params.retain(|(k, _)| k != "FromState");
+        params.push(("FromState".into(), state.into()));
+        params.push(("FromCountry".into(), "US".into()));
+    }
+    steps
+}
+
+#[tokio::test]
+async fn quiet_hours_are_the_customers_own_local_hours() {
+    use chrono::Timelike;
+
+    let (app, _twilio) = spawn_twilio_app(&[("CALLSNARE_PUBLIC_URL", "http://callsnare.test")]).await;
+    // A send window open for the hour around "now" in Los Angeles, which is always two hours
+    // behind the business (America/Chicago): closed there.
+    let la = chrono::Utc::now().with_timezone(&chrono_tz::America::Los_Angeles);
+    let minute = i64::from(la.hour() * 60 + la.minute());
+    sqlx::query("UPDATE routing_settings SET send_window_start_minute = $1, send_window_end_minute = $2")
+        .bind((minute - 30).max(0))
+        .bind((minute + 30).min(1440))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    play(&app, &call_from(1, "+13105550142", "CA")).await;
+    play(&app, &call_from(2, "+15125550143", "TX")).await;
+    let zones: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT caller_number, caller_timezone FROM leads ORDER BY caller_number")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        zones,
+        [
+            ("+13105550142".to_owned(), Some("America/Los_Angeles".to_owned())),
+            ("+15125550143".to_owned(), Some("America/Chicago".to_owned())),
+        ]
+    );
+
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    for (caller, quiet) in [("+13105550142", false), ("+15125550143", true)] {
+        let lead_id: String = sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
+            .bind(caller)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        let detail: serde_json::Value = app
+            .rpc_with(&owner, "leads/get", &[("lead_id", &lead_id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(detail["in_quiet_hours"], quiet, "{caller}");
+    }
+}

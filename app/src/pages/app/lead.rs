@@ -73,7 +73,7 @@ fn LeadView(
                 <input type="hidden" name="lead_id" value=id_reply />
                 <label>"Message" <textarea name="body" required maxlength="1600"></textarea></label>
                 {quiet.then(|| view! {
-                    <p class="warning" role="status">"It's outside 8 am–9 pm for this customer."</p>
+                    <p class="warning" role="status">"It's outside texting hours (8 am–9 pm by default) in this customer's local time."</p>
                     <label class="check"><input type="checkbox" name="hold_until_morning" value="true" checked /> "Hold until the morning"</label>
                 })}
                 <FormError result=reply.value() />

@@ -10,20 +10,23 @@ pub async fn open_for_caller(
     org_id: &str,
     caller: &str,
     source: &str,
+    caller_timezone: Option<&str>,
     now: i64,
 ) -> Result<(String, bool), sqlx::Error> {
     let fresh = LeadId::new();
     let id: String = sqlx::query_scalar(
-        "INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5, $5) \
+        "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, last_activity_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
          ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
-         DO UPDATE SET last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at \
+         DO UPDATE SET last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at, \
+                       caller_timezone = COALESCE(excluded.caller_timezone, leads.caller_timezone) \
          RETURNING id",
     )
     .bind(fresh.as_str())
     .bind(org_id)
     .bind(caller)
     .bind(source)
+    .bind(caller_timezone)
     .bind(now)
     .fetch_one(conn)
     .await?;

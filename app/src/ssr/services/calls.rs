@@ -25,6 +25,8 @@ pub struct CallParams {
     pub to: String,
     /// Set on child-leg (`<Dial>`ed) callbacks.
     pub parent_call_sid: Option<String>,
+    /// The caller's own timezone, from Twilio's geo parameters when present.
+    pub from_timezone: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -263,7 +265,8 @@ async fn settle_missed(
         "abandoned" => "abandoned",
         _ => "missed_call",
     };
-    let (lead_id, created) = leads::open_for_caller(conn, org_id, caller.as_str(), source, now).await?;
+    let (lead_id, created) =
+        leads::open_for_caller(conn, org_id, caller.as_str(), source, p.from_timezone, now).await?;
     calls::set_lead(conn, &call.id, &lead_id).await?;
     lead_events::insert(
         conn,
@@ -297,6 +300,7 @@ async fn settle_missed(
             call_id: &call.id,
             call_sid: &p.call_sid,
             caller: caller.as_str(),
+            caller_timezone: p.from_timezone,
         },
         effects,
         now,

@@ -45,21 +45,37 @@ struct LeadCtx {
     caller: String,
     status: String,
     org_name: String,
+    /// The business's timezone: booking windows are in it.
     tz: chrono_tz::Tz,
+    /// The customer's timezone (the business's when unknown): quiet hours are in it.
+    recipient_tz: chrono_tz::Tz,
     window: SendWindow,
     from_number: Option<String>,
 }
 
+#[derive(sqlx::FromRow)]
+struct LeadCtxRow {
+    caller_number: String,
+    status: String,
+    name: String,
+    timezone: String,
+    caller_timezone: Option<String>,
+    send_window_start_minute: i64,
+    send_window_end_minute: i64,
+}
+
 async fn lead_ctx(conn: &mut SqliteConnection, org_id: &str, lead_id: &str) -> Result<LeadCtx, InboxError> {
-    let row: Option<(String, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT l.caller_number, l.status, o.name, o.timezone, r.send_window_start_minute, r.send_window_end_minute \
+    let row: Option<LeadCtxRow> = sqlx::query_as(
+        "SELECT l.caller_number, l.status, o.name, o.timezone, l.caller_timezone, r.send_window_start_minute, r.send_window_end_minute \
          FROM leads l JOIN orgs o ON o.id = l.org_id JOIN routing_settings r ON r.org_id = l.org_id WHERE l.org_id = $1 AND l.id = $2",
     )
     .bind(org_id)
     .bind(lead_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (caller, status, org_name, tz, start, end) = row.ok_or(InboxError::NotFound)?;
+    let row = row.ok_or(InboxError::NotFound)?;
+    let tz = row.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let recipient_tz = row.caller_timezone.and_then(|z| z.parse().ok()).unwrap_or(tz);
     // Reply from the number the customer reached; else the org's first tracked number.
     let from_number: Option<String> = sqlx::query_scalar(
         "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
@@ -80,20 +96,21 @@ async fn lead_ctx(conn: &mut SqliteConnection, org_id: &str, lead_id: &str) -> R
         }
     };
     Ok(LeadCtx {
-        caller,
-        status,
-        org_name,
-        tz: tz.parse().unwrap_or(chrono_tz::UTC),
+        caller: row.caller_number,
+        status: row.status,
+        org_name: row.name,
+        tz,
+        recipient_tz,
         window: SendWindow {
-            start_minute: start.clamp(0, 1440) as u16,
-            end_minute: end.clamp(0, 1440) as u16,
+            start_minute: row.send_window_start_minute.clamp(0, 1440) as u16,
+            end_minute: row.send_window_end_minute.clamp(0, 1440) as u16,
         },
         from_number,
     })
 }
 
-/// Whether it is outside the send window for this lead now (the org's timezone stands in
-/// for the customer's, who is local to the business).
+/// Whether it is outside the send window in the customer's local time now (the business's
+/// timezone stands in when Twilio did not say where the number is from).
 pub async fn in_quiet_hours(
     conn: &mut SqliteConnection,
     org_id: &str,
@@ -101,7 +118,7 @@ pub async fn in_quiet_hours(
     now: i64,
 ) -> Result<bool, InboxError> {
     let ctx = lead_ctx(conn, org_id, lead_id).await?;
-    let (_, minute) = local_clock(ctx.tz, now);
+    let (_, minute) = local_clock(ctx.recipient_tz, now);
     Ok(!ctx.window.contains(minute))
 }
 
@@ -206,7 +223,7 @@ pub async fn reply(
         ));
     }
     let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
-    let (_, minute) = local_clock(ctx.tz, now);
+    let (_, minute) = local_clock(ctx.recipient_tz, now);
     let send_at = if hold_until_morning {
         now + i64::from(ctx.window.minutes_until_open(minute)) * 60_000
     } else {

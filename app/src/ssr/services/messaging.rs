@@ -23,6 +23,8 @@ pub struct InboundSms {
     pub to: String,
     pub body: String,
     pub opt_out_type: Option<String>,
+    /// The sender's own timezone, from Twilio's geo parameters when present.
+    pub from_timezone: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +67,7 @@ pub async fn on_inbound(
         .or_else(|| SmsKeyword::classify(&sms.body));
 
     let mut effects = Effects::default();
-    let (lead_id, created) = leads::open_for_caller(conn, &org_id, from, "text_first", now).await?;
+    let (lead_id, created) = leads::open_for_caller(conn, &org_id, from, "text_first", sms.from_timezone, now).await?;
     messages::insert(
         conn,
         messages::NewMessage {

@@ -38,6 +38,8 @@ pub struct TextBackFor<'a> {
     pub call_id: &'a str,
     pub call_sid: &'a str,
     pub caller: &'a str,
+    /// The caller's timezone if known; quiet hours are theirs, not the business's.
+    pub caller_timezone: Option<&'a str>,
 }
 
 pub async fn queue(
@@ -76,7 +78,8 @@ pub async fn queue(
         // The text-back answers the caller's own call, so it goes out now, night or day,
         // unless the org chose to hold text-backs outside the send window too.
         let send_at = if routing.row.hold_text_backs_in_quiet_hours {
-            let (_, minute) = local_clock(routing.tz, now);
+            let tz = t.caller_timezone.and_then(|z| z.parse().ok()).unwrap_or(routing.tz);
+            let (_, minute) = local_clock(tz, now);
             now + i64::from(routing.send_window().minutes_until_open(minute)) * 60_000
         } else {
             now
