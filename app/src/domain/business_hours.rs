@@ -41,6 +41,39 @@ impl BusinessHours {
     }
 }
 
+impl BusinessHours {
+    /// Where `minutes` of open time, counted from `minute` of local `weekday`, run out: the
+    /// number of days ahead and the minute of that day. Closed time does not count, so ten
+    /// minutes from 4:55 pm on a day that closes at 5 pm end at 8:05 am the next open day.
+    /// `None` when the week has no open time at all.
+    pub fn after_open_minutes(&self, weekday: usize, minute: u16, minutes: u32) -> Option<(u32, u16)> {
+        if self.days.iter().all(Vec::is_empty) {
+            return None;
+        }
+        let mut left = minutes;
+        // Each full week consumes at least one open minute, so this bound is always enough.
+        let horizon = 7 * (minutes / 1440 + 2);
+        for ahead in 0..=horizon {
+            let mut ranges = self.days[(weekday + ahead as usize) % 7].clone();
+            ranges.sort_unstable();
+            let mut cursor = if ahead == 0 { minute } else { 0 };
+            for (start, end) in ranges {
+                let start = start.max(cursor);
+                if start >= end {
+                    continue;
+                }
+                let span = u32::from(end - start);
+                if left < span {
+                    return Some((ahead, start + left as u16));
+                }
+                left -= span;
+                cursor = end;
+            }
+        }
+        None
+    }
+}
+
 /// The part of the day in which automated follow-ups may be sent (default 8 am–9 pm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendWindow {
@@ -68,6 +101,32 @@ impl SendWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nine_to_five() -> BusinessHours {
+        BusinessHours::parse_json(
+            r#"{"days":[[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[],[]]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn open_minutes_skip_closed_time() {
+        let h = nine_to_five();
+        // Monday 10:00 + 10 open minutes = Monday 10:10
+        assert_eq!(h.after_open_minutes(0, 600, 10), Some((0, 610)));
+        // Monday 16:55 + 10 = Tuesday 09:05
+        assert_eq!(h.after_open_minutes(0, 1015, 10), Some((1, 545)));
+        // Friday 16:58 + 10 = Monday 09:08 (three days ahead)
+        assert_eq!(h.after_open_minutes(4, 1018, 10), Some((3, 548)));
+        // Saturday 03:00 + 10 = Monday 09:10
+        assert_eq!(h.after_open_minutes(5, 180, 10), Some((2, 550)));
+        // before opening on a weekday: counted from 09:00
+        assert_eq!(h.after_open_minutes(2, 60, 10), Some((0, 550)));
+        // more than a day of open time
+        assert_eq!(h.after_open_minutes(0, 540, 480 + 30), Some((1, 570)));
+        let closed = BusinessHours::parse_json(r#"{"days":[[],[],[],[],[],[],[]]}"#).unwrap();
+        assert_eq!(closed.after_open_minutes(0, 0, 10), None);
+    }
 
     #[test]
     fn weekday_hours() {

@@ -394,11 +394,18 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
         0,
         "not before the window"
     );
+    // no business hours set: always open, so due ten wall-clock minutes after intake
+    assert_eq!(
+        app.count("SELECT escalation_due_at - created_at FROM leads").await,
+        600_000
+    );
     // ten minutes pass without anyone responding
-    sqlx::query("UPDATE leads SET created_at = created_at - 11 * 60000")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE leads SET created_at = created_at - 11 * 60000, escalation_due_at = escalation_due_at - 11 * 60000",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     let sent = twilio.wait_for_sent(2).await;
     assert_eq!(sent[1].to, "+14155550199");
     assert!(
@@ -583,4 +590,88 @@ async fn quiet_hours_are_the_customers_own_local_hours() {
             .unwrap();
         assert_eq!(detail["in_quiet_hours"], quiet, "{caller}");
     }
+}
+
+#[tokio::test]
+async fn escalation_counts_open_minutes_and_a_closed_office_never_blocks_another_org() {
+    use chrono::{Datelike, TimeZone};
+
+    let (app, twilio) = spawn_twilio_app(&[
+        ("CALLSNARE_PUBLIC_URL", "http://callsnare.test"),
+        ("CALLSNARE_ESCALATION_SCAN_SECS", "1"),
+    ])
+    .await;
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    // Acme (America/Chicago) is open only on the day three days from now, all day.
+    let chicago = chrono_tz::America::Chicago;
+    let today = chrono::Utc::now().with_timezone(&chicago).date_naive();
+    let open_day = today + chrono::Days::new(3);
+    let mut days = ["[]"; 7];
+    days[open_day.weekday().num_days_from_monday() as usize] = "[[0,1440]]";
+    sqlx::query(
+        "UPDATE routing_settings SET business_hours = $1, escalation_number = '+14155550199', escalation_minutes = 10 \
+         WHERE org_id = (SELECT id FROM orgs WHERE slug = 'acme')",
+    )
+    .bind(format!(r#"{{"days":[{}]}}"#, days.join(",")))
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE routing_settings SET escalation_number = '+14155550299', escalation_minutes = 10 \
+         WHERE org_id = (SELECT id FROM orgs WHERE slug = 'rival')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    play(&app, &MissedCall::new(70, CALLER).sequence()).await;
+    let expected = chicago
+        .from_local_datetime(&open_day.and_hms_opt(0, 10, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(
+        app.count("SELECT escalation_due_at FROM leads").await,
+        expected,
+        "ten open minutes after the office next opens"
+    );
+    // A closed office's backlog: 150 waiting leads, all created a day ago.
+    for i in 0..150 {
+        sqlx::query(
+            "INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at, escalation_due_at) \
+             SELECT $1, id, $2, 'missed_call', 0, 0, 0, $3 FROM orgs WHERE slug = 'acme'",
+        )
+        .bind(format!("lead_backlog{i:04}"))
+        .bind(format!("+1512555{i:04}"))
+        .bind(expected)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    // Rival's lead falls due: it escalates at once, Acme's backlog notwithstanding.
+    let rival_caller = "+14155557777";
+    let mut call = MissedCall::new(71, rival_caller).sequence();
+    for (_, params) in &mut call {
+        for (k, v) in params.iter_mut() {
+            if k == "To" || k == "Called" {
+                *v = "+14155550200".into();
+            }
+        }
+    }
+    play(&app, &call).await;
+    sqlx::query("UPDATE leads SET escalation_due_at = escalation_due_at - 11 * 60000 WHERE caller_number = $1")
+        .bind(rival_caller)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let sent = twilio.wait_for_sent(3).await;
+    let escalations: Vec<_> = sent.iter().filter(|m| m.body.starts_with("CallSnare:")).collect();
+    assert_eq!(escalations.len(), 1, "{sent:?}");
+    assert_eq!(escalations[0].to, "+14155550299");
+    assert!(escalations[0].body.contains(rival_caller));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM leads WHERE escalated_at IS NOT NULL")
+            .await,
+        1
+    );
 }

@@ -11,12 +11,13 @@ pub async fn open_for_caller(
     caller: &str,
     source: &str,
     caller_timezone: Option<&str>,
+    escalation_due_at: Option<i64>,
     now: i64,
 ) -> Result<(String, bool), sqlx::Error> {
     let fresh = LeadId::new();
     let id: String = sqlx::query_scalar(
-        "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, last_activity_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+        "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, escalation_due_at, last_activity_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
          ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
          DO UPDATE SET last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at, \
                        caller_timezone = COALESCE(excluded.caller_timezone, leads.caller_timezone) \
@@ -27,6 +28,7 @@ pub async fn open_for_caller(
     .bind(caller)
     .bind(source)
     .bind(caller_timezone)
+    .bind(escalation_due_at)
     .bind(now)
     .fetch_one(conn)
     .await?;

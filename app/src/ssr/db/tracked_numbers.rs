@@ -54,6 +54,7 @@ pub struct NumberRouting {
     pub send_window_start_minute: i64,
     pub send_window_end_minute: i64,
     pub hold_text_backs_in_quiet_hours: bool,
+    pub escalation_minutes: i64,
 }
 
 pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
@@ -61,7 +62,7 @@ pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Opt
         "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
                 t.ring_timeout_secs, r.business_hours, r.text_back_template, r.after_hours_greeting, \
                 r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
-                r.hold_text_backs_in_quiet_hours \
+                r.hold_text_backs_in_quiet_hours, r.escalation_minutes \
          FROM tracked_numbers t \
          JOIN orgs o ON o.id = t.org_id \
          JOIN routing_settings r ON r.org_id = t.org_id \

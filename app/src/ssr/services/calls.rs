@@ -265,8 +265,16 @@ async fn settle_missed(
         "abandoned" => "abandoned",
         _ => "missed_call",
     };
-    let (lead_id, created) =
-        leads::open_for_caller(conn, org_id, caller.as_str(), source, p.from_timezone, now).await?;
+    let (lead_id, created) = leads::open_for_caller(
+        conn,
+        org_id,
+        caller.as_str(),
+        source,
+        p.from_timezone,
+        routing.escalation_due_at(now),
+        now,
+    )
+    .await?;
     calls::set_lead(conn, &call.id, &lead_id).await?;
     lead_events::insert(
         conn,

@@ -1,7 +1,8 @@
 //! Escalation: a new lead that no staff member has responded to within the org's window
-//! (default 10 minutes), while the business is open, raises one escalation — an event on
-//! the lead, a highlighted inbox row, and a text to the org's escalation number through the
-//! outbox. `escalated_at` is set once, so a lead is never escalated twice.
+//! (default 10 minutes of open business time) raises one escalation — an event on the lead,
+//! a highlighted inbox row, and a text to the org's escalation number through the outbox.
+//! Each lead carries its due instant from intake; `escalated_at` is set once, so a lead is
+//! never escalated twice.
 
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -12,7 +13,7 @@ use crate::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
         db::{lead_events, messages, outbox},
         live::{Effects, LiveKind},
-        services::routing::local_clock,
+        services::routing::{due_after_open_minutes, local_clock},
     },
 };
 
@@ -28,34 +29,48 @@ struct Due {
     from_number: Option<String>,
 }
 
+/// Leads checked per scan; the due index hands them over oldest first.
+const SCAN_LIMIT: i64 = 100;
+
 pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, sqlx::Error> {
     let due: Vec<Due> = sqlx::query_as(
         "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
                 (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id ORDER BY t.created_at LIMIT 1) AS from_number \
          FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
          WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
-           AND r.escalation_minutes > 0 AND l.created_at <= $1 - r.escalation_minutes * 60000 \
-         ORDER BY l.created_at LIMIT 100",
+           AND l.escalation_due_at <= $1 \
+         ORDER BY l.escalation_due_at LIMIT $2",
     )
     .bind(now)
+    .bind(SCAN_LIMIT)
     .fetch_all(&mut *conn)
     .await?;
     let mut effects = Effects::default();
     for d in due {
         let tz: chrono_tz::Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let open = match d
+        let hours = d
             .business_hours
             .as_deref()
-            .and_then(|h| BusinessHours::parse_json(h).ok())
-        {
-            None => true,
-            Some(h) => {
-                let (day, minute) = local_clock(tz, now);
-                h.is_open(day, minute)
-            }
-        };
-        if !open {
-            continue; // picked up again once the office opens
+            .and_then(|h| BusinessHours::parse_json(h).ok());
+        let open = hours.as_ref().is_none_or(|h| {
+            let (day, minute) = local_clock(tz, now);
+            h.is_open(day, minute)
+        });
+        if d.escalation_minutes <= 0 || !open {
+            // Escalation was switched off, or the hours changed since intake: drop the lead
+            // from the scan, or wait for the next open minute.
+            let next = if d.escalation_minutes <= 0 {
+                None
+            } else {
+                due_after_open_minutes(now, 1, hours.as_ref(), tz)
+            };
+            sqlx::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
+                .bind(&d.org_id)
+                .bind(&d.lead_id)
+                .bind(next)
+                .execute(&mut *conn)
+                .await?;
+            continue;
         }
         let claimed =
             sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")

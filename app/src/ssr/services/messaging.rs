@@ -67,7 +67,16 @@ pub async fn on_inbound(
         .or_else(|| SmsKeyword::classify(&sms.body));
 
     let mut effects = Effects::default();
-    let (lead_id, created) = leads::open_for_caller(conn, &org_id, from, "text_first", sms.from_timezone, now).await?;
+    let (lead_id, created) = leads::open_for_caller(
+        conn,
+        &org_id,
+        from,
+        "text_first",
+        sms.from_timezone,
+        routing.escalation_due_at(now),
+        now,
+    )
+    .await?;
     messages::insert(
         conn,
         messages::NewMessage {

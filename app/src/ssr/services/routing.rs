@@ -14,6 +14,32 @@ pub struct Routing {
     pub tz: chrono_tz::Tz,
 }
 
+/// The instant `minutes` of open business time after `from_ms` (no hours set: always
+/// open). `None` when `minutes` is not positive or the schedule is never open.
+pub fn due_after_open_minutes(
+    from_ms: i64,
+    minutes: i64,
+    hours: Option<&BusinessHours>,
+    tz: chrono_tz::Tz,
+) -> Option<i64> {
+    let minutes = u32::try_from(minutes).ok().filter(|m| *m > 0)?;
+    let Some(hours) = hours else {
+        return Some(from_ms + i64::from(minutes) * 60_000);
+    };
+    let local = Utc.timestamp_millis_opt(from_ms).single()?.with_timezone(&tz);
+    let weekday = local.weekday().num_days_from_monday() as usize;
+    let minute = (local.hour() * 60 + local.minute()) as u16;
+    let (ahead, at) = hours.after_open_minutes(weekday, minute, minutes)?;
+    let date = local.date_naive() + chrono::Days::new(u64::from(ahead));
+    let naive = date.and_hms_opt(u32::from(at / 60), u32::from(at % 60), 0)?;
+    // A local time skipped by a DST change does not exist; the next real instant is used.
+    let due = tz
+        .from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())?;
+    Some(due.timestamp_millis())
+}
+
 /// Local weekday (Monday = 0) and minute of day for `now_ms` in `tz`.
 pub fn local_clock(tz: chrono_tz::Tz, now_ms: i64) -> (usize, u16) {
     let utc = Utc.timestamp_millis_opt(now_ms).single().unwrap_or_else(Utc::now);
@@ -57,6 +83,11 @@ impl Routing {
             start_minute: self.row.send_window_start_minute.clamp(0, 1440) as u16,
             end_minute: self.row.send_window_end_minute.clamp(0, 1440) as u16,
         }
+    }
+
+    /// When a lead opened now escalates if nobody responds (`None`: escalation is off).
+    pub fn escalation_due_at(&self, now_ms: i64) -> Option<i64> {
+        due_after_open_minutes(now_ms, self.row.escalation_minutes, self.hours.as_ref(), self.tz)
     }
 
     /// `{business}` in org templates is the org's name.
