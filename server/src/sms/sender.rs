@@ -50,6 +50,25 @@ struct Created {
 }
 
 #[derive(Deserialize)]
+struct MessagePage {
+    #[serde(default)]
+    messages: Vec<ListedMessage>,
+}
+
+#[derive(Deserialize)]
+struct ListedMessage {
+    sid: String,
+    #[serde(default)]
+    body: String,
+    status: Option<String>,
+    /// RFC 2822, e.g. "Thu, 24 Aug 2023 05:01:45 +0000"
+    date_created: Option<String>,
+}
+
+/// How far Twilio's clock may trail ours when matching a message to a queued text.
+const CLOCK_SKEW_MS: i64 = 120_000;
+
+#[derive(Deserialize)]
 struct ApiError {
     code: Option<i64>,
     message: Option<String>,
@@ -61,6 +80,49 @@ pub fn backoff_ms(attempt: i64) -> i64 {
 }
 
 impl SmsSender {
+    /// Before sending a text again after an attempt whose outcome was never recorded (the
+    /// process died, or the answer was lost), asks Twilio whether it already took it: the
+    /// newest messages from `from` to `to` with the same body, created since `queued_at`.
+    /// `Ok(None)` means send; an error means try again later rather than risk a duplicate.
+    #[tracing::instrument(name = "sms_reconcile", skip_all, fields(provider = "twilio"))]
+    pub async fn already_accepted(
+        &self,
+        from: &str,
+        to: &str,
+        body: &str,
+        queued_at: i64,
+    ) -> Result<Option<SendResult>, String> {
+        let SmsSender::Twilio(client) = self else {
+            return Ok(None); // the sandbox records its sends in the same transaction
+        };
+        let resp = client
+            .http
+            .get(&client.messages_url)
+            .basic_auth(&client.account_sid, Some(client.auth_token.expose_secret()))
+            .query(&[("To", to), ("From", from), ("PageSize", "20")])
+            .send()
+            .await
+            .map_err(|e| format!("network: {}", e.without_url()))?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {} listing messages", resp.status().as_u16()));
+        }
+        let page: MessagePage = resp.json().await.map_err(|_| "unreadable message list".to_owned())?;
+        Ok(page
+            .messages
+            .into_iter()
+            .find(|m| {
+                m.body == body
+                    && m.date_created
+                        .as_deref()
+                        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                        .is_some_and(|at| at.timestamp_millis() >= queued_at - CLOCK_SKEW_MS)
+            })
+            .map(|m| SendResult::Accepted {
+                provider_sid: m.sid,
+                status: m.status.unwrap_or_else(|| "queued".into()),
+            }))
+    }
+
     #[tracing::instrument(name = "sms_send", skip_all, fields(provider = "twilio"))]
     pub async fn send(&self, from: &str, to: &str, body: &str, retry_at: Option<i64>) -> SendResult {
         let client = match self {

@@ -73,10 +73,30 @@ impl Worker {
         }
         let attempt = text.attempts + 1;
         let retry_at = (attempt < MAX_ATTEMPTS).then(|| now_ms() + backoff_ms(attempt));
-        let result = self
-            .sender
-            .send(&text.from_number, &text.to_number, &text.body, retry_at)
-            .await;
+        // An earlier attempt may have reached Twilio without its answer being recorded; a
+        // second copy of the same text is the complaint this product exists to avoid.
+        let earlier = if text.attempts > 0 {
+            self.sender
+                .already_accepted(&text.from_number, &text.to_number, &text.body, text.queued_at)
+                .await
+        } else {
+            Ok(None)
+        };
+        let result = match earlier {
+            Ok(Some(accepted)) => {
+                tracing::info!(org_id = %text.org_id, attempt, "Twilio already had this text; recorded, not resent");
+                accepted
+            }
+            Ok(None) => {
+                self.sender
+                    .send(&text.from_number, &text.to_number, &text.body, retry_at)
+                    .await
+            }
+            Err(error) => SendResult::Transient {
+                error: format!("could not check for an earlier send: {error}"),
+                retry_at,
+            },
+        };
         if let SendResult::Transient { error, .. } | SendResult::Rejected { error, .. } = &result {
             tracing::warn!(org_id = %text.org_id, attempt, error, "text not accepted by the provider");
         }

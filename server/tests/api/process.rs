@@ -223,3 +223,43 @@ async fn simulate_refuses_bad_phone_numbers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E.164"));
 }
+
+#[tokio::test]
+async fn a_text_twilio_took_before_the_worker_died_is_not_sent_again() {
+    let proc = Proc::new();
+    let twilio = FakeTwilio::start().await;
+    twilio.script(&[Reply::AcceptThenHang]);
+    let env = [
+        ("CALLSNARE_PUBLIC_URL", PUBLIC_URL),
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ("TWILIO_API_BASE", twilio.base.as_str()),
+        ("CALLSNARE_OUTBOX_LEASE_SECS", "1"),
+    ];
+    let port = free_port();
+    let mut first = proc.serve(port, &env).await;
+    let base = format!("http://127.0.0.1:{port}");
+    for (path, params) in MissedCall::new(2, CALLER).sequence() {
+        assert_eq!(post_signed(&base, path, &params).await, 200);
+    }
+    twilio.wait_for_sent(1).await;
+    first.kill().unwrap(); // SIGKILL: Twilio has the text, CallSnare never heard back
+    first.wait().unwrap();
+
+    let port = free_port();
+    let mut second = proc.serve(port, &env).await;
+    eventually("the earlier send is found and recorded", || async {
+        proc.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent'").await == 1
+    })
+    .await;
+    assert_eq!(twilio.received(), 1, "one create request, never a second copy");
+    assert!(twilio.listed() >= 1);
+    assert_eq!(twilio.sent().len(), 1);
+    assert_eq!(
+        proc.count("SELECT COUNT(*) FROM messages WHERE provider_sid = 'SM00000000000000000000000000000001'")
+            .await,
+        1
+    );
+    second.kill().unwrap();
+    second.wait().unwrap();
+}

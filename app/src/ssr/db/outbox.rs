@@ -34,6 +34,8 @@ pub struct DueText {
     pub lead_id: String,
     /// Attempts before this one.
     pub attempts: i64,
+    /// When the text was queued: a provider message older than this is not this text.
+    pub queued_at: i64,
     pub from_number: String,
     pub to_number: String,
     pub body: String,
@@ -51,7 +53,7 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<DueText>, sqlx::Error> {
     let due: Vec<DueText> = sqlx::query_as(
-        "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, m.from_number, m.to_number, m.body, \
+        "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, o.created_at AS queued_at, m.from_number, m.to_number, m.body, \
                 COALESCE(x.opted_out, FALSE) AS opted_out \
          FROM sms_outbox o JOIN messages m ON m.id = o.message_id \
          LEFT JOIN opt_outs x ON x.org_id = o.org_id AND x.phone = m.to_number \
