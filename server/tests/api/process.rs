@@ -123,24 +123,34 @@ async fn post_signed(base: &str, path: &str, params: &[(String, String)]) -> u16
         .as_u16()
 }
 
-#[tokio::test]
-async fn a_worker_killed_mid_send_still_sends_the_text_after_restart() {
-    let proc = Proc::new();
-    let twilio = FakeTwilio::start().await;
-    twilio.script(&[Reply::Hang]);
-    let env = [
+/// Live Twilio settings against the fake, with a one-second outbox lease.
+fn live_twilio_env(twilio: &FakeTwilio) -> [(&'static str, &str); 5] {
+    [
         ("CALLSNARE_PUBLIC_URL", PUBLIC_URL),
         ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
         ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
         ("TWILIO_API_BASE", twilio.base.as_str()),
         ("CALLSNARE_OUTBOX_LEASE_SECS", "1"),
-    ];
+    ]
+}
+
+/// Starts the server and plays one signed missed call (number `n`) into it.
+async fn serve_with_missed_call(proc: &Proc, env: &[(&str, &str)], n: u32) -> Child {
     let port = free_port();
-    let mut first = proc.serve(port, &env).await;
+    let child = proc.serve(port, env).await;
     let base = format!("http://127.0.0.1:{port}");
-    for (path, params) in MissedCall::new(1, CALLER).sequence() {
+    for (path, params) in MissedCall::new(n, CALLER).sequence() {
         assert_eq!(post_signed(&base, path, &params).await, 200);
     }
+    child
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_send_still_sends_the_text_after_restart() {
+    let (proc, twilio) = (Proc::new(), FakeTwilio::start().await);
+    twilio.script(&[Reply::Hang]);
+    let env = live_twilio_env(&twilio);
+    let mut first = serve_with_missed_call(&proc, &env, 1).await;
     eventually("the first send attempt reaches Twilio", || async {
         twilio.received() == 1
     })
@@ -226,22 +236,10 @@ async fn simulate_refuses_bad_phone_numbers() {
 
 #[tokio::test]
 async fn a_text_twilio_took_before_the_worker_died_is_not_sent_again() {
-    let proc = Proc::new();
-    let twilio = FakeTwilio::start().await;
+    let (proc, twilio) = (Proc::new(), FakeTwilio::start().await);
     twilio.script(&[Reply::AcceptThenHang]);
-    let env = [
-        ("CALLSNARE_PUBLIC_URL", PUBLIC_URL),
-        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-        ("TWILIO_API_BASE", twilio.base.as_str()),
-        ("CALLSNARE_OUTBOX_LEASE_SECS", "1"),
-    ];
-    let port = free_port();
-    let mut first = proc.serve(port, &env).await;
-    let base = format!("http://127.0.0.1:{port}");
-    for (path, params) in MissedCall::new(2, CALLER).sequence() {
-        assert_eq!(post_signed(&base, path, &params).await, 200);
-    }
+    let env = live_twilio_env(&twilio);
+    let mut first = serve_with_missed_call(&proc, &env, 2).await;
     twilio.wait_for_sent(1).await;
     first.kill().unwrap(); // SIGKILL: Twilio has the text, CallSnare never heard back
     first.wait().unwrap();
