@@ -263,6 +263,7 @@ fn call_params(p: &Params) -> Result<CallParams, FormError> {
         to: p.require("To")?.to_owned(),
         parent_call_sid: p.get("ParentCallSid").filter(|v| !v.is_empty()).map(str::to_owned),
         from_timezone: from_timezone(p),
+        stir_verstat: p.get("StirVerstat").filter(|v| !v.is_empty()).map(str::to_owned),
     })
 }
 

@@ -170,6 +170,47 @@ async fn a_second_call_inside_the_cooldown_sends_no_second_text() {
 }
 
 #[tokio::test]
+async fn a_caller_id_that_failed_stir_shaken_gets_a_lead_but_no_text_back() {
+    let (app, twilio) = spawn_twilio_app(&[]).await;
+    let mut spoofed = MissedCall::new(14, CALLER).sequence();
+    for (k, v) in spoofed[0].1.iter_mut() {
+        if k == "StirVerstat" {
+            *v = "TN-Validation-Failed-C".into();
+        }
+    }
+    play(&app, &spoofed).await;
+    // an unverified (not failed) caller ID is a normal caller
+    let mut unverified = MissedCall::new(15, "+14155552672").sequence();
+    for (k, v) in unverified[0].1.iter_mut() {
+        if k == "StirVerstat" {
+            *v = "No-TN-Validation".into();
+        }
+    }
+    play(&app, &unverified).await;
+    let sent = twilio.wait_for_sent(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(twilio.sent().len(), 1);
+    assert_eq!(sent[0].to, "+14155552672");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM leads").await,
+        2,
+        "staff still see the call"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM lead_events WHERE kind = 'text_back.skipped' AND detail LIKE '%skipped_failed_caller_id%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM calls WHERE stir_verstat = 'TN-Validation-Failed-C' AND outcome = 'missed'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
 async fn stop_ends_texts_and_start_resumes_them() {
     let (app, twilio) = spawn_twilio_app(&[]).await;
     sqlx::query("UPDATE routing_settings SET cooldown_minutes = 0")

@@ -12,6 +12,17 @@ pub struct CallRow {
     pub outcome: Option<String>,
     pub last_sequence: Option<i64>,
     pub lead_id: Option<String>,
+    pub stir_verstat: Option<String>,
+}
+
+impl CallRow {
+    /// The caller ID failed STIR/SHAKEN verification (`TN-Validation-Failed…`): likely
+    /// spoofed, so the real owner of that number never called. Unverified is not failed.
+    pub fn caller_id_failed(&self) -> bool {
+        self.stir_verstat
+            .as_deref()
+            .is_some_and(|v| v.starts_with("TN-Validation-Failed"))
+    }
 }
 
 pub struct NewCall<'a> {
@@ -21,16 +32,18 @@ pub struct NewCall<'a> {
     pub from_number: &'a str,
     pub to_number: &'a str,
     pub status: &'a str,
+    pub stir_verstat: Option<&'a str>,
 }
 
 /// Inserts the call unless its CallSid is already known; returns the stored row either way.
-/// One statement: the no-op update on conflict makes `RETURNING` yield the existing row.
+/// One statement: the update on conflict (which only fills a missing STIR verdict) makes
+/// `RETURNING` yield the existing row.
 pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
     sqlx::query_as(
-        "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, started_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) \
-         ON CONFLICT (call_sid) DO UPDATE SET call_sid = excluded.call_sid \
-         RETURNING id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id",
+        "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, stir_verstat, started_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
+         ON CONFLICT (call_sid) DO UPDATE SET stir_verstat = COALESCE(calls.stir_verstat, excluded.stir_verstat) \
+         RETURNING id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id, stir_verstat",
     )
     .bind(CallId::new().as_str())
     .bind(c.org_id)
@@ -39,6 +52,7 @@ pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Re
     .bind(c.from_number)
     .bind(c.to_number)
     .bind(c.status)
+    .bind(c.stir_verstat)
     .bind(now)
     .fetch_one(conn)
     .await

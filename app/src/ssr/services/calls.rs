@@ -27,6 +27,8 @@ pub struct CallParams {
     pub parent_call_sid: Option<String>,
     /// The caller's own timezone, from Twilio's geo parameters when present.
     pub from_timezone: Option<&'static str>,
+    /// Twilio's STIR/SHAKEN verdict on the caller ID (inbound webhook only).
+    pub stir_verstat: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,7 @@ async fn upsert_call(
             from_number: p.from.as_str(),
             to_number: &p.to,
             status,
+            stir_verstat: p.stir_verstat.as_deref(),
         },
         now,
     )
@@ -309,6 +312,7 @@ async fn settle_missed(
             call_sid: &p.call_sid,
             caller: caller.as_str(),
             caller_timezone: p.from_timezone,
+            caller_id_failed: call.caller_id_failed(),
         },
         effects,
         now,

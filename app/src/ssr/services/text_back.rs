@@ -19,6 +19,7 @@ pub enum TextBackDecision {
     SkippedOwnNumber,
     SkippedCooldown,
     SkippedDuplicate,
+    SkippedFailedCallerId,
 }
 
 impl TextBackDecision {
@@ -29,6 +30,7 @@ impl TextBackDecision {
             TextBackDecision::SkippedOwnNumber => "skipped_own_number",
             TextBackDecision::SkippedCooldown => "skipped_cooldown",
             TextBackDecision::SkippedDuplicate => "skipped_duplicate",
+            TextBackDecision::SkippedFailedCallerId => "skipped_failed_caller_id",
         }
     }
 }
@@ -40,6 +42,8 @@ pub struct TextBackFor<'a> {
     pub caller: &'a str,
     /// The caller's timezone if known; quiet hours are theirs, not the business's.
     pub caller_timezone: Option<&'a str>,
+    /// STIR/SHAKEN said the caller ID is not the caller's: texting it would reach a stranger.
+    pub caller_id_failed: bool,
 }
 
 pub async fn queue(
@@ -98,6 +102,9 @@ async fn decide(
     t: &TextBackFor<'_>,
     now: i64,
 ) -> Result<TextBackDecision, sqlx::Error> {
+    if t.caller_id_failed {
+        return Ok(TextBackDecision::SkippedFailedCallerId);
+    }
     let org_id = routing.row.org_id.as_str();
     // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
     // insert that follows cannot interleave with another text-back decision.
@@ -108,6 +115,7 @@ async fn decide(
     if facts.opted_out {
         return Ok(TextBackDecision::SkippedOptedOut);
     }
+
     let cooldown_ms = routing.row.cooldown_minutes.max(0) * 60_000;
     if facts.last_text_back_at.is_some_and(|last| now - last < cooldown_ms) {
         return Ok(TextBackDecision::SkippedCooldown);
