@@ -5,6 +5,7 @@ pub mod caller;
 pub mod email;
 pub mod figure;
 pub mod ids;
+pub mod lead_search;
 pub mod permission;
 pub mod phone;
 pub mod recipient_zone;

@@ -141,7 +141,7 @@ pub async fn list_leads(
     figure: Option<String>,
 ) -> Result<LeadPage, AppError> {
     use crate::{
-        domain::{permission::Action, Figure},
+        domain::{lead_search::LeadSearch, permission::Action, Figure},
         ssr::{
             auth::{
                 principal::{db, fail, internal},
@@ -174,11 +174,10 @@ pub async fn list_leads(
             ))
         }
     };
-    let search = q
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.chars().filter(|c| !c.is_control()).take(60).collect::<String>());
+    let search = q.as_deref().and_then(|s| {
+        let clean: String = s.chars().filter(|c| !c.is_control()).take(60).collect();
+        LeadSearch::parse(&clean)
+    });
     let mut conn = db.acquire().await.map_err(internal)?;
     let figure = match figure {
         None => None,
@@ -195,7 +194,7 @@ pub async fn list_leads(
             figure,
             status: status.as_deref(),
             needs_reply: needs_reply.unwrap_or(false),
-            search: search.as_deref(),
+            search: search.as_ref(),
             after: after.as_ref().map(|(at, id)| (*at, id.as_str())),
             limit: PAGE_SIZE + 1,
         },

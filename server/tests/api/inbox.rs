@@ -58,13 +58,23 @@ async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
         .await
         .unwrap();
     assert!(filtered["leads"].as_array().unwrap().is_empty());
-    let search: serde_json::Value = app
-        .rpc_with(&staff, "leads/list", &[("q", "2671")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(search["leads"].as_array().unwrap().len(), 1);
+    // the last four digits, the whole number as people write it, or part of it
+    for (q, hits) in [
+        ("2671", 1),
+        ("(415) 555-2671", 1),
+        ("+1 415 555 2671", 1),
+        ("555267", 1),
+        ("2672", 0),
+        ("(415) 555-2672", 0),
+    ] {
+        let search: serde_json::Value = app
+            .rpc_with(&staff, "leads/list", &[("q", q)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(search["leads"].as_array().unwrap().len(), hits, "search {q:?}");
+    }
     // customer text is rendered as text, never as markup
     let html = staff
         .get(app.url(&format!("/app/leads/{lead_id}")))

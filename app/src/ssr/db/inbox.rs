@@ -5,7 +5,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::{
-    domain::Figure,
+    domain::{lead_search::LeadSearch, Figure},
     models::{BookingView, LeadSummary, TimelineItem},
 };
 
@@ -52,8 +52,7 @@ pub struct ListQuery<'a> {
     pub figure: Option<(Figure, i64)>,
     pub status: Option<&'a str>,
     pub needs_reply: bool,
-    /// Digits of a phone number or part of a name.
-    pub search: Option<&'a str>,
+    pub search: Option<&'a LeadSearch>,
     /// (last_activity_at, id) of the last row already shown.
     pub after: Option<(i64, &'a str)>,
     pub limit: i64,
@@ -78,13 +77,22 @@ pub async fn list(
     if q.needs_reply {
         b.push(format!(" AND {NEEDS_REPLY}"));
     }
-    if let Some(search) = q.search.filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
-        b.push(" AND (caller_number LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR LOWER(name) LIKE ")
-            .push_bind(pattern)
-            .push(")");
+    match q.search {
+        None => {}
+        Some(LeadSearch::Last4(d)) => {
+            b.push(" AND caller_last4 = ").push_bind(d.clone());
+        }
+        Some(LeadSearch::Number(n)) => {
+            b.push(" AND caller_number = ").push_bind(n.clone());
+        }
+        Some(LeadSearch::Text(t)) => {
+            let pattern = format!("%{t}%");
+            b.push(" AND (caller_number LIKE ")
+                .push_bind(pattern.clone())
+                .push(" OR LOWER(name) LIKE ")
+                .push_bind(pattern)
+                .push(")");
+        }
     }
     if let Some((at, id)) = q.after {
         b.push(" AND (last_activity_at < ")
