@@ -343,12 +343,9 @@ async fn an_expired_set_password_link_fails() {
     let app = acme().await;
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
-    let view: serde_json::Value = app
-        .rpc_with(&owner, "team/add", &[("email", "late@acme.test"), ("role", "staff")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = app
+        .rpc_json(&owner, "team/add", &[("email", "late@acme.test"), ("role", "staff")])
+        .await;
     let token = view["link"]
         .as_str()
         .unwrap()
@@ -465,7 +462,7 @@ async fn another_orgs_ids_answer_not_found() {
             .status(),
         404
     );
-    let members: serde_json::Value = app.rpc_with(&rival, "team/list", &[]).await.json().await.unwrap();
+    let members = app.rpc_json(&rival, "team/list", &[]).await;
     assert_eq!(members.as_array().unwrap().len(), 1, "only rival's own owner");
 }
 

@@ -337,6 +337,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// [`Self::rpc_with`] for a call expected to succeed: its JSON answer.
+    pub async fn rpc_json(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> serde_json::Value {
+        let resp = self.rpc_with(client, endpoint, form).await;
+        assert!(resp.status().is_success(), "{endpoint}: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+
     /// Posts like a browser without JavaScript (accepts HTML, so a success redirects).
     pub async fn rpc_form(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         client

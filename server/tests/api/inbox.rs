@@ -41,7 +41,7 @@ async fn setup() -> (TestApp, FakeTwilio, reqwest::Client, String) {
 #[tokio::test]
 async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
     let (app, _twilio, staff, lead_id) = setup().await;
-    let page: serde_json::Value = app.rpc_with(&staff, "leads/list", &[]).await.json().await.unwrap();
+    let page = app.rpc_json(&staff, "leads/list", &[]).await;
     let leads = page["leads"].as_array().unwrap();
     assert_eq!(leads.len(), 1);
     assert_eq!(leads[0]["id"], lead_id.as_str());
@@ -51,12 +51,7 @@ async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
         leads[0]["last_message_preview"],
         "<b>Furnace</b> is out & it's 50°F inside"
     );
-    let filtered: serde_json::Value = app
-        .rpc_with(&staff, "leads/list", &[("status", "booked")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let filtered = app.rpc_json(&staff, "leads/list", &[("status", "booked")]).await;
     assert!(filtered["leads"].as_array().unwrap().is_empty());
     // the last four digits, the whole number as people write it, or part of it
     for (q, hits) in [
@@ -67,12 +62,7 @@ async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
         ("2672", 0),
         ("(415) 555-2672", 0),
     ] {
-        let search: serde_json::Value = app
-            .rpc_with(&staff, "leads/list", &[("q", q)])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let search = app.rpc_json(&staff, "leads/list", &[("q", q)]).await;
         assert_eq!(search["leads"].as_array().unwrap().len(), hits, "search {q:?}");
     }
     // customer text is rendered as text, never as markup
@@ -103,12 +93,7 @@ async fn a_reply_goes_out_through_the_outbox_and_marks_the_lead_contacted() {
     let sent = twilio.wait_for_sent(2).await;
     assert_eq!(sent[1].body, "We can be there at 3pm today.");
     assert_eq!(sent[1].to, CALLER);
-    let detail: serde_json::Value = app
-        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.rpc_json(&staff, "leads/get", &[("lead_id", &lead_id)]).await;
     assert_eq!(detail["lead"]["status"], "contacted");
     assert_eq!(detail["lead"]["needs_reply"], false);
     let kinds: Vec<&str> = detail["timeline"]
@@ -174,7 +159,7 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
     );
     // 08:00 America/Chicago on 2026-12-01 is 14:00 UTC
     assert_eq!(app.count("SELECT window_start FROM bookings").await, 1_796_133_600_000);
-    let stats: serde_json::Value = app.rpc_with(&staff, "leads/stats", &[]).await.json().await.unwrap();
+    let stats = app.rpc_json(&staff, "leads/stats", &[]).await;
     assert_eq!(stats["missed_calls_30d"], 1);
     assert_eq!(stats["text_backs_30d"], 1);
     assert_eq!(stats["replied_30d"], 1);
@@ -204,12 +189,7 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
         "booked_30d",
         "responded_30d",
     ] {
-        let page: serde_json::Value = app
-            .rpc_with(&staff, "leads/list", &[("figure", figure)])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let page = app.rpc_json(&staff, "leads/list", &[("figure", figure)]).await;
         let ids: Vec<&str> = page["leads"]
             .as_array()
             .unwrap()
@@ -218,17 +198,12 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
             .collect();
         assert_eq!(ids, [lead_id.as_str()], "figure {figure}");
     }
-    let all: serde_json::Value = app.rpc_with(&staff, "leads/list", &[]).await.json().await.unwrap();
+    let all = app.rpc_json(&staff, "leads/list", &[]).await;
     assert_eq!(all["leads"].as_array().unwrap().len(), 2);
     let unknown = app.rpc_with(&staff, "leads/list", &[("figure", "everything")]).await;
     assert_eq!(unknown.status(), 422);
 
-    let detail: serde_json::Value = app
-        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.rpc_json(&staff, "leads/get", &[("lead_id", &lead_id)]).await;
     assert_eq!(detail["lead"]["status"], "booked");
     let bad = app
         .rpc_with(
@@ -253,7 +228,7 @@ async fn another_org_cannot_see_or_touch_the_lead() {
     seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
     let rival = app.new_client();
     app.sign_in(&rival, "owner@rival.test").await;
-    let page: serde_json::Value = app.rpc_with(&rival, "leads/list", &[]).await.json().await.unwrap();
+    let page = app.rpc_json(&rival, "leads/list", &[]).await;
     assert!(page["leads"].as_array().unwrap().is_empty());
     assert_eq!(
         app.rpc_with(&rival, "leads/get", &[("lead_id", &lead_id)])
@@ -311,12 +286,7 @@ async fn pagination_walks_every_lead_once() {
     let mut cursor = String::new();
     let mut pages = 0;
     loop {
-        let page: serde_json::Value = app
-            .rpc_with(&owner, "leads/list", &[("cursor", &cursor)])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let page = app.rpc_json(&owner, "leads/list", &[("cursor", &cursor)]).await;
         pages += 1;
         for l in page["leads"].as_array().unwrap() {
             assert!(
@@ -437,7 +407,7 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
     );
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
-    let page: serde_json::Value = app.rpc_with(&owner, "leads/list", &[]).await.json().await.unwrap();
+    let page = app.rpc_json(&owner, "leads/list", &[]).await;
     assert_eq!(page["leads"][0]["escalated"], true);
 }
 
@@ -474,12 +444,7 @@ async fn leads_are_assigned_only_to_members_of_the_same_org() {
     };
     assert_eq!(update(tech.clone()).await, 200);
     assert_eq!(update(outsider).await, 404);
-    let detail: serde_json::Value = app
-        .rpc_with(&staff, "leads/get", &[("lead_id", &lead_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.rpc_json(&staff, "leads/get", &[("lead_id", &lead_id)]).await;
     assert_eq!(detail["lead"]["assigned_to"], tech.as_str());
     assert_eq!(detail["lead"]["name"], "Pat");
     assert_eq!(
@@ -592,12 +557,7 @@ async fn quiet_hours_are_the_customers_own_local_hours() {
             .fetch_one(&app.db)
             .await
             .unwrap();
-        let detail: serde_json::Value = app
-            .rpc_with(&owner, "leads/get", &[("lead_id", &lead_id)])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let detail = app.rpc_json(&owner, "leads/get", &[("lead_id", &lead_id)]).await;
         assert_eq!(detail["in_quiet_hours"], quiet, "{caller}");
     }
 }
