@@ -98,10 +98,12 @@ impl Routing {
 
 /// Tracked-number routing kept in memory for a short time. Every callback starts by
 /// resolving `To`; in the single writer that lookup was one of ~9 statements per callback,
-/// and routing changes rarely, so a second of staleness buys ~10 % of webhook throughput.
+/// and routing changes rarely, so a second of staleness takes one statement in nine off the
+/// writer's serial path.
 /// Unknown numbers are remembered too, so a flood to an untracked number stays cheap.
-/// In-process changes call [`RoutingCache::forget`]; other processes (the CLI, other
-/// instances) are seen within [`ROUTING_TTL`].
+/// Changes are seen within [`ROUTING_TTL`] wherever they come from (today only the CLI, a
+/// separate process, edits numbers and routing); a settings page that must apply a change
+/// at once calls [`RoutingCache::forget`].
 pub struct RoutingCache {
     ttl: std::time::Duration,
     entries: std::sync::RwLock<std::collections::HashMap<String, CachedRouting>>,
