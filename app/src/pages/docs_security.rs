@@ -33,7 +33,8 @@ pub fn SecurityDocPage() -> impl IntoView {
                 <h2>"Customers"</h2>
                 <ul>
                     <li>"A customer who replies STOP (or says it plainly, like \u{201c}stop texting me\u{201d}) gets no more texts until they reply START."</li>
-                    <li>"Withheld numbers and your own office phones are never texted, and nobody gets two identical text-backs for one call."</li>
+                    <li>"Withheld numbers, your own office phones and caller IDs that failed the carrier's anti-spoofing check are never texted, and nobody gets two identical text-backs for one call, not even when a server stops mid-send."</li>
+                    <li>"Automated follow-ups wait for daytime in the customer's own time zone."</li>
                 </ul>
             </section>
             <section>
