@@ -14,7 +14,7 @@
 //! 2-core machine went from 5–8k to ~10k callbacks/s.
 
 use futures::future::BoxFuture;
-use sqlx::{pool::PoolConnection, Executor, Sqlite, SqliteConnection};
+use sqlx::{Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 mod spin;
@@ -44,10 +44,12 @@ impl Writer {
     /// Starts the writer thread on a dedicated connection taken from the pool. It ends when
     /// the last `Writer` handle is dropped.
     pub async fn spawn(db: &Db) -> Result<Self, sqlx::Error> {
-        let conn = db.acquire().await?;
+        // Detached from the pool: if the thread ever dies mid-transaction, dropping the
+        // connection closes it and SQLite rolls back, instead of a pooled connection going
+        // back with the write lock still held.
+        let conn = db.acquire().await?.detach();
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        // sqlx returns the connection to its pool through the runtime, so the thread keeps
-        // a handle to it.
+        // sqlx's connection machinery may need the runtime from this thread.
         let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new()
             .name("callsnare-writer".into())
@@ -57,6 +59,11 @@ impl Writer {
             })
             .map_err(sqlx::Error::Io)?;
         Ok(Self { tx })
+    }
+
+    /// False once the writer thread has stopped (it cannot restart: the process should).
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
     }
 
     /// Runs `work` inside the next group transaction and returns its result once committed.
@@ -145,7 +152,7 @@ const OPEN_MANY: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
 const NEXT_JOB: &str = "RELEASE job; SAVEPOINT job";
 const CLOSE_MANY: &str = "RELEASE job; COMMIT";
 
-async fn run(mut conn: PoolConnection<Sqlite>, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>) {
+async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>) {
     let mut batch: Vec<Box<dyn ErasedJob>> = Vec::with_capacity(MAX_BATCH);
     let mut done: Vec<Box<dyn ErasedDone>> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -308,6 +315,38 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((halves, total), (0, 200));
+    }
+
+    #[tokio::test]
+    async fn a_writer_that_died_says_so_and_answers_unavailable() {
+        let (_dir, db, writer) = setup().await;
+        assert!(writer.is_running());
+        let res: Result<(), WriteError> = writer
+            .run(|conn| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO t (k) VALUES ('half')")
+                        .execute(&mut *conn)
+                        .await?;
+                    panic!("a bug in a job")
+                })
+            })
+            .await;
+        assert_eq!(res, Err(WriteError::Unavailable));
+        for _ in 0..100 {
+            if !writer.is_running() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(!writer.is_running());
+        assert_eq!(writer.run(insert("after")).await, Err(WriteError::Unavailable));
+        // The dead writer's transaction was rolled back and its lock released.
+        sqlx::query("INSERT INTO t (k) VALUES ('other')")
+            .execute(&db)
+            .await
+            .unwrap();
+        let keys: Vec<String> = sqlx::query_scalar("SELECT k FROM t").fetch_all(&db).await.unwrap();
+        assert_eq!(keys, ["other"]);
     }
 
     #[tokio::test]

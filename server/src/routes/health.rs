@@ -9,8 +9,16 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers and every embedded migration has been applied.
+/// The database answers, every embedded migration has been applied, and the single writer
+/// (which every webhook needs) is running.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if !state.writer.is_running() {
+        tracing::error!("readiness check failed: the database writer has stopped");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "writer_stopped" })),
+        );
+    }
     match db::migrations_current(&state.db).await {
         Ok(true) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(false) => (
