@@ -619,15 +619,7 @@ async fn staff_reaching_the_team_page_by_url_see_no_members() {
     seed_member(&app.db, "acme", "staff@acme.test", Role::Staff).await;
     let staff = app.new_client();
     app.sign_in(&staff, "staff@acme.test").await;
-    let html = staff
-        .get(app.url("/app/team"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&staff, "/app/team").await;
     assert!(
         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission"),
         "{html}"
@@ -691,15 +683,7 @@ async fn a_failed_sign_in_without_javascript_returns_to_the_form_with_a_message(
     assert_eq!(resp.status(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, "/login?error=1&next=/app/team");
-    let html = client
-        .get(app.url(&location))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&client, &location).await;
     assert!(
         html.contains("don&#x27;t match an account") || html.contains("don't match an account"),
         "{html}"

@@ -337,6 +337,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The HTML a browser with `client`'s cookies gets for `path`.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// [`Self::rpc_with`] for a call expected to succeed: its JSON answer.
     pub async fn rpc_json(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> serde_json::Value {
         let resp = self.rpc_with(client, endpoint, form).await;

@@ -66,15 +66,7 @@ async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
         assert_eq!(search["leads"].as_array().unwrap().len(), hits, "search {q:?}");
     }
     // customer text is rendered as text, never as markup
-    let html = staff
-        .get(app.url(&format!("/app/leads/{lead_id}")))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&staff, &format!("/app/leads/{lead_id}")).await;
     assert!(html.contains("&lt;b&gt;Furnace&lt;/b&gt;"), "escaped");
     assert!(!html.contains("<b>Furnace</b>"));
 }
@@ -483,28 +475,15 @@ async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(back, format!("/app/leads/{lead_id}?form_error=conflict"));
-    let html = staff
-        .get(app.url(&back))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&staff, &back).await;
     assert!(html.contains("the customer opted out of texts"), "{html}");
     // the code, not free text, travels in the URL
-    let forged = staff
-        .get(app.url(&format!(
-            "/app/leads/{lead_id}?form_error=%3Cscript%3Ealert(1)%3C/script%3E"
-        )))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let forged = app
+        .html(
+            &staff,
+            &format!("/app/leads/{lead_id}?form_error=%3Cscript%3Ealert(1)%3C/script%3E"),
+        )
+        .await;
     assert!(!forged.contains("alert(1)"));
 }
 
