@@ -21,8 +21,8 @@ async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, prefix: &str) {
         let at = 1_700_000_000_000i64 + (i as i64) * 1_000;
         let inbound = (i % 7 == 0).then_some(at);
         sqlx::query(
-            "INSERT INTO leads (id, org_id, caller_number, caller_last4, name, source, status, last_message_preview, last_inbound_at, last_activity_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, substr($3, length($3) - 3), $4, $5, $6, $7, $8, $9, $9, $9)",
+            "INSERT INTO leads (id, org_id, caller_number, name, source, status, last_message_preview, last_inbound_at, last_activity_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
         )
         .bind(format!("lead_{prefix}{i:028x}"))
         .bind(org_id)

@@ -80,7 +80,9 @@ pub async fn list(
     match q.search {
         None => {}
         Some(LeadSearch::Last4(d)) => {
-            b.push(" AND caller_last4 = ").push_bind(d.clone());
+            // the expression of the leads_org_last4_idx index, verbatim
+            b.push(" AND substr(caller_number, length(caller_number) - 3) = ")
+                .push_bind(d.clone());
         }
         Some(LeadSearch::Number(n)) => {
             b.push(" AND caller_number = ").push_bind(n.clone());

@@ -16,8 +16,8 @@ pub async fn open_for_caller(
 ) -> Result<(String, bool), sqlx::Error> {
     let fresh = LeadId::new();
     let id: String = sqlx::query_scalar(
-        "INSERT INTO leads (id, org_id, caller_number, caller_last4, source, caller_timezone, escalation_due_at, last_activity_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $8, $4, $5, $6, $7, $7, $7) \
+        "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, escalation_due_at, last_activity_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
          ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
          DO UPDATE SET last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at, \
                        caller_timezone = COALESCE(excluded.caller_timezone, leads.caller_timezone) \
@@ -30,17 +30,11 @@ pub async fn open_for_caller(
     .bind(caller_timezone)
     .bind(escalation_due_at)
     .bind(now)
-    .bind(last4(caller))
     .fetch_one(conn)
     .await?;
     // A fresh UUIDv7 id comes back only if this statement inserted the row.
     let created = id == fresh.as_str();
     Ok((id, created))
-}
-
-/// The last four characters of an E.164 number (its last four digits), for search.
-fn last4(number: &str) -> &str {
-    number.get(number.len().saturating_sub(4)..).unwrap_or(number)
 }
 
 /// Records a message on the lead for the inbox row: preview, and who spoke last.
