@@ -13,7 +13,7 @@ use crate::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
         db::{lead_events, messages, outbox},
         live::{Effects, LiveKind},
-        services::routing::{due_after_open_minutes, local_clock},
+        services::routing::{due_after_open_minutes, open_at},
     },
 };
 
@@ -52,10 +52,7 @@ pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, s
             .business_hours
             .as_deref()
             .and_then(|h| BusinessHours::parse_json(h).ok());
-        let open = hours.as_ref().is_none_or(|h| {
-            let (day, minute) = local_clock(tz, now);
-            h.is_open(day, minute)
-        });
+        let open = open_at(hours.as_ref(), tz, now);
         if d.escalation_minutes <= 0 || !open {
             // Escalation was switched off, or the hours changed since intake: drop the lead
             // from the scan, or wait for the next open minute.

@@ -14,6 +14,14 @@ pub struct Routing {
     pub tz: chrono_tz::Tz,
 }
 
+/// Whether the business is open at `now_ms`; no hours set means always open.
+pub fn open_at(hours: Option<&BusinessHours>, tz: chrono_tz::Tz, now_ms: i64) -> bool {
+    hours.is_none_or(|h| {
+        let (day, minute) = local_clock(tz, now_ms);
+        h.is_open(day, minute)
+    })
+}
+
 /// The instant `minutes` of open business time after `from_ms` (no hours set: always
 /// open). `None` when `minutes` is not positive or the schedule is never open.
 pub fn due_after_open_minutes(
@@ -69,13 +77,7 @@ impl Routing {
 
     /// Until an admin sets business hours, every call is forwarded.
     pub fn is_open(&self, now_ms: i64) -> bool {
-        match &self.hours {
-            None => true,
-            Some(h) => {
-                let (day, minute) = local_clock(self.tz, now_ms);
-                h.is_open(day, minute)
-            }
-        }
+        open_at(self.hours.as_ref(), self.tz, now_ms)
     }
 
     pub fn send_window(&self) -> SendWindow {
