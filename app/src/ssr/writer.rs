@@ -11,13 +11,30 @@
 //! every statement is a hand-off to sqlx's SQLite thread and back, and a task woken from
 //! that thread waits in tokio's global queue behind busy request tasks. On its own thread,
 //! spinning briefly for each answer (see [`spin`]), back-to-back benchmark runs on the
-//! 2-core machine went from 5–8k to ~10k callbacks/s.
+//! 2-core machine went from 5–8k to ~10k callbacks/s. Sharing one core with sqlx's thread
+//! under `SCHED_BATCH` instead (see [`placement`]) took it to 12–15k.
 
 use futures::future::BoxFuture;
-use sqlx::{Executor, SqliteConnection};
+use std::time::Duration;
+
+use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+mod placement;
 mod spin;
+
+/// Opens the writer's connection. Statement journals for the per-job savepoints stay in
+/// memory rather than in temp files.
+///
+/// Checkpoints stay SQLite's automatic ones, run by this connection right after a commit:
+/// a checkpointer on another connection (tried) never catches up with a writer that appends
+/// all the time, so the log is never restarted — it grew to 2.1 GB in ten seconds of the
+/// webhook benchmark.
+async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::Error> {
+    let mut conn = options.connect().await?;
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    Ok(conn)
+}
 
 use crate::ssr::db::Db;
 
@@ -41,23 +58,45 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on a dedicated connection taken from the pool. It ends when
-    /// the last `Writer` handle is dropped.
+    /// Starts the writer thread with its own connection. It ends when the last `Writer`
+    /// handle is dropped.
     pub async fn spawn(db: &Db) -> Result<Self, sqlx::Error> {
-        // Detached from the pool: if the thread ever dies mid-transaction, dropping the
-        // connection closes it and SQLite rolls back, instead of a pooled connection going
-        // back with the write lock still held.
-        let conn = db.acquire().await?.detach();
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (opened, open_result) = oneshot::channel();
+        let options = db.connect_options();
         // sqlx's connection machinery may need the runtime from this thread.
         let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new()
             .name("callsnare-writer".into())
             .spawn(move || {
                 let _entered = runtime.enter();
-                spin::block_on(run(conn, rx));
+                let placed = placement::apply();
+                tracing::debug!(pinned = placed.pinned, batch = placed.batch, "writer thread placed");
+                // Sharing a core with sqlx's thread, spinning would only delay its answer.
+                let spin = if placed.pinned { Duration::ZERO } else { spin::SPIN };
+                spin::block_on(
+                    async move {
+                        // Opened here, not taken from the pool, so that sqlx's own thread for
+                        // this connection is created by (and shares the core of) this one.
+                        // Not pooled also means a dying writer's connection is closed and its
+                        // transaction rolled back, instead of going back holding the lock.
+                        let conn = match open(&options).await {
+                            Ok(conn) => {
+                                let _ = opened.send(Ok(()));
+                                conn
+                            }
+                            Err(err) => {
+                                let _ = opened.send(Err(err));
+                                return;
+                            }
+                        };
+                        run(conn, rx).await;
+                    },
+                    spin,
+                );
             })
             .map_err(sqlx::Error::Io)?;
+        open_result.await.map_err(|_| sqlx::Error::PoolClosed)??;
         Ok(Self { tx })
     }
 
