@@ -8,6 +8,11 @@ use server::{
     telemetry,
 };
 
+/// Request handling allocates on one thread and frees on another (a request's buffers go to
+/// the writer thread and back); glibc's allocator paid for that in arena locks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let workers = match config::worker_threads(|k| std::env::var(k).ok()) {
