@@ -8,7 +8,8 @@
 //! caller's SMS reply) over keep-alive connections and reports throughput, p50/p99, TwiML
 //! answer latency, text-back hand-off latency and the server's peak RSS.
 //!
-//! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000).
+//! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000),
+//! BENCH_SERVER_BIN (a callsnare binary to run instead of this build's).
 
 use std::{
     collections::HashMap,
@@ -368,7 +369,9 @@ async fn run() {
     let secs = env_num("BENCH_SECONDS", 8);
     let workers = env_num("BENCH_CONCURRENCY", 64) as usize;
     let steady = env_num("BENCH_STEADY_RATE", 1000);
-    let bin = env!("CARGO_BIN_EXE_callsnare");
+    // BENCH_SERVER_BIN: another build of callsnare, to compare two versions on the same VM.
+    let bin = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_callsnare").to_owned());
+    let bin = bin.as_str();
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
     let cli = |args: &[&str]| {

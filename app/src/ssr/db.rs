@@ -14,6 +14,7 @@ pub mod opt_outs;
 pub mod orgs;
 pub mod outbox;
 pub mod password_tokens;
+pub mod pipeline;
 pub mod routing_settings;
 pub mod tracked_numbers;
 pub mod users;

@@ -36,7 +36,7 @@ async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::
     Ok(conn)
 }
 
-use crate::ssr::db::Db;
+use crate::ssr::db::{pipeline::Deferred, Db};
 
 /// Most jobs folded into one transaction; bounds the latency one commit can add.
 const MAX_BATCH: usize = 512;
@@ -111,6 +111,23 @@ impl Writer {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
     {
+        self.run_deferred(move |conn| {
+            let fut = work(conn);
+            Box::pin(async move { fut.await.map(|t| (t, Deferred::default())) })
+        })
+        .await
+    }
+
+    /// Like [`run`](Self::run), for work that ends with writes nobody reads back: the
+    /// returned [`Deferred`] statements travel in one round trip with the savepoint boundary
+    /// (or the commit) that follows the job. If they fail, the job fails alone.
+    pub async fn run_deferred<T, F>(&self, work: F) -> Result<T, WriteError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>>
+            + Send
+            + 'static,
+    {
         let (reply, done) = oneshot::channel();
         self.tx
             .send(Box::new(Job { work, reply }))
@@ -132,13 +149,17 @@ trait ErasedJob: Send {
 
 trait ErasedDone: Send {
     fn failed(&self) -> bool;
+    /// The job's deferred writes, if it succeeded.
+    fn take_tail(&mut self) -> Option<Deferred>;
+    /// Its deferred writes failed after all: the job's savepoint was rolled back.
+    fn fail(&mut self);
     fn complete(self: Box<Self>, commit: Result<(), WriteError>);
 }
 
 impl<T, F> ErasedJob for Job<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
 {
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn ErasedDone>> {
         let Job { work, reply } = *self;
@@ -147,10 +168,11 @@ where
             if let Err(err) = &result {
                 tracing::warn!(error.message = %err, "write job failed; its savepoint is rolled back");
             }
-            Box::new(Done {
-                result: result.map_err(|_| WriteError::Failed),
-                reply,
-            }) as Box<dyn ErasedDone>
+            let (result, tail) = match result {
+                Ok((value, tail)) => (Ok(value), Some(tail)),
+                Err(_) => (Err(WriteError::Failed), None),
+            };
+            Box::new(Done { result, tail, reply }) as Box<dyn ErasedDone>
         })
     }
 
@@ -161,12 +183,21 @@ where
 
 struct Done<T> {
     result: Result<T, WriteError>,
+    tail: Option<Deferred>,
     reply: oneshot::Sender<Result<T, WriteError>>,
 }
 
 impl<T: Send> ErasedDone for Done<T> {
     fn failed(&self) -> bool {
         self.result.is_err()
+    }
+
+    fn take_tail(&mut self) -> Option<Deferred> {
+        self.tail.take()
+    }
+
+    fn fail(&mut self) {
+        self.result = Err(WriteError::Failed);
     }
 
     fn complete(self: Box<Self>, commit: Result<(), WriteError>) {
@@ -186,18 +217,17 @@ async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx
 
 // Every statement is a hand-off to sqlx's SQLite thread and back, and those hand-offs, not
 // SQLite, bound the writer's throughput. So the savepoint boundaries between two jobs go
-// as one round trip ("RELEASE job; SAVEPOINT job"), as do the transaction's two ends.
-const OPEN_MANY: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
+// as one round trip ("RELEASE job; SAVEPOINT job"), as do the transaction's two ends, and a
+// job's deferred writes travel with the boundary after it.
+const OPEN: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
 const NEXT_JOB: &str = "RELEASE job; SAVEPOINT job";
-const CLOSE_MANY: &str = "RELEASE job; COMMIT";
+const CLOSE: &str = "RELEASE job; COMMIT";
 
 async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>) {
     let mut batch: Vec<Box<dyn ErasedJob>> = Vec::with_capacity(MAX_BATCH);
     let mut done: Vec<Box<dyn ErasedDone>> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // A lone job needs no savepoint: if it fails the whole transaction rolls back.
-        let single = batch.len() == 1;
-        if let Err(err) = exec(&mut conn, if single { "BEGIN IMMEDIATE" } else { OPEN_MANY }).await {
+        if let Err(err) = exec(&mut conn, OPEN).await {
             tracing::error!(error.message = %err, jobs = batch.len(), "could not begin a write transaction");
             let _ = exec(&mut conn, "ROLLBACK").await;
             for job in batch.drain(..) {
@@ -205,43 +235,57 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJo
             }
             continue;
         }
+        // Set once anything outside a single job's savepoint fails: the batch is rolled back.
         let mut broken = false;
+        let mut committed = false;
         let jobs = batch.len();
         for (i, job) in batch.drain(..).enumerate() {
             if broken {
                 job.abort(WriteError::Unavailable);
                 continue;
             }
-            let outcome = job.run(&mut conn).await;
-            if !single {
-                // "ROLLBACK TO" keeps the savepoint open, so the next boundary releases an
-                // empty savepoint: the failed job leaves nothing behind.
-                if outcome.failed() && exec(&mut conn, "ROLLBACK TO job").await.is_err() {
-                    broken = true;
+            let mut outcome = job.run(&mut conn).await;
+            let last = i + 1 == jobs;
+            let boundary = if last { CLOSE } else { NEXT_JOB };
+            let mut crossed = false;
+            match outcome.take_tail() {
+                Some(mut tail) if !tail.is_empty() => match tail.flush_then(&mut conn, boundary).await {
+                    Ok(()) => crossed = true,
+                    // Either a deferred write failed (the savepoint is still open, so rolling
+                    // back to it works and the job fails alone) or the boundary itself did.
+                    Err(err) => {
+                        tracing::warn!(error.message = %err, "a job's deferred writes failed; its savepoint is rolled back");
+                        if exec(&mut conn, "ROLLBACK TO job").await.is_ok() {
+                            outcome.fail();
+                        } else {
+                            broken = true;
+                        }
+                    }
+                },
+                _ => {
+                    // "ROLLBACK TO" keeps the savepoint open, so the boundary then releases an
+                    // empty savepoint: the failed job leaves nothing behind.
+                    if outcome.failed() && exec(&mut conn, "ROLLBACK TO job").await.is_err() {
+                        broken = true;
+                    }
                 }
-                if !broken && i + 1 < jobs && exec(&mut conn, NEXT_JOB).await.is_err() {
+            }
+            if !broken && !crossed {
+                if let Err(err) = exec(&mut conn, boundary).await {
+                    if last {
+                        tracing::error!(error.message = %err, jobs, "group commit failed; answering 503");
+                    }
                     broken = true;
                 }
             }
+            committed = last && !broken;
             done.push(outcome);
         }
-        let all_failed = single && done.first().is_some_and(|d| d.failed());
-        let commit = if broken || all_failed {
-            let _ = exec(&mut conn, "ROLLBACK").await;
-            if broken {
-                Err(WriteError::Unavailable)
-            } else {
-                Ok(())
-            }
+        let commit = if committed {
+            Ok(())
         } else {
-            match exec(&mut conn, if single { "COMMIT" } else { CLOSE_MANY }).await {
-                Ok(()) => Ok(()),
-                Err(err) => {
-                    tracing::error!(error.message = %err, jobs = done.len(), "group commit failed; answering 503");
-                    let _ = exec(&mut conn, "ROLLBACK").await;
-                    Err(WriteError::Unavailable)
-                }
-            }
+            let _ = exec(&mut conn, "ROLLBACK").await;
+            Err(WriteError::Unavailable)
         };
         for d in done.drain(..) {
             d.complete(commit.clone());
@@ -252,7 +296,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::db;
+    use crate::ssr::db::{self, pipeline::Stmt};
 
     async fn setup() -> (tempfile::TempDir, Db, Writer) {
         let dir = tempfile::tempdir().unwrap();
@@ -265,6 +309,13 @@ mod tests {
             .unwrap();
         let writer = Writer::spawn(&db).await.unwrap();
         (dir, db, writer)
+    }
+
+    async fn count(db: &Db, filter: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM t {filter}"))
+            .fetch_one(db)
+            .await
+            .unwrap()
     }
 
     fn insert(
@@ -305,10 +356,7 @@ mod tests {
             }
         }
         assert_eq!((ok, failed), (200, 1));
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let n = count(&db, "").await;
         assert_eq!(n, 200);
     }
 
@@ -345,15 +393,63 @@ mod tests {
             }
         }
         assert_eq!(failed, 20);
-        let halves: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t WHERE k LIKE 'half%'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let halves = count(&db, "WHERE k LIKE 'half%'").await;
+        let total = count(&db, "").await;
         assert_eq!((halves, total), (0, 200));
+    }
+
+    fn insert_deferred(
+        now: &'static str,
+        later: &'static str,
+    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<((), Deferred), sqlx::Error>> {
+        move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                let mut d = Deferred::default();
+                d.push(Stmt::new("INSERT INTO t (k) VALUES ($1)").bind(later));
+                Ok(((), d))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn deferred_writes_commit_with_their_job_and_a_failing_one_fails_that_job_alone() {
+        let (_dir, db, writer) = setup().await;
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut handles = Vec::new();
+        for i in 0..100 {
+            let w = writer.clone();
+            let (a, b) = (leak(format!("k{i}a")), leak(format!("k{i}b")));
+            handles.push(tokio::spawn(async move { w.run_deferred(insert_deferred(a, b)).await }));
+        }
+        for h in handles.drain(..) {
+            assert_eq!(h.await.unwrap(), Ok(()));
+        }
+        // Jobs whose deferred write collides with an existing key, raced with good ones so
+        // they share batches: each must vanish whole, its immediate write included.
+        let mut clashing = Vec::new();
+        for i in 0..20 {
+            let w = writer.clone();
+            let (own, clash) = (leak(format!("own{i}")), leak(format!("k{i}a")));
+            clashing.push(tokio::spawn(async move {
+                w.run_deferred(insert_deferred(own, clash)).await
+            }));
+            let w = writer.clone();
+            let (a, b) = (leak(format!("late{i}a")), leak(format!("late{i}b")));
+            handles.push(tokio::spawn(async move { w.run_deferred(insert_deferred(a, b)).await }));
+        }
+        for h in clashing {
+            assert_eq!(h.await.unwrap(), Err(WriteError::Failed));
+        }
+        for h in handles {
+            assert_eq!(h.await.unwrap(), Ok(()));
+        }
+        let owns = count(&db, "WHERE k LIKE 'own%'").await;
+        let total = count(&db, "").await;
+        assert_eq!((owns, total), (0, 240));
     }
 
     #[tokio::test]
@@ -403,10 +499,7 @@ mod tests {
             })
             .await;
         assert_eq!(res, Err(WriteError::Failed));
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let n = count(&db, "").await;
         assert_eq!(n, 0);
     }
 }

@@ -10,7 +10,10 @@ use app::{
     domain::{ids::WebhookEventId, recipient_zone, Caller},
     ssr::{
         clock::now_ms,
-        db::webhook_events::{self, NewEvidence},
+        db::{
+            pipeline::Deferred,
+            webhook_events::{self, NewEvidence},
+        },
         live::Effects,
         services::{
             calls::{self, CallParams, DialResult, StatusUpdate},
@@ -201,27 +204,31 @@ async fn handle(
     let routing = state.routing.clone();
     let applied = state
         .writer
-        .run(move |conn| {
+        .run_deferred(move |conn| {
             Box::pin(async move {
+                // Writes nobody reads back wait here and travel with the next statement that
+                // needs an answer, or with the writer's savepoint boundary after this job.
+                let mut deferred = Deferred::default();
                 if let Some(previous) = webhook_events::claim(conn, &evidence).await? {
-                    return Ok((previous, Effects::default()));
+                    return Ok(((previous, Effects::default()), deferred));
                 }
                 let now = evidence.received_at;
+                let pending = &mut deferred;
                 let (org_id, outcome, answer, effects) = match event {
                     Event::Inbound(p) => {
-                        let o = calls::on_inbound(conn, &routing, &p, now).await?;
+                        let o = calls::on_inbound(conn, pending, &routing, &p, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Dial(p, d) => {
-                        let o = calls::on_dial_complete(conn, &routing, &p, &d, now).await?;
+                        let o = calls::on_dial_complete(conn, pending, &routing, &p, &d, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Status(p, s) => {
-                        let o = calls::on_status(conn, &routing, &p, &s, now).await?;
+                        let o = calls::on_status(conn, pending, &routing, &p, &s, now).await?;
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                     Event::Sms(sms) => {
-                        let o = messaging::on_inbound(conn, &routing, &sms, now).await?;
+                        let o = messaging::on_inbound(conn, pending, &routing, &sms, now).await?;
                         let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
                         (o.org_id, o.outcome, answer, o.effects)
                     }
@@ -230,8 +237,13 @@ async fn handle(
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                 };
-                webhook_events::finish(conn, &evidence.id, org_id.as_deref(), &outcome, &answer).await?;
-                Ok((answer, effects))
+                deferred.push(webhook_events::finish(
+                    &evidence.id,
+                    org_id.as_deref(),
+                    &outcome,
+                    &answer,
+                ));
+                Ok(((answer, effects), deferred))
             })
         })
         .await;

@@ -1,5 +1,6 @@
 use sqlx::SqliteConnection;
 
+use super::pipeline::Stmt;
 use crate::domain::ids::CallId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -109,11 +110,8 @@ pub async fn update_status(
     Ok(n == 1)
 }
 
-pub async fn set_lead(conn: &mut SqliteConnection, call_id: &str, lead_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE calls SET lead_id = $2 WHERE id = $1")
+pub fn set_lead(call_id: &str, lead_id: &str) -> Stmt {
+    Stmt::new("UPDATE calls SET lead_id = $2 WHERE id = $1")
         .bind(call_id)
         .bind(lead_id)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

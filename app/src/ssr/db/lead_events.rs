@@ -1,6 +1,7 @@
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
+use super::pipeline::Stmt;
 use crate::domain::ids::LeadEventId;
 
 /// Appends one fact to a lead's timeline.
@@ -13,7 +14,15 @@ pub async fn insert(
     detail: Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    insert_stmt(org_id, lead_id, kind, actor_kind, detail, now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// [`insert`] as a statement that can wait for the next round trip.
+pub fn insert_stmt(org_id: &str, lead_id: &str, kind: &str, actor_kind: &str, detail: Value, now: i64) -> Stmt {
+    Stmt::new(
         "INSERT INTO lead_events (id, org_id, lead_id, kind, actor_kind, detail, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(LeadEventId::new().as_str())
@@ -23,7 +32,4 @@ pub async fn insert(
     .bind(actor_kind)
     .bind(detail.to_string())
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

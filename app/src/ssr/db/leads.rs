@@ -1,5 +1,6 @@
 use sqlx::SqliteConnection;
 
+use super::pipeline::Stmt;
 use crate::domain::ids::LeadId;
 
 /// Returns the open lead for (org, caller), opening one with `source` if there is none,
@@ -46,6 +47,14 @@ pub async fn note_message(
     direction: MessageSide,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    note_message_stmt(org_id, lead_id, body, direction, now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// [`note_message`] as a statement that can wait for the next round trip.
+pub fn note_message_stmt(org_id: &str, lead_id: &str, body: &str, direction: MessageSide, now: i64) -> Stmt {
     let preview: String = body.chars().take(140).collect();
     let sql = match direction {
         MessageSide::Customer => {
@@ -59,14 +68,7 @@ pub async fn note_message(
             "UPDATE leads SET last_message_preview = $3, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
         }
     };
-    sqlx::query(sql)
-        .bind(org_id)
-        .bind(lead_id)
-        .bind(preview)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
+    Stmt::new(sql).bind(org_id).bind(lead_id).bind(preview).bind(now)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

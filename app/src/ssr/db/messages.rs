@@ -1,5 +1,6 @@
 use sqlx::SqliteConnection;
 
+use super::pipeline::{Deferred, Stmt};
 use crate::domain::ids::MessageId;
 
 pub struct NewMessage<'a> {
@@ -22,8 +23,16 @@ pub async fn insert(
     m: NewMessage<'_>,
     now: i64,
 ) -> Result<Option<MessageId>, sqlx::Error> {
+    let (id, stmt) = insert_stmt(m, now);
+    let n = stmt.execute(conn).await?;
+    Ok((n == 1).then_some(id))
+}
+
+/// [`insert`] as a statement that can wait for the next round trip, when nobody needs to
+/// know whether it was a duplicate.
+pub fn insert_stmt(m: NewMessage<'_>, now: i64) -> (MessageId, Stmt) {
     let id = MessageId::new();
-    let n = sqlx::query(
+    let stmt = Stmt::new(
         "INSERT INTO messages (id, org_id, lead_id, direction, purpose, from_number, to_number, body, status, provider_sid, dedupe_key, call_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT DO NOTHING",
     )
@@ -39,11 +48,8 @@ pub async fn insert(
     .bind(m.provider_sid)
     .bind(m.dedupe_key)
     .bind(m.call_id)
-    .bind(now)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok((n == 1).then_some(id))
+    .bind(now);
+    (id, stmt)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -97,17 +103,18 @@ pub struct TextBackFacts {
 
 pub async fn text_back_facts(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     org_id: &str,
     phone: &str,
 ) -> Result<TextBackFacts, sqlx::Error> {
-    sqlx::query_as(
+    let facts = Stmt::new(
         "SELECT \
            EXISTS (SELECT 1 FROM tracked_numbers WHERE org_id = $1 AND (e164 = $2 OR forward_to LIKE '%\"' || $2 || '\"%')) AS own_number, \
            COALESCE((SELECT opted_out FROM opt_outs WHERE org_id = $1 AND phone = $2), FALSE) AS opted_out, \
            (SELECT MAX(created_at) FROM messages WHERE org_id = $1 AND to_number = $2 AND purpose = 'text_back' AND status <> 'canceled') AS last_text_back_at",
     )
     .bind(org_id)
-    .bind(phone)
-    .fetch_one(conn)
-    .await
+    .bind(phone);
+    // Earlier writes of the same job (the call's lead, its timeline) travel with this read.
+    pending.fetch_one(conn, facts).await
 }

@@ -4,6 +4,7 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::pipeline::Stmt;
 use crate::domain::ids::OutboxId;
 
 pub async fn insert(
@@ -13,7 +14,15 @@ pub async fn insert(
     next_attempt_at: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    insert_stmt(org_id, message_id, next_attempt_at, now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// [`insert`] as a statement that can wait for the next round trip.
+pub fn insert_stmt(org_id: &str, message_id: &str, next_attempt_at: i64, now: i64) -> Stmt {
+    Stmt::new(
         "INSERT INTO sms_outbox (id, org_id, message_id, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
     )
     .bind(OutboxId::new().as_str())
@@ -21,9 +30,6 @@ pub async fn insert(
     .bind(message_id)
     .bind(next_attempt_at)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -3,6 +3,7 @@
 
 use sqlx::SqliteConnection;
 
+use super::pipeline::Stmt;
 use crate::domain::ids::WebhookEventId;
 
 pub struct NewEvidence {
@@ -51,19 +52,11 @@ pub async fn claim(conn: &mut SqliteConnection, ev: &NewEvidence) -> Result<Opti
     Ok(Some(response.unwrap_or_default()))
 }
 
-pub async fn finish(
-    conn: &mut SqliteConnection,
-    id: &WebhookEventId,
-    org_id: Option<&str>,
-    outcome: &str,
-    response: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhook_events SET org_id = $2, outcome = $3, response = $4 WHERE id = $1")
+/// Records what the callback did and the answer given, for replay to its retries.
+pub fn finish(id: &WebhookEventId, org_id: Option<&str>, outcome: &str, response: &str) -> Stmt {
+    Stmt::new("UPDATE webhook_events SET org_id = $2, outcome = $3, response = $4 WHERE id = $1")
         .bind(id.as_str())
         .bind(org_id)
         .bind(outcome)
         .bind(response)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

@@ -8,7 +8,7 @@ use sqlx::SqliteConnection;
 use crate::{
     domain::Caller,
     ssr::{
-        db::{calls, lead_events, leads},
+        db::{calls, lead_events, leads, pipeline::Deferred},
         live::{Effects, LiveKind},
         services::{
             routing::{Routing, RoutingCache},
@@ -106,6 +106,7 @@ async fn upsert_call(
 
 pub async fn on_inbound(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
     now: i64,
@@ -127,7 +128,18 @@ pub async fn on_inbound(
             effects,
         });
     }
-    let decision = settle_missed(conn, &routing, &call, p, "after_hours", None, &mut effects, now).await?;
+    let decision = settle_missed(
+        conn,
+        pending,
+        &routing,
+        &call,
+        p,
+        "after_hours",
+        None,
+        &mut effects,
+        now,
+    )
+    .await?;
     Ok(VoiceOutcome {
         org_id: Some(routing.row.org_id.clone()),
         answer: VoiceAnswer::AfterHours {
@@ -143,6 +155,7 @@ pub async fn on_inbound(
 
 pub async fn on_dial_complete(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
     dial: &DialResult,
@@ -173,7 +186,18 @@ pub async fn on_dial_complete(
             effects,
         });
     }
-    let decision = settle_missed(conn, &routing, &call, p, "missed", Some(dial), &mut effects, now).await?;
+    let decision = settle_missed(
+        conn,
+        pending,
+        &routing,
+        &call,
+        p,
+        "missed",
+        Some(dial),
+        &mut effects,
+        now,
+    )
+    .await?;
     Ok(VoiceOutcome {
         org_id,
         answer: VoiceAnswer::Missed,
@@ -190,6 +214,7 @@ const TERMINAL: &[&str] = &["completed", "busy", "failed", "no-answer", "cancele
 
 pub async fn on_status(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
     s: &StatusUpdate,
@@ -220,7 +245,7 @@ pub async fn on_status(
     };
     // The caller hung up before any Dial result: that is a missed call too.
     if terminal && call.outcome.is_none() {
-        let decision = settle_missed(conn, &routing, &call, p, "abandoned", None, &mut effects, now).await?;
+        let decision = settle_missed(conn, pending, &routing, &call, p, "abandoned", None, &mut effects, now).await?;
         if let Some(d) = decision {
             outcome = format!("{outcome}; abandoned; text_back={}", d.as_str());
         }
@@ -238,6 +263,7 @@ pub async fn on_status(
 #[allow(clippy::too_many_arguments)]
 async fn settle_missed(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     routing: &Routing,
     call: &calls::CallRow,
     p: &CallParams,
@@ -278,9 +304,8 @@ async fn settle_missed(
         now,
     )
     .await?;
-    calls::set_lead(conn, &call.id, &lead_id).await?;
-    lead_events::insert(
-        conn,
+    pending.push(calls::set_lead(&call.id, &lead_id));
+    pending.push(lead_events::insert_stmt(
         org_id,
         &lead_id,
         &format!("call.{outcome}"),
@@ -292,8 +317,7 @@ async fn settle_missed(
             "ring_seconds": dial.and_then(|d| d.dial_call_duration),
         }),
         now,
-    )
-    .await?;
+    ));
     effects.push(
         org_id,
         Some(&lead_id),
@@ -305,6 +329,7 @@ async fn settle_missed(
     );
     let decision = text_back::queue(
         conn,
+        pending,
         routing,
         TextBackFor {
             lead_id: &lead_id,

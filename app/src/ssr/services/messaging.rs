@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 use crate::{
     domain::{Caller, SmsKeyword},
     ssr::{
-        db::{lead_events, leads, messages, opt_outs, outbox},
+        db::{lead_events, leads, messages, opt_outs, outbox, pipeline::Deferred},
         live::{Effects, LiveKind},
         services::routing::RoutingCache,
     },
@@ -36,8 +36,11 @@ pub struct SmsOutcome {
     pub effects: Effects,
 }
 
+/// An inbound SMS. The common case (no keyword) ends with writes that wait in `pending` for
+/// the caller's next round trip.
 pub async fn on_inbound(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     cache: &RoutingCache,
     sms: &InboundSms,
     now: i64,
@@ -77,8 +80,9 @@ pub async fn on_inbound(
         now,
     )
     .await?;
-    messages::insert(
-        conn,
+    // A repeated MessageSid never gets here (the evidence key stops it first), so whether
+    // this insert was new is not needed and it can wait for the next round trip.
+    let (_, received) = messages::insert_stmt(
         messages::NewMessage {
             org_id: &org_id,
             lead_id: &lead_id,
@@ -93,19 +97,23 @@ pub async fn on_inbound(
             call_id: None,
         },
         now,
-    )
-    .await?;
-    lead_events::insert(
-        conn,
+    );
+    pending.push(received);
+    pending.push(lead_events::insert_stmt(
         &org_id,
         &lead_id,
         "sms.received",
         "webhook",
         json!({ "message_sid": sms.message_sid }),
         now,
-    )
-    .await?;
-    leads::note_message(conn, &org_id, &lead_id, &sms.body, leads::MessageSide::Customer, now).await?;
+    ));
+    pending.push(leads::note_message_stmt(
+        &org_id,
+        &lead_id,
+        &sms.body,
+        leads::MessageSide::Customer,
+        now,
+    ));
     effects.push(
         &org_id,
         Some(&lead_id),
@@ -116,6 +124,10 @@ pub async fn on_inbound(
         },
     );
 
+    if keyword.is_some() {
+        // Keywords read and write the opt-out ledger directly: everything before goes first.
+        pending.flush(conn).await?;
+    }
     let (reply, outcome) = match keyword {
         Some(SmsKeyword::OptOut { standard }) => {
             opt_outs::set(conn, &org_id, from, true, "sms_keyword", now).await?;

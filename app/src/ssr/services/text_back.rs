@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use crate::ssr::{
-    db::{lead_events, leads, messages, outbox},
+    db::{lead_events, leads, messages, outbox, pipeline::Deferred},
     live::{Effects, LiveKind},
     services::routing::{local_clock, Routing},
 };
@@ -46,18 +46,23 @@ pub struct TextBackFor<'a> {
     pub caller_id_failed: bool,
 }
 
+/// Decides and, if it is to go, queues the text-back. The writes it ends with wait in
+/// `pending` for the caller's next round trip.
 pub async fn queue(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     routing: &Routing,
     t: TextBackFor<'_>,
     effects: &mut Effects,
     now: i64,
 ) -> Result<TextBackDecision, sqlx::Error> {
     let org_id = routing.row.org_id.as_str();
-    let decision = decide(conn, routing, &t, now).await?;
+    let decision = decide(conn, pending, routing, &t, now).await?;
     if decision == TextBackDecision::Queued {
         let body = routing.render(&routing.row.text_back_template);
         let dedupe_key = format!("text_back:{}", t.call_sid);
+        // The dedupe key's verdict is needed now, so this one goes at once.
+        pending.flush(conn).await?;
         let inserted = messages::insert(
             conn,
             messages::NewMessage {
@@ -77,7 +82,8 @@ pub async fn queue(
         )
         .await?;
         let Some(message_id) = inserted else {
-            return record(conn, org_id, t.lead_id, TextBackDecision::SkippedDuplicate, now).await;
+            record(pending, org_id, t.lead_id, TextBackDecision::SkippedDuplicate, now);
+            return Ok(TextBackDecision::SkippedDuplicate);
         };
         // The text-back answers the caller's own call, so it goes out now, night or day,
         // unless the org chose to hold text-backs outside the send window too.
@@ -88,16 +94,24 @@ pub async fn queue(
         } else {
             now
         };
-        outbox::insert(conn, org_id, message_id.as_str(), send_at, now).await?;
-        leads::note_message(conn, org_id, t.lead_id, &body, leads::MessageSide::Automatic, now).await?;
+        pending.push(outbox::insert_stmt(org_id, message_id.as_str(), send_at, now));
+        pending.push(leads::note_message_stmt(
+            org_id,
+            t.lead_id,
+            &body,
+            leads::MessageSide::Automatic,
+            now,
+        ));
         effects.text_queued = true;
         effects.push(org_id, Some(t.lead_id), LiveKind::MessageQueued);
     }
-    record(conn, org_id, t.lead_id, decision, now).await
+    record(pending, org_id, t.lead_id, decision, now);
+    Ok(decision)
 }
 
 async fn decide(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     routing: &Routing,
     t: &TextBackFor<'_>,
     now: i64,
@@ -108,7 +122,7 @@ async fn decide(
     let org_id = routing.row.org_id.as_str();
     // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
     // insert that follows cannot interleave with another text-back decision.
-    let facts = messages::text_back_facts(conn, org_id, t.caller).await?;
+    let facts = messages::text_back_facts(conn, pending, org_id, t.caller).await?;
     if facts.own_number {
         return Ok(TextBackDecision::SkippedOwnNumber);
     }
@@ -123,27 +137,18 @@ async fn decide(
     Ok(TextBackDecision::Queued)
 }
 
-async fn record(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    lead_id: &str,
-    decision: TextBackDecision,
-    now: i64,
-) -> Result<TextBackDecision, sqlx::Error> {
+fn record(pending: &mut Deferred, org_id: &str, lead_id: &str, decision: TextBackDecision, now: i64) {
     let kind = if decision == TextBackDecision::Queued {
         "text_back.queued"
     } else {
         "text_back.skipped"
     };
-    lead_events::insert(
-        conn,
+    pending.push(lead_events::insert_stmt(
         org_id,
         lead_id,
         kind,
         "system",
         json!({ "decision": decision.as_str() }),
         now,
-    )
-    .await?;
-    Ok(decision)
+    ));
 }

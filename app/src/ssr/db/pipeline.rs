@@ -1,0 +1,236 @@
+//! Statements that can wait: writes whose result nobody reads are collected and sent to
+//! SQLite together with the next statement that does need an answer, as one multi-statement
+//! command.
+//!
+//! Every command to sqlx's SQLite driver is a hand-off to its thread and back, and on the
+//! single writer those hand-offs, not SQLite, were the larger part of each webhook's cost. A
+//! missed call used to take thirteen of them. The SQL of each statement still lives with its
+//! table's module; this only decides when it travels.
+//!
+//! Order is kept: pending statements run, in the order they were pushed, before the statement
+//! they travel with, so a read sees every earlier write. If any of them fails, the command
+//! fails and the caller's job rolls back as it would have for a single statement.
+
+use sqlx::{sqlite::SqliteRow, FromRow, SqliteConnection};
+
+/// A bind value owned by a pending statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl<T: Into<Arg>> From<Option<T>> for Arg {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Arg::Null, Into::into)
+    }
+}
+
+/// One statement with its arguments, numbered `$1…` as everywhere else in the store.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    sql: &'static str,
+    args: Vec<Arg>,
+}
+
+impl Stmt {
+    pub fn new(sql: &'static str) -> Self {
+        Self { sql, args: Vec::new() }
+    }
+
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Runs this statement alone.
+    pub async fn execute(self, conn: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
+        bind_all(sqlx::query(self.sql), &self.args)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    }
+}
+
+/// Writes waiting for the next round trip.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    pending: Vec<Stmt>,
+}
+
+impl Deferred {
+    pub fn push(&mut self, stmt: Stmt) {
+        self.pending.push(stmt);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Runs everything pending in one round trip.
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let stmts = std::mem::take(&mut self.pending);
+        let (sql, args) = combine(stmts.iter());
+        bind_all(sqlx::query(&sql), args).execute(conn).await.map(|_| ())
+    }
+
+    /// Runs everything pending, then `sql` (fixed statements without arguments, such as a
+    /// savepoint boundary), in one round trip.
+    pub async fn flush_then(&mut self, conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+        self.pending.push(Stmt::new(sql));
+        self.flush(conn).await
+    }
+
+    /// Runs everything pending, then `query`, in one round trip; returns `query`'s one row.
+    pub async fn fetch_one<R>(&mut self, conn: &mut SqliteConnection, query: Stmt) -> Result<R, sqlx::Error>
+    where
+        R: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let stmts = std::mem::take(&mut self.pending);
+        let (sql, args) = combine(stmts.iter().chain(std::iter::once(&query)));
+        // The pending statements return no rows, so the first row is `query`'s; it runs last,
+        // so stopping after that row skips nothing.
+        let mut q = sqlx::query_as::<_, R>(&sql);
+        for a in args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Null => q.bind(None::<i64>),
+            };
+        }
+        q.fetch_one(conn).await
+    }
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    args: impl IntoIterator<Item = &'q Arg>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s.as_str()),
+            Arg::Int(i) => q.bind(*i),
+            Arg::Null => q.bind(None::<i64>),
+        };
+    }
+    q
+}
+
+/// Joins statements into one command, renumbering each statement's `$n` past the arguments
+/// of the statements before it.
+fn combine<'s>(stmts: impl Iterator<Item = &'s Stmt>) -> (String, Vec<&'s Arg>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    for stmt in stmts {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        renumber(stmt.sql, args.len(), &mut sql);
+        args.extend(stmt.args.iter());
+    }
+    (sql, args)
+}
+
+/// Copies `sql` to `out` with every `$n` outside string literals shifted by `offset`.
+fn renumber(sql: &str, offset: usize, out: &mut String) {
+    let mut in_literal = false;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '\'' {
+            in_literal = !in_literal;
+        }
+        if c != '$' || in_literal {
+            out.push(c);
+            continue;
+        }
+        let mut n = 0usize;
+        let mut digits = 0;
+        while let Some(&(_, d)) = chars.peek() {
+            let Some(v) = d.to_digit(10) else { break };
+            n = n * 10 + v as usize;
+            digits += 1;
+            chars.next();
+        }
+        out.push('$');
+        if digits > 0 {
+            out.push_str(&(n + offset).to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_past_earlier_statements_but_not_inside_literals() {
+        let a = Stmt::new("UPDATE t SET a = $2 WHERE id = $1").bind("x").bind(1);
+        let b = Stmt::new("SELECT '$1', $1 || $2, $10").bind(2).bind("y");
+        let (sql, args) = combine([&a, &b].into_iter());
+        assert_eq!(sql, "UPDATE t SET a = $2 WHERE id = $1;\nSELECT '$1', $3 || $4, $12");
+        assert_eq!(args.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn pending_writes_run_in_order_before_the_read_that_travels_with_them() {
+        use sqlx::Connection;
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let mut d = Deferred::default();
+        d.push(Stmt::new("INSERT INTO t (k, v) VALUES ($1, $2)").bind("a").bind(1));
+        d.push(
+            Stmt::new("UPDATE t SET v = v + $2 WHERE k = $1")
+                .bind("a")
+                .bind(Some(41)),
+        );
+        d.push(
+            Stmt::new("INSERT INTO t (k, v) VALUES ($1, $2)")
+                .bind("b")
+                .bind(None::<i64>),
+        );
+        let (v, nulls): (i64, i64) = d
+            .fetch_one(
+                &mut conn,
+                Stmt::new("SELECT (SELECT v FROM t WHERE k = $1), (SELECT COUNT(*) FROM t WHERE v IS NULL)").bind("a"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((v, nulls), (42, 1));
+        assert!(d.is_empty());
+
+        // A failing pending statement fails the round trip; nothing after it runs.
+        d.push(Stmt::new("INSERT INTO t (k, v) VALUES ($1, 0)").bind("a"));
+        d.push(Stmt::new("INSERT INTO t (k, v) VALUES ($1, 0)").bind("c"));
+        assert!(d.flush(&mut conn).await.is_err());
+        let c: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t WHERE k = 'c'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(c, 0);
+    }
+}
