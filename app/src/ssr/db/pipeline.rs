@@ -10,6 +10,11 @@
 //! Order is kept: pending statements run, in the order they were pushed, before the statement
 //! they travel with, so a read sees every earlier write. If any of them fails, the command
 //! fails and the caller's job rolls back as it would have for a single statement.
+//!
+//! Several statements with arguments in one command is a SQLite-driver feature; the
+//! statements themselves stay portable. On PostgreSQL, whose extended protocol takes one
+//! statement per prepare, `Deferred` would send them one after another (no single writer
+//! thread to hand off to there), with the same ordering.
 
 use sqlx::{sqlite::SqliteRow, FromRow, SqliteConnection};
 
