@@ -14,29 +14,16 @@
 //! 2-core machine went from 5–8k to ~10k callbacks/s. Sharing one core with sqlx's thread
 //! under `SCHED_BATCH` instead (see [`placement`]) took it to 12–15k.
 
-use futures::future::BoxFuture;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::ssr::db::{pipeline::Deferred, Db};
+
 mod placement;
 mod spin;
-
-/// Opens the writer's connection. Statement journals for the per-job savepoints stay in
-/// memory rather than in temp files.
-///
-/// Checkpoints stay SQLite's automatic ones, run by this connection right after a commit:
-/// a checkpointer on another connection (tried) never catches up with a writer that appends
-/// all the time, so the log is never restarted — it grew to 2.1 GB in ten seconds of the
-/// webhook benchmark.
-async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::Error> {
-    let mut conn = options.connect().await?;
-    conn.execute("PRAGMA temp_store = MEMORY").await?;
-    Ok(conn)
-}
-
-use crate::ssr::db::{pipeline::Deferred, Db};
 
 /// Most jobs folded into one transaction; bounds the latency one commit can add.
 const MAX_BATCH: usize = 512;
@@ -222,6 +209,19 @@ async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx
 const OPEN: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
 const NEXT_JOB: &str = "RELEASE job; SAVEPOINT job";
 const CLOSE: &str = "RELEASE job; COMMIT";
+
+/// Opens the writer's connection. Statement journals for the per-job savepoints stay in
+/// memory rather than in temp files.
+///
+/// Checkpoints stay SQLite's automatic ones, run by this connection right after a commit:
+/// a checkpointer on another connection (tried) never catches up with a writer that appends
+/// all the time, so the log is never restarted — it grew to 2.1 GB in ten seconds of the
+/// webhook benchmark.
+async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::Error> {
+    let mut conn = options.connect().await?;
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    Ok(conn)
+}
 
 async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>) {
     let mut batch: Vec<Box<dyn ErasedJob>> = Vec::with_capacity(MAX_BATCH);

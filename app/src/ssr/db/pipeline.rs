@@ -158,7 +158,8 @@ fn combine<'s>(stmts: impl Iterator<Item = &'s Stmt>) -> (String, Vec<&'s Arg>) 
     (sql, args)
 }
 
-/// Copies `sql` to `out` with every `$n` outside string literals shifted by `offset`.
+/// Copies `sql` to `out` with every `$n` outside string literals shifted by `offset`. (The
+/// store's SQL has no comments, so literals are the only text to skip.)
 fn renumber(sql: &str, offset: usize, out: &mut String) {
     let mut in_literal = false;
     let mut chars = sql.char_indices().peekable();
