@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use app::ssr::{
     clock::now_ms,
-    db::outbox,
+    db::{outbox, pipeline::Deferred},
     live::LiveFeed,
     services::messaging::{self, SendResult},
     writer::Writer,
@@ -64,7 +64,13 @@ impl Worker {
             let t = text.clone();
             if let Err(err) = self
                 .writer
-                .run(move |conn| Box::pin(async move { messaging::cancel_opted_out(conn, &t, now_ms()).await }))
+                .run_deferred(move |_conn| {
+                    Box::pin(async move {
+                        let mut writes = Deferred::default();
+                        messaging::cancel_opted_out(&mut writes, &t, now_ms());
+                        Ok(((), writes))
+                    })
+                })
                 .await
             {
                 tracing::warn!(error.message = %err, "could not cancel a text to an opted-out number; the lease will retry");
@@ -102,7 +108,14 @@ impl Worker {
         }
         let recorded = self
             .writer
-            .run(move |conn| Box::pin(async move { messaging::record_send(conn, &text, &result, now_ms()).await }))
+            .run_deferred(move |conn| {
+                Box::pin(async move {
+                    // Its writes ride with the writer's savepoint boundary after this job.
+                    let mut writes = Deferred::default();
+                    let effects = messaging::record_send(conn, &mut writes, &text, &result, now_ms()).await?;
+                    Ok((effects, writes))
+                })
+            })
             .await;
         match recorded {
             Ok(effects) => self.live.publish(effects.live),

@@ -233,7 +233,7 @@ async fn handle(
                         (o.org_id, o.outcome, answer, o.effects)
                     }
                     Event::SmsStatus(cb) => {
-                        let o = messaging::on_status(conn, &cb, now).await?;
+                        let o = messaging::on_status(conn, pending, &cb, now).await?;
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                 };

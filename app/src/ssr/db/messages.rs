@@ -68,16 +68,16 @@ pub async fn find_by_provider_sid(conn: &mut SqliteConnection, sid: &str) -> Res
         .await
 }
 
-pub async fn set_status(
-    conn: &mut SqliteConnection,
+/// A delivery-state change; it can wait for the next round trip.
+pub fn set_status(
     org_id: &str,
     id: &str,
     status: &str,
     provider_sid: Option<&str>,
     error_code: Option<&str>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Stmt {
+    Stmt::new(
         "UPDATE messages SET status = $3, provider_sid = COALESCE($4, provider_sid), error_code = COALESCE($5, error_code), updated_at = $6 \
          WHERE org_id = $1 AND id = $2",
     )
@@ -87,9 +87,6 @@ pub async fn set_status(
     .bind(provider_sid)
     .bind(error_code)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// What decides a text-back to `phone`, in one query: is it one of the org's own numbers

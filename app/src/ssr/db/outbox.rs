@@ -86,15 +86,14 @@ pub async fn claim_due(
     Ok(due)
 }
 
-pub async fn set_state(
-    conn: &mut SqliteConnection,
+pub fn set_state(
     outbox_id: &str,
     state: &str,
     next_attempt_at: Option<i64>,
     last_error: Option<&str>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Stmt {
+    Stmt::new(
         "UPDATE sms_outbox SET state = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4, updated_at = $5 WHERE id = $1",
     )
     .bind(outbox_id)
@@ -102,9 +101,6 @@ pub async fn set_state(
     .bind(next_attempt_at)
     .bind(last_error)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Cancels every unsent text to a number that just opted out.

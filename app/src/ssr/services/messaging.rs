@@ -218,7 +218,13 @@ fn status_rank(status: &str) -> u8 {
     }
 }
 
-pub async fn on_status(conn: &mut SqliteConnection, cb: &StatusCallback, now: i64) -> Result<SmsOutcome, sqlx::Error> {
+/// A delivery-status callback for a text we sent. The status change waits in `pending`.
+pub async fn on_status(
+    conn: &mut SqliteConnection,
+    pending: &mut Deferred,
+    cb: &StatusCallback,
+    now: i64,
+) -> Result<SmsOutcome, sqlx::Error> {
     let Some(msg) = messages::find_by_provider_sid(conn, &cb.message_sid).await? else {
         return Ok(SmsOutcome {
             org_id: None,
@@ -230,19 +236,18 @@ pub async fn on_status(conn: &mut SqliteConnection, cb: &StatusCallback, now: i6
     let mut effects = Effects::default();
     let advances = status_rank(&cb.status) > status_rank(&msg.status);
     if advances {
-        messages::set_status(
-            conn,
+        pending.push(messages::set_status(
             &msg.org_id,
             &msg.id,
             &cb.status,
             None,
             cb.error_code.as_deref(),
             now,
-        )
-        .await?;
+        ));
         effects.push(&msg.org_id, Some(&msg.lead_id), LiveKind::MessageStatus);
     }
     if cb.error_code.as_deref() == Some(ERROR_UNSUBSCRIBED) {
+        pending.flush(conn).await?;
         mark_unsubscribed(conn, &msg.org_id, &msg.lead_id, &msg.to_number, &mut effects, now).await?;
     }
     let outcome = if advances {
@@ -301,71 +306,79 @@ pub enum SendResult {
     },
 }
 
+/// Records what the provider said about a send. Its writes wait in `pending`, to travel with
+/// the writer's next savepoint boundary.
 pub async fn record_send(
     conn: &mut SqliteConnection,
+    pending: &mut Deferred,
     due: &outbox::DueText,
     result: &SendResult,
     now: i64,
 ) -> Result<Effects, sqlx::Error> {
     let mut effects = Effects::default();
+    let failed = |pending: &mut Deferred, code: Option<&str>, error: &str, detail: serde_json::Value| {
+        pending.push(messages::set_status(
+            &due.org_id,
+            &due.message_id,
+            "failed",
+            None,
+            code,
+            now,
+        ));
+        pending.push(outbox::set_state(&due.outbox_id, "failed", None, Some(error), now));
+        pending.push(lead_events::insert_stmt(
+            &due.org_id,
+            &due.lead_id,
+            "sms.failed",
+            "system",
+            detail,
+            now,
+        ));
+    };
     match result {
         SendResult::Accepted { provider_sid, status } => {
-            messages::set_status(
-                conn,
+            pending.push(messages::set_status(
                 &due.org_id,
                 &due.message_id,
                 status,
                 Some(provider_sid),
                 None,
                 now,
-            )
-            .await?;
-            outbox::set_state(conn, &due.outbox_id, "sent", None, None, now).await?;
-            lead_events::insert(
-                conn,
+            ));
+            pending.push(outbox::set_state(&due.outbox_id, "sent", None, None, now));
+            pending.push(lead_events::insert_stmt(
                 &due.org_id,
                 &due.lead_id,
                 "sms.sent",
                 "system",
                 json!({ "message_sid": provider_sid }),
                 now,
-            )
-            .await?;
+            ));
         }
         SendResult::Transient {
             error,
             retry_at: Some(at),
         } => {
-            outbox::set_state(conn, &due.outbox_id, "pending", Some(*at), Some(error), now).await?;
+            pending.push(outbox::set_state(
+                &due.outbox_id,
+                "pending",
+                Some(*at),
+                Some(error),
+                now,
+            ));
         }
         SendResult::Transient { error, retry_at: None } => {
-            messages::set_status(conn, &due.org_id, &due.message_id, "failed", None, None, now).await?;
-            outbox::set_state(conn, &due.outbox_id, "failed", None, Some(error), now).await?;
-            lead_events::insert(
-                conn,
-                &due.org_id,
-                &due.lead_id,
-                "sms.failed",
-                "system",
-                json!({ "error": error }),
-                now,
-            )
-            .await?;
+            failed(pending, None, error, json!({ "error": error }));
         }
         SendResult::Rejected { code, error } => {
-            messages::set_status(conn, &due.org_id, &due.message_id, "failed", None, code.as_deref(), now).await?;
-            outbox::set_state(conn, &due.outbox_id, "failed", None, Some(error), now).await?;
-            lead_events::insert(
-                conn,
-                &due.org_id,
-                &due.lead_id,
-                "sms.failed",
-                "system",
+            failed(
+                pending,
+                code.as_deref(),
+                error,
                 json!({ "error_code": code, "error": error }),
-                now,
-            )
-            .await?;
+            );
             if code.as_deref() == Some(ERROR_UNSUBSCRIBED) {
+                pending.flush(conn).await?;
                 mark_unsubscribed(conn, &due.org_id, &due.lead_id, &due.to_number, &mut effects, now).await?;
             }
         }
@@ -375,7 +388,20 @@ pub async fn record_send(
 }
 
 /// A STOP landed after the text was queued (the claim saw it): cancel instead of sending.
-pub async fn cancel_opted_out(conn: &mut SqliteConnection, due: &outbox::DueText, now: i64) -> Result<(), sqlx::Error> {
-    messages::set_status(conn, &due.org_id, &due.message_id, "canceled", None, None, now).await?;
-    outbox::set_state(conn, &due.outbox_id, "canceled", None, Some("opted_out"), now).await
+pub fn cancel_opted_out(pending: &mut Deferred, due: &outbox::DueText, now: i64) {
+    pending.push(messages::set_status(
+        &due.org_id,
+        &due.message_id,
+        "canceled",
+        None,
+        None,
+        now,
+    ));
+    pending.push(outbox::set_state(
+        &due.outbox_id,
+        "canceled",
+        None,
+        Some("opted_out"),
+        now,
+    ));
 }
