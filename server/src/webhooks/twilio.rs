@@ -213,27 +213,26 @@ async fn handle(
                     return Ok(((previous, Effects::default()), deferred));
                 }
                 let now = evidence.received_at;
-                let pending = &mut deferred;
                 let (org_id, outcome, answer, effects) = match event {
                     Event::Inbound(p) => {
-                        let o = calls::on_inbound(conn, pending, &routing, &p, now).await?;
+                        let o = calls::on_inbound(conn, &mut deferred, &routing, &p, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Dial(p, d) => {
-                        let o = calls::on_dial_complete(conn, pending, &routing, &p, &d, now).await?;
+                        let o = calls::on_dial_complete(conn, &mut deferred, &routing, &p, &d, now).await?;
                         (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
                     }
                     Event::Status(p, s) => {
-                        let o = calls::on_status(conn, pending, &routing, &p, &s, now).await?;
+                        let o = calls::on_status(conn, &mut deferred, &routing, &p, &s, now).await?;
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                     Event::Sms(sms) => {
-                        let o = messaging::on_inbound(conn, pending, &routing, &sms, now).await?;
+                        let o = messaging::on_inbound(conn, &mut deferred, &routing, &sms, now).await?;
                         let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
                         (o.org_id, o.outcome, answer, o.effects)
                     }
                     Event::SmsStatus(cb) => {
-                        let o = messaging::on_status(conn, pending, &cb, now).await?;
+                        let o = messaging::on_status(conn, &mut deferred, &cb, now).await?;
                         (o.org_id, o.outcome, twiml::empty(), o.effects)
                     }
                 };

@@ -16,7 +16,10 @@
 //! statement per prepare, `Deferred` would send them one after another (no single writer
 //! thread to hand off to there), with the same ordering.
 
-use sqlx::{sqlite::SqliteRow, FromRow, SqliteConnection};
+use sqlx::{
+    sqlite::{SqliteArguments, SqliteRow},
+    Arguments, FromRow, SqliteConnection,
+};
 
 /// A bind value owned by a pending statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +72,7 @@ impl Stmt {
 
     /// Runs this statement alone.
     pub async fn execute(self, conn: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
-        bind_all(sqlx::query(self.sql), &self.args)
+        sqlx::query_with(self.sql, arguments(&self.args)?)
             .execute(conn)
             .await
             .map(|r| r.rows_affected())
@@ -98,7 +101,7 @@ impl Deferred {
         }
         let stmts = std::mem::take(&mut self.pending);
         let (sql, args) = combine(stmts.iter());
-        bind_all(sqlx::query(&sql), args).execute(conn).await.map(|_| ())
+        sqlx::query_with(&sql, arguments(args)?).execute(conn).await.map(|_| ())
     }
 
     /// Runs everything pending, then `sql` (fixed statements without arguments, such as a
@@ -117,30 +120,21 @@ impl Deferred {
         let (sql, args) = combine(stmts.iter().chain(std::iter::once(&query)));
         // The pending statements return no rows, so the first row is `query`'s; it runs last,
         // so stopping after that row skips nothing.
-        let mut q = sqlx::query_as::<_, R>(&sql);
-        for a in args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.as_str()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::Null => q.bind(None::<i64>),
-            };
-        }
-        q.fetch_one(conn).await
+        sqlx::query_as_with(&sql, arguments(args)?).fetch_one(conn).await
     }
 }
 
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    args: impl IntoIterator<Item = &'q Arg>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+fn arguments<'q>(args: impl IntoIterator<Item = &'q Arg>) -> Result<SqliteArguments<'q>, sqlx::Error> {
+    let mut out = SqliteArguments::default();
     for a in args {
-        q = match a {
-            Arg::Text(s) => q.bind(s.as_str()),
-            Arg::Int(i) => q.bind(*i),
-            Arg::Null => q.bind(None::<i64>),
-        };
+        match a {
+            Arg::Text(s) => out.add(s.as_str()),
+            Arg::Int(i) => out.add(*i),
+            Arg::Null => out.add(None::<i64>),
+        }
+        .map_err(sqlx::Error::Encode)?;
     }
-    q
+    Ok(out)
 }
 
 /// Joins statements into one command, renumbering each statement's `$n` past the arguments
