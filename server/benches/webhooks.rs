@@ -327,6 +327,7 @@ async fn hello_ceiling(addr: SocketAddr, req: &[u8], workers: usize, secs: u64) 
 #[derive(Clone, Default)]
 struct FakeTwilio {
     received: Arc<Mutex<HashMap<String, Instant>>>,
+    sent: Arc<AtomicUsize>,
 }
 
 async fn fake_twilio() -> (u16, FakeTwilio) {
@@ -336,15 +337,18 @@ async fn fake_twilio() -> (u16, FakeTwilio) {
             "/2010-04-01/Accounts/{sid}/Messages.json",
             post(
                 |State(f): State<FakeTwilio>, Form(form): Form<HashMap<String, String>>| async move {
-                    let n = {
-                        let mut r = f.received.lock().unwrap();
-                        r.entry(form.get("To").cloned().unwrap_or_default())
-                            .or_insert_with(Instant::now);
-                        r.len()
-                    };
+                    f.received
+                        .lock()
+                        .unwrap()
+                        .entry(form.get("To").cloned().unwrap_or_default())
+                        .or_insert_with(Instant::now);
+                    // Unique per send and apart from the callers' own MessageSids (`SM{i:032x}`,
+                    // small i): a collision fails the unique provider_sid, so the send's result
+                    // would not be recorded. (It had been, for every text-back in the max phase.)
+                    let n = f.sent.fetch_add(1, Ordering::Relaxed) as u128;
                     (
                         axum::http::StatusCode::CREATED,
-                        format!(r#"{{"sid":"SM{n:032x}","status":"queued"}}"#),
+                        format!(r#"{{"sid":"SM{:032x}","status":"queued"}}"#, (1u128 << 127) | n),
                     )
                 },
             ),
@@ -354,6 +358,19 @@ async fn fake_twilio() -> (u16, FakeTwilio) {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (port, fake)
+}
+
+/// Bytes the server process has written so far: (`wchar`, all writes incl. the WAL's;
+/// `write_bytes`, what reached the block layer).
+fn written_bytes(child: &Child) -> (u64, u64) {
+    let io = std::fs::read_to_string(format!("/proc/{}/io", child.id())).unwrap_or_default();
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("wchar:"), field("write_bytes:"))
 }
 
 fn peak_rss_mb(child: &Child) -> f64 {
@@ -455,8 +472,15 @@ async fn run() {
     )
     .await;
 
+    let written_before = written_bytes(&server);
     let (mut flat, elapsed) = drive(addr, calls.clone(), next.clone(), workers, secs, None).await;
     let flat_rps = flat.all.len() as f64 / elapsed;
+    let written_after = written_bytes(&server);
+    let per_callback = |after: u64, before: u64| (after - before) as f64 / 1024.0 / flat.all.len().max(1) as f64;
+    let written = (
+        per_callback(written_after.0, written_before.0),
+        per_callback(written_after.1, written_before.1),
+    );
 
     // The max phase leaves a backlog of text-backs in the outbox; the steady phase measures
     // steady state only once that has drained (its time is reported too).
@@ -479,6 +503,15 @@ async fn run() {
     let rss = peak_rss_mb(&server);
     let _ = server.kill();
     let _ = server.wait();
+    // Every text-back Twilio accepted should have its answer recorded on the message.
+    let store = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let (texts, recorded): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(provider_sid) FROM messages WHERE purpose = 'text_back' AND direction = 'outbound'",
+    )
+    .fetch_one(&store)
+    .await
+    .unwrap();
+    store.close().await;
 
     println!();
     println!(
@@ -522,9 +555,16 @@ async fn run() {
         pct(&mut handoff, 0.5),
         pct(&mut handoff, 0.99)
     );
+    println!(
+        "|   bytes written per callback at max (all writes / reaching the disk) | {:.1} / {:.1} KiB |",
+        written.0, written.1
+    );
     println!("| server peak RSS | {rss:.1} MB |");
     println!(
         "| max-phase text-back backlog: {drained} of {backlog} handed to Twilio within {drain_secs:.1} s of the phase's end |"
     );
-    println!("| texts handed to fake Twilio | {} |", received.len());
+    println!(
+        "| texts handed to fake Twilio | {} (text-backs stored {texts}, with Twilio's answer recorded {recorded}) |",
+        received.len()
+    );
 }
