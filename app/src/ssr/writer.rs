@@ -24,6 +24,8 @@ use crate::ssr::db::{pipeline::Deferred, Db};
 
 mod placement;
 mod spin;
+#[cfg(feature = "sql-trace")]
+mod trace;
 
 /// Most jobs folded into one transaction; bounds the latency one commit can add.
 const MAX_BATCH: usize = 512;
@@ -220,6 +222,8 @@ const CLOSE: &str = "RELEASE job; COMMIT";
 async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::Error> {
     let mut conn = options.connect().await?;
     conn.execute("PRAGMA temp_store = MEMORY").await?;
+    #[cfg(feature = "sql-trace")]
+    trace::install_from_env(&mut conn).await?;
     Ok(conn)
 }
 
