@@ -55,9 +55,9 @@ unsafe extern "C" fn on_statement(_kind: u32, _ctx: *mut c_void, stmt: *mut c_vo
         if let Some(log) = LOG.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             let sql = CStr::from_ptr(text).to_string_lossy();
             let sql = sql.trim().trim_end_matches(';');
-            // One statement per record; the replay splits on ";\n". Flushed at each commit,
-            // not each line: the bench ends the server with a kill, and a flush per line
-            // slowed the writer enough to shrink its group commits.
+            // One statement per record; the replay splits on ";\n". Flushed at each commit
+            // (the bench ends the server with a kill), not at each line, to keep the cost of
+            // tracing off most statements.
             let _ = writeln!(log, "{sql};");
             if sql == "COMMIT" {
                 let _ = log.flush();
