@@ -34,7 +34,22 @@ pub enum LogFormat {
 pub struct TwilioSettings {
     pub account_sid: Option<String>,
     pub auth_token: Option<SecretString>,
+    /// The account's secondary token during a rotation: callbacks signed with it are accepted
+    /// too, so promoting it in Twilio's console does not turn calls away before a redeploy.
+    /// Sending still uses `auth_token`.
+    pub secondary_auth_token: Option<SecretString>,
     pub api_base: Url,
+}
+
+impl TwilioSettings {
+    /// The tokens a callback signature may be made with, primary first.
+    pub fn signing_tokens(&self) -> Vec<SecretString> {
+        self.auth_token
+            .iter()
+            .chain(&self.secondary_auth_token)
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Clone)]
@@ -72,6 +87,10 @@ impl fmt::Debug for Settings {
             .field("live", &self.live)
             .field("twilio_account_sid", &self.twilio.account_sid)
             .field("twilio_auth_token", &self.twilio.auth_token.as_ref().map(|_| "[set]"))
+            .field(
+                "twilio_secondary_auth_token",
+                &self.twilio.secondary_auth_token.as_ref().map(|_| "[set]"),
+            )
             .field("twilio_api_base", &self.twilio.api_base.as_str())
             .field("stripe_webhook_secrets", &self.stripe_webhook_secrets.len())
             .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
@@ -147,6 +166,13 @@ impl Settings {
             }
         }
         let auth_token = var("TWILIO_AUTH_TOKEN").map(SecretString::from);
+        let secondary_auth_token = var("TWILIO_AUTH_TOKEN_SECONDARY").map(SecretString::from);
+        if secondary_auth_token.is_some() && auth_token.is_none() {
+            return Err(invalid(
+                "TWILIO_AUTH_TOKEN_SECONDARY",
+                "needs TWILIO_AUTH_TOKEN (the primary) set too",
+            ));
+        }
         let stripe_webhook_secrets = match var("STRIPE_WEBHOOK_SECRET") {
             None => Vec::new(),
             Some(raw) => {
@@ -222,6 +248,7 @@ impl Settings {
             twilio: TwilioSettings {
                 account_sid,
                 auth_token,
+                secondary_auth_token,
                 api_base,
             },
             stripe_webhook_secrets,
@@ -407,6 +434,7 @@ mod tests {
             ("DATABASE_URL", "mysql://db"),
             ("CALLSNARE_WEBHOOK_RATE", "0"),
             ("CALLSNARE_TRUSTED_PROXIES", "10.0.0.1,proxy"),
+            ("TWILIO_AUTH_TOKEN_SECONDARY", "a-secondary-without-a-primary"),
         ] {
             let err = parse(&[(var, val)]).unwrap_err().to_string();
             assert!(err.starts_with(var), "{var}: {err}");
@@ -424,9 +452,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!err.contains("topsecret"));
-        let dbg = format!("{:?}", parse(LIVE).unwrap());
-        for (_, secret) in LIVE.iter().filter(|(k, _)| k.contains("TOKEN") || k.contains("SECRET")) {
+        let err = parse(&[("TWILIO_AUTH_TOKEN_SECONDARY", "tok-rotating-in")])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("rotating"));
+        let mut rotating = LIVE.to_vec();
+        rotating.push(("TWILIO_AUTH_TOKEN_SECONDARY", "tok-rotating-in"));
+        let dbg = format!("{:?}", parse(&rotating).unwrap());
+        for (_, secret) in rotating
+            .iter()
+            .filter(|(k, _)| k.contains("TOKEN") || k.contains("SECRET"))
+        {
             assert!(!dbg.contains(secret), "{dbg}");
         }
+    }
+
+    #[test]
+    fn callbacks_may_be_signed_with_the_primary_or_the_secondary_token() {
+        let mut rotating = LIVE.to_vec();
+        rotating.push(("TWILIO_AUTH_TOKEN_SECONDARY", "tok-rotating-in"));
+        let tokens: Vec<String> = parse(&rotating)
+            .unwrap()
+            .twilio
+            .signing_tokens()
+            .iter()
+            .map(|t| t.expose_secret().to_owned())
+            .collect();
+        assert_eq!(tokens, ["tok-super-secret", "tok-rotating-in"]);
+        assert_eq!(parse(LIVE).unwrap().twilio.signing_tokens().len(), 1);
+        assert!(parse(&[]).unwrap().twilio.signing_tokens().is_empty());
     }
 }

@@ -82,7 +82,7 @@ impl Application {
             writer,
             live,
             outbox_wake,
-            twilio_auth_token: settings.twilio.auth_token.clone(),
+            twilio_signing_tokens: settings.twilio.signing_tokens(),
             require_signatures: settings.live,
             public_base,
             rejections: Rejections::default(),

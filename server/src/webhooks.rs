@@ -21,7 +21,9 @@ pub struct WebhookState {
     pub writer: Writer,
     pub live: LiveFeed,
     pub outbox_wake: Arc<Notify>,
-    pub twilio_auth_token: Option<SecretString>,
+    /// Tokens a Twilio signature may be made with (primary, then the secondary during a
+    /// rotation); empty in sandbox without credentials.
+    pub twilio_signing_tokens: Vec<SecretString>,
     /// Signatures are mandatory (live mode), not just checked when a token is set.
     pub require_signatures: bool,
     pub public_base: String,

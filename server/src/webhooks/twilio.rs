@@ -126,7 +126,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok());
-    let must_verify = state.require_signatures || state.twilio_auth_token.is_some();
+    let must_verify = state.require_signatures || !state.twilio_signing_tokens.is_empty();
     if must_verify && signature.is_none() {
         return reject(
             state,
@@ -158,13 +158,17 @@ async fn handle(
         }
     };
 
-    let verdict = match (&state.twilio_auth_token, signature) {
-        (Some(token), Some(sig)) => {
+    let verdict = match (state.twilio_signing_tokens.as_slice(), signature) {
+        ([_, ..], Some(sig)) => {
             let url = match uri.query() {
                 Some(q) => format!("{}{}?{q}", state.public_base, route.path()),
                 None => format!("{}{}", state.public_base, route.path()),
             };
-            if !signature::verify(token.expose_secret().as_bytes(), &url, params.as_slice(), sig) {
+            let signed_by_any = state
+                .twilio_signing_tokens
+                .iter()
+                .any(|token| signature::verify(token.expose_secret().as_bytes(), &url, params.as_slice(), sig));
+            if !signed_by_any {
                 let names: Vec<&str> = params.as_slice().iter().map(|(k, _)| k.as_str()).collect();
                 let detail = format!("bad signature (params: {})", names.join(","));
                 state.rejections.record(Rejection::BadSignature, route.path(), &detail);

@@ -135,6 +135,8 @@ pub enum Signing {
     Valid,
     Missing,
     Wrong,
+    /// Signed correctly, with this token instead of the configured one.
+    WithToken(&'static str),
 }
 
 pub fn form(params: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -150,19 +152,21 @@ impl TestApp {
             .post(self.url(path))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
-        match signing {
-            Signing::Valid => {
-                let base = self.public_url.as_deref().unwrap_or(PUBLIC_URL);
-                let sig = server::webhooks::twilio::signature::sign(
-                    crate::fake_twilio::AUTH_TOKEN.as_bytes(),
-                    &format!("{base}{path}"),
-                    params,
-                );
-                req = req.header("x-twilio-signature", sig);
+        let token = match signing {
+            Signing::Valid => crate::fake_twilio::AUTH_TOKEN,
+            Signing::WithToken(token) => token,
+            Signing::Wrong => {
+                return req
+                    .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+                    .send()
+                    .await
+                    .unwrap()
             }
-            Signing::Wrong => req = req.header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
-            Signing::Missing => {}
-        }
+            Signing::Missing => return req.send().await.unwrap(),
+        };
+        let base = self.public_url.as_deref().unwrap_or(PUBLIC_URL);
+        let sig = server::webhooks::twilio::signature::sign(token.as_bytes(), &format!("{base}{path}"), params);
+        req = req.header("x-twilio-signature", sig);
         req.send().await.unwrap()
     }
 

@@ -763,3 +763,41 @@ async fn live_feed_announces_new_leads_after_commit() {
     assert!(kinds.contains(&"message_queued".to_owned()));
     assert!(kinds.contains(&"message_status".to_owned()));
 }
+
+#[tokio::test]
+async fn during_a_token_rotation_callbacks_signed_with_either_token_are_accepted() {
+    const SECONDARY: &str = "secondary-token-rotating-in";
+    // Without the secondary configured, its signatures are just wrong.
+    let (plain, _twilio) = spawn_twilio_app(&[]).await;
+    let (path, params) = MissedCall::new(150, CALLER).inbound();
+    assert_eq!(
+        plain
+            .post_twilio(path, &params, Signing::WithToken(SECONDARY))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(plain.count("SELECT COUNT(*) FROM webhook_events").await, 0);
+
+    let (app, _twilio) = spawn_twilio_app(&[("TWILIO_AUTH_TOKEN_SECONDARY", SECONDARY)]).await;
+    assert_eq!(
+        app.post_twilio(path, &params, Signing::WithToken("some-other-token"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_events").await, 0);
+    assert_eq!(
+        app.post_twilio(path, &params, Signing::WithToken(SECONDARY))
+            .await
+            .status(),
+        200
+    );
+    let (path, params) = MissedCall::new(151, "+14155552672").inbound();
+    assert_eq!(app.post_twilio(path, &params, Signing::Valid).await.status(), 200);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_events WHERE signature_verdict = 'valid'")
+            .await,
+        2
+    );
+}
