@@ -24,7 +24,7 @@ pub fn SecurityDocPage() -> impl IntoView {
             <section>
                 <h2>"Provider traffic"</h2>
                 <ul>
-                    <li>"Calls and texts reach CallSnare as callbacks from the phone provider. In live mode every callback must carry a valid provider signature; anything unsigned, altered or oversized is refused before it can do anything."</li>
+                    <li>"Calls and texts reach CallSnare as callbacks from the phone provider. In live mode every callback must carry a valid provider signature; anything unsigned, altered or oversized is refused before it can do anything. The provider's token can be rotated without turning a single call away."</li>
                     <li>"Callbacks are rate-limited and built for retries: a callback delivered twice, or a storm of retries, changes nothing twice — one missed call gets one text-back."</li>
                     <li>"A callback is acknowledged only after its evidence is safely stored. If storage is unavailable the provider is told to retry."</li>
                 </ul>
