@@ -159,13 +159,12 @@ async fn handle(
     };
 
     let verdict = match (state.twilio_signing_tokens.as_slice(), signature) {
-        ([_, ..], Some(sig)) => {
+        (tokens @ [_, ..], Some(sig)) => {
             let url = match uri.query() {
                 Some(q) => format!("{}{}?{q}", state.public_base, route.path()),
                 None => format!("{}{}", state.public_base, route.path()),
             };
-            let signed_by_any = state
-                .twilio_signing_tokens
+            let signed_by_any = tokens
                 .iter()
                 .any(|token| signature::verify(token.expose_secret().as_bytes(), &url, params.as_slice(), sig));
             if !signed_by_any {
