@@ -108,12 +108,21 @@ export async function launchBrowser() {
 }
 
 /// Runs `fn(page)`; on failure saves a screenshot under end2end/screenshots/ and rethrows.
+/// Any Content-Security-Policy violation the browser reports fails the test: a blocked
+/// script would silently stop hydration.
 export async function withPage(context, name, fn) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  const cspViolations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   try {
     await fn(page, errors);
+    if (cspViolations.length > 0) {
+      throw new Error(`Content Security Policy violations: ${JSON.stringify(cspViolations)}`);
+    }
   } catch (err) {
     const dir = join(root, 'end2end/screenshots');
     mkdirSync(dir, { recursive: true });

@@ -12,6 +12,8 @@ use crate::{
     pages::{
         app::{account::AccountPage, home::HomePage, lead::LeadPage, team::TeamPage},
         docs_security::SecurityDocPage,
+        forgot_password::ForgotPasswordPage,
+        invite::InvitePage,
         landing::LandingPage,
         login::LoginPage,
         not_found::NotFoundPage,
@@ -61,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=LandingPage />
                     <Route path=path!("login") view=LoginPage />
                     <Route path=path!("set-password") view=SetPasswordPage />
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("invite") view=InvitePage />
                     <Route path=path!("setup") view=SetupPage />
                     <Route path=path!("docs/security") view=SecurityDocPage />
                 </ParentRoute>

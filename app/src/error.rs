@@ -18,6 +18,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Please wait a moment and try again.")]
     RateLimited,
+    /// The request itself was malformed (missing or unreadable arguments): a client bug or
+    /// a hand-made request, never something a form can produce.
+    #[error("The request was not understood. Please reload the page and try again.")]
+    BadRequest,
     #[error("Something went wrong. Please try again.")]
     Internal,
 }
@@ -39,6 +43,7 @@ impl AppError {
             AppError::Validation { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited => "rate_limited",
+            AppError::BadRequest => "bad_request",
             AppError::Internal => "internal",
         }
     }
@@ -54,6 +59,7 @@ impl AppError {
                 "That could not be done (for example, the customer opted out of texts). Please check and try again."
             }
             "rate_limited" => "Too many attempts. Please wait a moment and try again.",
+            "bad_request" => "The request was not understood. Please reload the page and try again.",
             "internal" => "Something went wrong. Please try again.",
             _ => return None,
         })
@@ -67,6 +73,7 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::Conflict(_) => 409,
             AppError::RateLimited => 429,
+            AppError::BadRequest => 400,
             AppError::Internal => 500,
         }
     }
@@ -75,13 +82,36 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server this is reached before the function body runs, when the request
+    /// cannot be read into arguments: that is the client's fault, so it is answered 400
+    /// (server_fn would otherwise answer every error 500).
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Args(_) | E::MissingArg(_) => AppError::validation("form", "Some fields are missing or invalid."),
-            E::Request(_) => AppError::Internal,
+            E::Args(_) | E::MissingArg(_) => bad_request(),
+            // On the server: the request body could not be read. (In the browser it would
+            // mean the server's answer was unreadable, which is not the user's doing.)
+            #[cfg(feature = "ssr")]
+            E::Deserialization(_) => bad_request(),
             _ => AppError::Internal,
         }
+    }
+}
+
+/// Sets the response status (or, for a plain form post, the redirect back) on the way out.
+#[cfg(feature = "ssr")]
+fn bad_request() -> AppError {
+    crate::ssr::auth::principal::fail(AppError::BadRequest)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn bad_request() -> AppError {
+    AppError::BadRequest
+}
+
+impl From<crate::domain::limits::TooLong> for AppError {
+    fn from(e: crate::domain::limits::TooLong) -> Self {
+        AppError::validation(e.field, e.to_string())
     }
 }
 

@@ -32,13 +32,39 @@ pub struct MemberView {
     pub is_you: bool,
 }
 
-/// A one-time set-password link, shown once to the admin who created it.
+/// A one-time link (an invitation or a set-password link) was mailed to `email`. The link
+/// itself is never shown to whoever asked for it: only the mailbox's owner can use it. An
+/// invitation's answer is the same whether or not `email` already has an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordLinkView {
     pub email: String,
-    /// `None` when an existing account was added (they already have a password).
-    pub link: Option<String>,
     pub expires_in_hours: u32,
+}
+
+/// A pending invitation, as the team page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: i64,
+    /// Whole hours left, rounded up (so "expires in 1 h" until it has expired).
+    pub expires_in_hours: i64,
+}
+
+/// What the invitation page shows whoever holds a valid invitation link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub org_name: String,
+    /// The invited address (the link was mailed there).
+    pub email: String,
+    pub role: Role,
+    /// An account already uses `email`: it must be signed in to join, no new password.
+    pub account_exists: bool,
+    /// The visitor is signed in as that account.
+    pub signed_in_as_invitee: bool,
+    /// The visitor is signed in as someone else (their email), to say why Join is not offered.
+    pub signed_in_as_other: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

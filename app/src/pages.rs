@@ -2,6 +2,8 @@
 
 pub mod app;
 pub mod docs_security;
+pub mod forgot_password;
+pub mod invite;
 pub mod landing;
 pub mod login;
 pub mod not_found;

@@ -3,5 +3,6 @@
 
 pub mod auth;
 pub mod inbox;
+pub mod invite;
 pub mod setup;
 pub mod team;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod live;
+pub mod mail;
 pub mod password;
 pub mod services;
 pub mod state;

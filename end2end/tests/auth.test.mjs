@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, withPage, signIn, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, signIn, cli, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
 
 let server;
 let owner;
@@ -41,23 +41,28 @@ test('a wrong password shows one calm message', async () => {
   });
 });
 
-test('an admin adds a member, who sets a password through the link and signs in; staff cannot open the team page', async () => {
-  let link;
-  await withPage(owner, 'add-member', async (page) => {
+test('an admin invites a member, who joins through the mailed link and signs in; staff cannot open the team page', async () => {
+  await withPage(owner, 'invite-member', async (page) => {
     await page.goto(`${server.base}/app/team`);
     await page.getByLabel('Email').fill('tech@acme.test');
-    await page.getByRole('button', { name: 'Add member' }).click();
-    const box = page.getByLabel('Set-password link');
-    await box.waitFor();
-    link = await box.inputValue();
-    assert.match(link, /\/set-password\?token=[0-9a-f]{64}$/);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    const sent = page.getByRole('status');
+    await sent.waitFor();
+    assert.match(await sent.textContent(), /Invitation sent to tech@acme\.test/);
+    assert.equal(await page.getByText(/token=/).count(), 0, 'the admin never sees the link');
+    // listed as a pending invitation, not as a member
     await page.getByRole('cell', { name: 'tech@acme.test' }).waitFor();
   });
 
-  await withPage(member, 'member-sets-password', async (page) => {
+  // No SMTP in this run: the mail waits in the outbox for the operator.
+  const held = cli(server.env, ['mail', 'list', '--to', 'tech@acme.test']);
+  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
+  assert.ok(link, held);
+
+  await withPage(member, 'member-accepts-invitation', async (page) => {
     await page.goto(link);
-    await page.getByLabel('New password (at least 12 characters)').fill('tech password 2026');
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.getByLabel('Password (at least 12 characters)').fill('tech password 2026');
+    await page.getByRole('button', { name: 'Create account and join' }).click();
     await page.waitForURL(`${server.base}/app`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Inbox');
     assert.equal(await page.getByRole('link', { name: 'Team' }).count(), 0, 'staff do not see the Team link');
@@ -71,7 +76,7 @@ test('an admin adds a member, who sets a password through the link and signs in;
   await withPage(member, 'link-used-once', async (page) => {
     await page.goto(link);
     await page.getByRole('alert').waitFor();
-    assert.match(await page.getByRole('alert').textContent(), /invalid or has expired/);
+    assert.match(await page.getByRole('alert').textContent(), /invalid, has expired or was withdrawn/);
   });
 });
 

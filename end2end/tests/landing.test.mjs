@@ -23,6 +23,25 @@ test('landing page renders on the server before any script runs', async () => {
   assert.match(html, /\$116,064/);
 });
 
+test('pages carry security headers and a per-response script nonce', async () => {
+  const nonces = [];
+  for (let i = 0; i < 2; i += 1) {
+    const res = await fetch(`${server.base}/`);
+    const csp = res.headers.get('content-security-policy');
+    assert.ok(csp, 'Content-Security-Policy header');
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /'wasm-unsafe-eval'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const nonce = csp.match(/'nonce-([A-Za-z0-9_-]+)'/)?.[1];
+    assert.ok(nonce, csp);
+    // the hydration bootstrap is the inline script the policy lets run
+    const html = await res.text();
+    assert.match(html, new RegExp(`<script type="module"[^>]*nonce="${nonce}"`), 'hydration script carries the nonce');
+    nonces.push(nonce);
+  }
+  assert.notEqual(nonces[0], nonces[1]);
+});
+
 test('landing page hydrates and the estimator reacts to input', async () => {
   await withPage(browser, 'landing-hydrates', async (page, errors) => {
     await page.goto(`${server.base}/`);
@@ -33,17 +52,11 @@ test('landing page hydrates and the estimator reacts to input', async () => {
     // Typing only changes the figure once the wasm has hydrated the page.
     const missed = page.getByLabel('Missed calls per week');
     await missed.fill('10');
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="revenue-at-risk"]')?.textContent === '$145,080',
-      null,
-      { timeout: 15_000 },
-    );
+    // Locator waits rather than waitForFunction, which evaluates strings: the page's
+    // Content-Security-Policy forbids eval.
+    await result.filter({ hasText: /^\$145,080$/ }).waitFor({ timeout: 15_000 });
     await page.getByLabel('Average job value ($)').fill('1000');
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="revenue-at-risk"]')?.textContent === '$322,400',
-      null,
-      { timeout: 5_000 },
-    );
+    await result.filter({ hasText: /^\$322,400$/ }).waitFor({ timeout: 5_000 });
     assert.deepEqual(errors, []);
   });
 });

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use app::{
     domain::{E164Phone, EmailAddress, OrgSlug, OrgTimezone},
     ssr::{
-        db,
+        db::{self, mail_outbox},
         services::onboarding::{self, NewNumber, NewOrg},
     },
 };
@@ -40,10 +40,27 @@ pub enum Command {
         #[command(subcommand)]
         command: NumberCommand,
     },
+    /// Mail waiting in the outbox (invitations, set-password links).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Post signed provider callbacks to a running server (demo and smoke test).
     Simulate {
         #[command(subcommand)]
         command: SimulateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Print every mail not delivered: when it was queued, the recipient, the subject and
+    /// the body with its link. Without CALLSNARE_SMTP_URL this is how links reach people:
+    /// pass each one on to its recipient only.
+    List {
+        /// Only mail to this address.
+        #[arg(long, value_parser = parse_email)]
+        to: Option<EmailAddress>,
     },
 }
 
@@ -180,6 +197,34 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
             match number {
                 Some(n) => println!("{org}: leads with no response after {minutes} min are escalated to {n}"),
                 None => println!("{org}: escalation after {minutes} min, no escalation texts"),
+            }
+        }
+        Command::Mail {
+            command: MailCommand::List { to },
+        } => {
+            let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
+            let held = mail_outbox::list_held(&mut conn, to.as_ref().map(EmailAddress::as_str))
+                .await
+                .map_err(|e| error_line(&e))?;
+            if held.is_empty() {
+                println!("no mail waiting");
+            }
+            for mail in held {
+                let queued = chrono::DateTime::from_timestamp_millis(mail.created_at)
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                println!("{queued}  to {}  {}", mail.to_address, mail.subject);
+                if mail.failed_at.is_some() {
+                    println!(
+                        "  (not delivered after {} attempts: {})",
+                        mail.attempts,
+                        mail.last_error.as_deref().unwrap_or("unknown error")
+                    );
+                }
+                for line in mail.body.lines() {
+                    println!("  {line}");
+                }
+                println!();
             }
         }
         Command::Number {

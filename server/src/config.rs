@@ -22,6 +22,8 @@ pub enum ConfigError {
     Invalid { var: &'static str, reason: String },
     #[error("{var} is required when CALLSNARE_LIVE=1")]
     RequiredInLive { var: &'static str },
+    #[error("{var} is required when {with} is set")]
+    RequiredWith { var: &'static str, with: &'static str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,29 @@ impl TwilioSettings {
     }
 }
 
+/// Outbound mail (invitations, set-password links). Without it, mail waits in the outbox
+/// for the operator (`callsnare mail list`).
+#[derive(Clone)]
+pub struct MailSettings {
+    /// `smtp://…` or `smtps://user:password@host[:port]`; may hold the SMTP password, so it
+    /// is never printed, not even in an error.
+    pub smtp_url: SecretString,
+    /// The From of every mail (`CALLSNARE_MAIL_FROM`).
+    pub from: lettre::message::Mailbox,
+    /// The connection is encrypted (`smtps://`, or `smtp://…?tls=required`).
+    pub encrypted: bool,
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &"[set]")
+            .field("from", &self.from.to_string())
+            .field("encrypted", &self.encrypted)
+            .finish()
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -60,6 +85,8 @@ pub struct Settings {
     pub live: bool,
     pub twilio: TwilioSettings,
     pub stripe_webhook_secrets: Vec<SecretString>,
+    /// SMTP for invitation and set-password mail; `None` holds mail for the operator.
+    pub mail: Option<MailSettings>,
     pub session_secret: Option<SecretString>,
     pub log_format: LogFormat,
     /// Sustained callbacks per second allowed from one client IP on the provider routes.
@@ -75,6 +102,10 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// How often unanswered leads are checked for escalation.
     pub escalation_scan: Duration,
+    /// Sandbox only: accept unsigned provider callbacks even when listening beyond loopback
+    /// (`CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1`). Off by default, because anyone who can reach
+    /// the server and knows a business number could forge a STOP or a lead.
+    pub allow_unsigned_webhooks: bool,
 }
 
 // Hand-written so a stray `{:?}` can never print a secret.
@@ -93,6 +124,7 @@ impl fmt::Debug for Settings {
             )
             .field("twilio_api_base", &self.twilio.api_base.as_str())
             .field("stripe_webhook_secrets", &self.stripe_webhook_secrets.len())
+            .field("mail", &self.mail)
             .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
             .field("webhook_rate_per_sec", &self.webhook_rate_per_sec)
             .field("webhook_burst", &self.webhook_burst)
@@ -101,6 +133,7 @@ impl fmt::Debug for Settings {
             .field("session_idle", &self.session_idle)
             .field("session_absolute", &self.session_absolute)
             .field("escalation_scan", &self.escalation_scan)
+            .field("allow_unsigned_webhooks", &self.allow_unsigned_webhooks)
             .finish()
     }
 }
@@ -186,6 +219,7 @@ impl Settings {
                 parts.into_iter().map(|p| SecretString::from(p.to_owned())).collect()
             }
         };
+        let mail = parse_mail(&var)?;
         let session_secret = var("CALLSNARE_SESSION_SECRET").map(SecretString::from);
         if let Some(s) = &session_secret {
             if s.expose_secret().len() < MIN_SESSION_SECRET_LEN {
@@ -240,6 +274,23 @@ impl Settings {
                 })?,
         };
 
+        let allow_unsigned_webhooks = match var("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") if live => {
+                return Err(invalid(
+                    "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS",
+                    "cannot be set with CALLSNARE_LIVE=1: live mode always verifies provider signatures",
+                ))
+            }
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS",
+                    format!("expected 0 or 1, got {other:?}"),
+                ))
+            }
+        };
+
         let settings = Settings {
             database_url,
             addr,
@@ -252,6 +303,7 @@ impl Settings {
                 api_base,
             },
             stripe_webhook_secrets,
+            mail,
             session_secret,
             log_format,
             webhook_rate_per_sec,
@@ -261,6 +313,7 @@ impl Settings {
             session_idle,
             session_absolute,
             escalation_scan,
+            allow_unsigned_webhooks,
         };
         settings.validate_live()?;
         Ok(settings)
@@ -309,6 +362,46 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether provider callbacks must carry a valid signature. Always in live mode and
+    /// whenever a signing token is configured; in sandbox also when the server listens
+    /// beyond loopback, unless explicitly allowed, so that a server reachable by others
+    /// cannot be fed forged STOPs or leads by default.
+    pub fn webhook_signatures_required(&self) -> bool {
+        self.live
+            || self.twilio.auth_token.is_some()
+            || (!self.addr.ip().is_loopback() && !self.allow_unsigned_webhooks)
+    }
+
+    /// Whether texts really go out to Twilio (credentials set) or are only recorded.
+    pub fn texts_really_sent(&self) -> bool {
+        self.twilio.account_sid.is_some() && self.twilio.auth_token.is_some()
+    }
+
+    /// The start-up line for sandbox mode: what is and is not enforced, as configured.
+    pub fn sandbox_warning(&self) -> String {
+        let signatures = if self.twilio.auth_token.is_some() {
+            "Twilio signatures ARE verified (TWILIO_AUTH_TOKEN is set)".to_owned()
+        } else if self.webhook_signatures_required() {
+            format!(
+                "provider callbacks are REFUSED: the server listens on {} beyond loopback without \
+                 TWILIO_AUTH_TOKEN (set it, or CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1 to accept forgeable callbacks)",
+                self.addr
+            )
+        } else if self.allow_unsigned_webhooks {
+            "UNSIGNED provider callbacks are ACCEPTED from anywhere (CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1): \
+             anyone who can reach this server can forge calls, texts and STOPs"
+                .to_owned()
+        } else {
+            "unsigned provider callbacks are accepted from this machine only (loopback)".to_owned()
+        };
+        let texts = if self.texts_really_sent() {
+            "texts ARE sent through Twilio (credentials are set)"
+        } else {
+            "texts are recorded, not sent"
+        };
+        format!("SANDBOX MODE: {signatures}; {texts}. Set CALLSNARE_LIVE=1 for production.")
+    }
+
     /// The base URL providers use to reach us; in sandbox it falls back to the listen address.
     pub fn public_base(&self) -> String {
         match &self.public_url {
@@ -338,6 +431,43 @@ fn parse_number(
                 )
             }),
     }
+}
+
+/// `CALLSNARE_SMTP_URL` and `CALLSNARE_MAIL_FROM`. The URL is never echoed: it may hold
+/// the SMTP password.
+fn parse_mail(var: &impl Fn(&str) -> Option<String>) -> Result<Option<MailSettings>, ConfigError> {
+    const URL_SHAPE: &str = "expected smtp://host:port or smtps://user:password@host[:port]";
+    let from = var("CALLSNARE_MAIL_FROM")
+        .map(|raw| {
+            raw.parse::<lettre::message::Mailbox>().map_err(|_| {
+                invalid(
+                    "CALLSNARE_MAIL_FROM",
+                    "expected an address such as CallSnare <no-reply@example.com>",
+                )
+            })
+        })
+        .transpose()?;
+    let Some(raw) = var("CALLSNARE_SMTP_URL") else {
+        return Ok(None);
+    };
+    let url = Url::parse(&raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some_and(|h| !h.is_empty()))
+        .ok_or_else(|| invalid("CALLSNARE_SMTP_URL", URL_SHAPE))?;
+    let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    if !matches!(tls.as_deref(), None | Some("required") | Some("opportunistic")) {
+        return Err(invalid("CALLSNARE_SMTP_URL", "tls= must be required or opportunistic"));
+    }
+    let encrypted = url.scheme() == "smtps" || tls.as_deref() == Some("required");
+    let from = from.ok_or(ConfigError::RequiredWith {
+        var: "CALLSNARE_MAIL_FROM",
+        with: "CALLSNARE_SMTP_URL",
+    })?;
+    Ok(Some(MailSettings {
+        smtp_url: SecretString::from(raw),
+        from,
+        encrypted,
+    }))
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -481,5 +611,67 @@ mod tests {
         assert_eq!(tokens, ["tok-super-secret", "tok-rotating-in"]);
         assert_eq!(parse(LIVE).unwrap().twilio.signing_tokens().len(), 1);
         assert!(parse(&[]).unwrap().twilio.signing_tokens().is_empty());
+    }
+
+    #[test]
+    fn smtp_needs_a_from_address_and_its_url_is_never_printed() {
+        let url = ("CALLSNARE_SMTP_URL", "smtps://mailer:hunter2-smtp@smtp.example.com:465");
+        let err = parse(&[url]).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::RequiredWith {
+                var: "CALLSNARE_MAIL_FROM",
+                with: "CALLSNARE_SMTP_URL"
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "CALLSNARE_MAIL_FROM is required when CALLSNARE_SMTP_URL is set"
+        );
+        let s = parse(&[url, ("CALLSNARE_MAIL_FROM", "CallSnare <no-reply@example.com>")]).unwrap();
+        let mail = s.mail.as_ref().expect("mail configured");
+        assert!(mail.encrypted);
+        assert_eq!(mail.smtp_url.expose_secret(), url.1);
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("hunter2") && !dbg.contains("mailer:"), "{dbg}");
+        assert!(
+            parse(&[]).unwrap().mail.is_none(),
+            "sandbox holds mail for the operator"
+        );
+        let plain = parse(&[
+            ("CALLSNARE_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("CALLSNARE_MAIL_FROM", "no-reply@example.com"),
+        ])
+        .unwrap();
+        assert!(!plain.mail.unwrap().encrypted);
+        let from = ("CALLSNARE_MAIL_FROM", "no-reply@example.com");
+        for (var, vars) in [
+            (
+                "CALLSNARE_SMTP_URL",
+                [
+                    ("CALLSNARE_SMTP_URL", "https://user:hunter2-smtp@smtp.example.com"),
+                    from,
+                ],
+            ),
+            (
+                "CALLSNARE_SMTP_URL",
+                [
+                    (
+                        "CALLSNARE_SMTP_URL",
+                        "smtp://user:hunter2-smtp@smtp.example.com?tls=maybe",
+                    ),
+                    from,
+                ],
+            ),
+            (
+                "CALLSNARE_SMTP_URL",
+                [("CALLSNARE_SMTP_URL", "not a url hunter2-smtp"), from],
+            ),
+            ("CALLSNARE_MAIL_FROM", [url, ("CALLSNARE_MAIL_FROM", "not an address")]),
+        ] {
+            let err = parse(&vars).unwrap_err().to_string();
+            assert!(err.starts_with(var), "{var}: {err}");
+            assert!(!err.contains("hunter2") && !err.contains('\n'), "{err}");
+        }
     }
 }

@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod config;
 pub mod escalation;
+pub mod mail;
+pub mod maintenance;
 pub mod middleware;
 pub mod routes;
 pub mod sessions;

@@ -100,10 +100,7 @@ async fn serve() -> ExitCode {
     if settings.live {
         tracing::info!("live integration mode: provider signatures are enforced");
     } else {
-        tracing::warn!(
-            "SANDBOX MODE: provider signatures are NOT enforced unless TWILIO_AUTH_TOKEN / STRIPE_WEBHOOK_SECRET are set; \
-             texts are recorded, not sent. Set CALLSNARE_LIVE=1 for production."
-        );
+        tracing::warn!("{}", settings.sandbox_warning());
     }
     let app = match Application::build(settings, leptos_options_from_env()).await {
         Ok(app) => app,

@@ -1,5 +1,6 @@
-//! The router. Layers, outermost first: request id (set, then propagated to the response),
-//! trace span per request carrying that id, then the route groups.
+//! The router. Layers, outermost first: inbound request ids screened, request id (set,
+//! then propagated to the response), trace span per request carrying that id, browser
+//! security headers, then the route groups.
 
 pub mod health;
 pub mod live;
@@ -21,14 +22,17 @@ use crate::{
         csrf::{self, CsrfConfig},
         no_store,
         rate_limit::{ClientIp, Limits},
+        request_id, rpc_body_limit,
+        security_headers::{self, SecurityHeaders},
         sign_in_throttle::{self, SignInThrottle},
     },
     sessions::AuthLayer,
     webhooks::{self, WebhookState},
 };
 
-/// Layers, outermost first: request id → trace span → client address → (webhooks: body
-/// limit + rate limit) | (app: no-store → CSRF → sign-in throttle → sessions/auth).
+/// Layers, outermost first: request-id screening → request id → trace span → security
+/// headers → client address → (webhooks: body limit + rate limit) | (app: server-function
+/// body limit → no-store → CSRF → sign-in throttle → sessions/auth).
 pub fn router(
     state: AppState,
     hooks: Arc<WebhookState>,
@@ -56,7 +60,9 @@ pub fn router(
             sign_in_throttle::throttle,
         ))
         .layer(axum::middleware::from_fn_with_state(Arc::new(csrf_cfg), csrf::guard))
-        .layer(axum::middleware::from_fn(no_store::private_no_store));
+        .layer(axum::middleware::from_fn(no_store::private_no_store))
+        .layer(axum::middleware::from_fn(rpc_body_limit::limit));
+    let headers = Arc::new(SecurityHeaders::new(&state.public_base));
     let resolver = Arc::new(ClientIp::new(limits.trusted_proxies.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -65,5 +71,7 @@ pub fn router(
         .merge(app)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(resolver, client_addr::resolve))
+        .layer(axum::middleware::from_fn_with_state(headers, security_headers::apply))
         .layer(request_tracing)
+        .layer(axum::middleware::from_fn(request_id::drop_unacceptable))
 }

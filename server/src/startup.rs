@@ -43,6 +43,7 @@ impl Application {
         let public_base = settings.public_base();
         let setup_token = first_run_setup_token(&db, &public_base).await?;
         let outbox_wake = Arc::new(Notify::new());
+        let mail_wake = Arc::new(Notify::new());
         tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
         let state = AppState {
             leptos_options,
@@ -54,6 +55,7 @@ impl Application {
             public_base: public_base.clone(),
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
             outbox_wake: outbox_wake.clone(),
+            mail_wake: mail_wake.clone(),
         };
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
             (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
@@ -72,18 +74,20 @@ impl Application {
             lease: settings.outbox_lease,
         }
         .spawn();
+        spawn_mail_worker(&settings, &writer, mail_wake)?;
         crate::escalation::spawn(
             writer.clone(),
             live.clone(),
             outbox_wake.clone(),
             settings.escalation_scan,
         );
+        crate::maintenance::spawn(state.db.clone(), std::time::Duration::from_secs(3600));
         let hooks = Arc::new(WebhookState {
             writer,
             live,
             outbox_wake,
             twilio_signing_tokens: settings.twilio.signing_tokens(),
-            require_signatures: settings.live,
+            require_signatures: settings.webhook_signatures_required(),
             public_base,
             rejections: Rejections::default(),
             routing: Arc::default(),
@@ -122,6 +126,27 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// Delivers queued mail over SMTP when `CALLSNARE_SMTP_URL` is set; otherwise mail waits in
+/// the outbox for the operator.
+fn spawn_mail_worker(settings: &Settings, writer: &Writer, wake: Arc<Notify>) -> anyhow::Result<()> {
+    let Some(mail) = &settings.mail else {
+        tracing::warn!(
+            "no CALLSNARE_SMTP_URL: invitation and password mails are held in the outbox; `callsnare mail list` shows them"
+        );
+        return Ok(());
+    };
+    if !mail.encrypted {
+        tracing::warn!("CALLSNARE_SMTP_URL is not encrypted: use smtps:// or ?tls=required outside a private network");
+    }
+    crate::mail::worker::Worker {
+        writer: writer.clone(),
+        mailer: crate::mail::smtp::SmtpMailer::new(mail)?,
+        wake,
+    }
+    .spawn();
+    Ok(())
 }
 
 /// While no organisation exists, the setup page is claimed with a one-time token printed

@@ -98,6 +98,12 @@ prefixed_id!(/// A booked appointment.
     BookingId, "bkg");
 prefixed_id!(/// An API key.
     ApiKeyId, "key");
+prefixed_id!(/// An invitation to join an org (a membership once accepted).
+    InvitationId, "inv");
+prefixed_id!(/// A one-time set-password link (only its hash is stored).
+    PasswordTokenId, "pwt");
+prefixed_id!(/// A mail in the outbox.
+    MailId, "mail");
 
 #[cfg(test)]
 mod tests {

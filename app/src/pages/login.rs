@@ -2,7 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::{components::form::FormError, server_fns::auth::Login};
+use crate::{
+    components::form::FormError,
+    domain::limits::{EMAIL_MAX, PASSWORD_MAX},
+    server_fns::auth::Login,
+};
 
 /// Works as a plain form post without JavaScript and as an action after hydration.
 #[component]
@@ -21,11 +25,11 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <label>
                     "Email"
-                    <input type="email" name="email" autocomplete="username" required />
+                    <input type="email" name="email" autocomplete="username" maxlength=EMAIL_MAX required />
                 </label>
                 <label>
                     "Password"
-                    <input type="password" name="password" autocomplete="current-password" required />
+                    <input type="password" name="password" autocomplete="current-password" maxlength=PASSWORD_MAX required />
                 </label>
                 {move || {
                     (failed_without_js && login.value().with(Option::is_none)).then(|| {
@@ -37,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Sign in"
                 </button>
             </ActionForm>
+            <p class="muted small"><a href="/forgot-password">"Forgot password?"</a></p>
         </section>
     }
 }

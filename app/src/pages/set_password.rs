@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::form::FormError,
+    domain::limits::PASSWORD_MAX,
     server_fns::team::{check_password_link, SetPassword},
 };
 
@@ -33,7 +34,7 @@ pub fn SetPasswordPage() -> impl IntoView {
                                     <input type="hidden" name="token" value=token />
                                     <label>
                                         "New password (at least 12 characters)"
-                                        <input type="password" name="password" autocomplete="new-password" minlength="12" required />
+                                        <input type="password" name="password" autocomplete="new-password" minlength="12" maxlength=PASSWORD_MAX required />
                                     </label>
                                     <FormError result=set.value() />
                                     <button type="submit" class="button">"Set password and sign in"</button>
@@ -43,7 +44,11 @@ pub fn SetPasswordPage() -> impl IntoView {
                         } else {
                             view! {
                                 <p class="form-error" role="alert">
-                                    "This link is invalid or has expired. Ask your admin for a new one."
+                                    "This link is invalid or has expired."
+                                </p>
+                                <p class="muted small">
+                                    <a href="/forgot-password">"Get a new link"</a>
+                                    " (or ask your admin)."
                                 </p>
                             }
                             .into_any()

@@ -8,7 +8,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use secrecy::SecretString;
 
     use crate::{
-        domain::redirect::safe_next,
+        domain::{
+            limits::{EMAIL_MAX, PASSWORD_MAX},
+            redirect::safe_next,
+        },
         ssr::auth::{
             principal::{db, fail, internal, request_meta, start_session},
             sign_in::{sign_in, Attempt, SignInError},
@@ -26,19 +29,27 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 .map(|a| a.contains("text/html"))
         })
         .unwrap_or(false);
+    // No account has a longer email or password: answered like a wrong password, without
+    // hashing or recording anything.
+    let oversized = email.chars().count() > EMAIL_MAX || password.chars().count() > PASSWORD_MAX;
     let attempt = Attempt {
         email: &email,
         password: SecretString::from(password),
         ip: ip.as_deref(),
         request_id: request_id.as_deref(),
     };
-    let user = match sign_in(&db(), attempt).await {
+    let outcome = if oversized {
+        Err(SignInError::Invalid)
+    } else {
+        sign_in(&db(), attempt).await
+    };
+    let user = match outcome {
         Ok(user) => user,
         Err(SignInError::Invalid | SignInError::Throttled) if plain_form => {
             let next = safe_next(next.as_deref());
             leptos_axum::redirect(&format!(
                 "/login?error=1&next={}",
-                crate::domain::redirect::encode_path(&next)
+                crate::domain::redirect::encode_path(next.as_str())
             ));
             return Ok(());
         }
@@ -52,7 +63,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         Err(SignInError::Db(err)) => return Err(internal(err)),
     };
     start_session(&user).await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    leptos_axum::redirect(safe_next(next.as_deref()).as_str());
     Ok(())
 }
 
@@ -156,10 +167,13 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     use secrecy::SecretString;
 
     use crate::{
-        domain::permission::Action,
+        domain::{
+            limits::{self, PASSWORD_MAX},
+            permission::Action,
+        },
         ssr::{
             auth::{
-                principal::{auth_session, db, internal, request_meta},
+                principal::{auth_session, db, fail, internal, request_meta},
                 require,
             },
             services::team::{self, Meta},
@@ -167,6 +181,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     };
 
     let p = require(Action::ViewInbox).await?;
+    limits::check("current_password", "Current password", &current_password, PASSWORD_MAX)
+        .map_err(|e| fail(e.into()))?;
     let (ip, request_id) = request_meta();
     let user = team::change_own_password(
         &db(),
@@ -180,4 +196,35 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let mut auth = auth_session().await?;
     auth.login(&user).await.map_err(internal)?;
     Ok(())
+}
+
+/// Public: "Forgot password?". Always the same answer; when an account uses `email`, a
+/// set-password link is mailed to it (the current password keeps working until it is used).
+#[server(prefix = "/rpc", endpoint = "auth/forgot_password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    use crate::ssr::{
+        auth::principal::{db, request_meta},
+        services::team::{self, Meta, FORGOT_PASSWORD_ANSWER},
+        state::AppState,
+    };
+
+    // context first: during SSR the page's owner may change while this is in flight
+    let state = expect_context::<AppState>();
+    let db = db();
+    let (ip, request_id) = request_meta();
+    team::request_password_link(&db, &state.public_base, &email, &Meta { ip, request_id }).await?;
+    state.mail_wake.notify_one();
+    // A browser without JavaScript posted the form itself: show the answer on the page.
+    let plain_form = use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|a| a.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if plain_form {
+        leptos_axum::redirect("/forgot-password?sent=1");
+    }
+    Ok(FORGOT_PASSWORD_ANSWER.to_owned())
 }

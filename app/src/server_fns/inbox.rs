@@ -122,7 +122,13 @@ mod support {
             + Send
             + 'static,
     {
-        let effects = state.writer.run(work).await.map_err(|e: WriteError| internal(e))??;
+        // A refusal (not found, opted out, invalid) rolls the whole job back: nothing the
+        // use-case wrote before refusing is kept.
+        let effects = state
+            .writer
+            .run_fallible(work)
+            .await
+            .map_err(|e: WriteError| internal(e))??;
         if effects.text_queued {
             state.outbox_wake.notify_one();
         }
@@ -175,7 +181,11 @@ pub async fn list_leads(
         }
     };
     let search = q.as_deref().and_then(|s| {
-        let clean: String = s.chars().filter(|c| !c.is_control()).take(60).collect();
+        let clean: String = s
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(crate::domain::limits::SEARCH_MAX)
+            .collect();
         LeadSearch::parse(&clean)
     });
     let mut conn = db.acquire().await.map_err(internal)?;
@@ -237,13 +247,15 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
     for item in &mut timeline {
         item.at_label = self::support::local(item.at, tz, "%b %-d, %-I:%M %p");
     }
-    let assignees: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
-    )
-    .bind(&p.org_id)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(internal)?;
+    // The team list is for those who manage staff; everyone else sees only whom the choice
+    // concerns: themselves and whoever has the lead now.
+    let mut assignees = crate::ssr::db::memberships::assignees(&mut conn, &p.org_id)
+        .await
+        .map_err(internal)?;
+    if !p.role.can(crate::domain::permission::Action::ManageStaff) {
+        let current = lead.assigned_to.clone();
+        assignees.retain(|(id, _)| *id == p.user_id || current.as_deref() == Some(id.as_str()));
+    }
     let assignees = assignees
         .into_iter()
         .map(|(user_id, email)| crate::models::Assignee { user_id, email })
@@ -264,11 +276,19 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
 pub async fn reply_to_lead(lead_id: String, body: String, hold_until_morning: Option<bool>) -> Result<(), AppError> {
     use self::support::{write, OwnedActor};
     use crate::{
-        domain::permission::Action,
-        ssr::{auth::require, clock::now_ms, services::inbox},
+        domain::{
+            limits::{self, REPLY_BODY_MAX},
+            permission::Action,
+        },
+        ssr::{
+            auth::{principal::fail, require},
+            clock::now_ms,
+            services::inbox,
+        },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let p = require(Action::WorkLeads).await?;
+    limits::check("body", "A reply", &body, REPLY_BODY_MAX).map_err(|e| fail(e.into()))?;
     let who = OwnedActor::of(&p);
     let hold = hold_until_morning.unwrap_or(false);
     write(state, move |conn| {
@@ -288,15 +308,22 @@ pub async fn update_lead(
 ) -> Result<(), AppError> {
     use self::support::{write, OwnedActor};
     use crate::{
-        domain::permission::Action,
+        domain::{
+            limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX},
+            permission::Action,
+        },
         ssr::{
-            auth::require,
+            auth::{principal::fail, require},
             clock::now_ms,
             services::inbox::{self, LeadEdit},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let p = require(Action::WorkLeads).await?;
+    limits::check("name", "Name", &name, LEAD_NAME_MAX)
+        .and_then(|()| limits::check("address", "Address", &address, ADDRESS_MAX))
+        .and_then(|()| limits::check("notes", "Notes", &notes, NOTES_MAX))
+        .map_err(|e| fail(e.into()))?;
     let who = OwnedActor::of(&p);
     write(state, move |conn| {
         Box::pin(async move {
@@ -327,7 +354,10 @@ pub async fn book_lead(
 ) -> Result<(), AppError> {
     use self::support::{write, OwnedActor};
     use crate::{
-        domain::permission::Action,
+        domain::{
+            limits::{self, ADDRESS_MAX, JOB_TYPE_MAX, NOTES_MAX},
+            permission::Action,
+        },
         ssr::{
             auth::{principal::fail, require},
             clock::now_ms,
@@ -336,6 +366,14 @@ pub async fn book_lead(
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let p = require(Action::BookJobs).await?;
+    let (address_text, notes_text) = (
+        address.as_deref().unwrap_or_default(),
+        notes.as_deref().unwrap_or_default(),
+    );
+    limits::check("job_type", "Job type", &job_type, JOB_TYPE_MAX)
+        .and_then(|()| limits::check("address", "Address", address_text, ADDRESS_MAX))
+        .and_then(|()| limits::check("notes", "Notes", notes_text, NOTES_MAX))
+        .map_err(|e| fail(e.into()))?;
     let value = match job_value
         .as_deref()
         .map(|v| v.trim().trim_start_matches('$').replace(',', ""))

@@ -41,19 +41,7 @@ pub async fn complete_setup(
 
     let state = expect_context::<AppState>();
     let db = state.db.clone();
-    let expected = state.setup_token.lock().map_err(internal)?.clone();
-    let Some(expected) = expected.filter(|t| tokens::equal(t, setup_token.trim())) else {
-        return Err(fail(AppError::validation(
-            "setup_token",
-            "That setup token is not valid. Use the one printed in the server log.",
-        )));
-    };
-    {
-        let mut conn = db.acquire().await.map_err(internal)?;
-        if orgs::count(&mut conn).await.map_err(internal)? > 0 {
-            return Err(fail(AppError::Conflict("Setup is already complete.".into())));
-        }
-    }
+    // Parsed before the token is claimed, so a typo does not spend it.
     let new = NewOrg {
         name: org_name,
         slug: OrgSlug::parse(slug.trim()).map_err(|e| fail(AppError::validation("slug", e.to_string())))?,
@@ -61,22 +49,46 @@ pub async fn complete_setup(
             .map_err(|e| fail(AppError::validation("timezone", e.to_string())))?,
         owner_email: EmailAddress::parse(&email).map_err(|e| fail(AppError::validation("email", e.to_string())))?,
     };
+    // Claimed atomically: the check and the take happen under one lock, so of several
+    // concurrent requests with the valid token exactly one goes on to create an org.
+    let claimed = {
+        let mut guard = state.setup_token.lock().map_err(internal)?;
+        match guard.as_deref() {
+            Some(t) if tokens::equal(t, setup_token.trim()) => guard.take(),
+            _ => None,
+        }
+    };
+    let Some(claimed) = claimed else {
+        return Err(fail(AppError::validation(
+            "setup_token",
+            "That setup token is not valid. Use the one printed in the server log.",
+        )));
+    };
+    // Hands the token back when setup did not happen, so the operator can correct the form.
+    let give_back = |state: &AppState| {
+        if let Ok(mut guard) = state.setup_token.lock() {
+            if guard.is_none() {
+                *guard = Some(claimed.clone());
+            }
+        }
+    };
+    {
+        let mut conn = db.acquire().await.map_err(internal)?;
+        if orgs::count(&mut conn).await.map_err(internal)? > 0 {
+            return Err(fail(AppError::Conflict("Setup is already complete.".into())));
+        }
+    }
     let owner_email = new.owner_email.clone();
-    create_org(&db, new, Some(SecretString::from(password)))
-        .await
-        .map_err(|e| match e {
+    if let Err(e) = create_org(&db, new, Some(SecretString::from(password))).await {
+        give_back(&state);
+        return Err(match e {
             CreateOrgError::BadName => fail(AppError::validation("org_name", e.to_string())),
             CreateOrgError::SlugTaken(_) => fail(AppError::Conflict(e.to_string())),
             CreateOrgError::PasswordRequired | CreateOrgError::Password(_) => {
                 fail(AppError::validation("password", e.to_string()))
             }
             CreateOrgError::Db(err) => internal(err),
-        })?;
-    // The token is spent.
-    if let Ok(mut guard) = state.setup_token.lock() {
-        if guard.as_deref() == Some(expected.as_str()) {
-            *guard = None;
-        }
+        });
     }
     let user = {
         let mut conn = db.acquire().await.map_err(internal)?;

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::{
     domain::Role,
     error::AppError,
-    models::{MemberView, PasswordLinkView},
+    models::{InvitationView, MemberView, PasswordLinkView},
 };
 
 #[cfg(feature = "ssr")]
@@ -30,19 +30,22 @@ mod support {
         pub p: Principal,
         pub meta: Meta,
         pub public_base: String,
+        /// Wakes the mail worker once a mail has been queued.
+        pub mail_wake: std::sync::Arc<tokio::sync::Notify>,
     }
 
     pub async fn team_admin() -> Result<TeamAdmin, AppError> {
         // context first: during SSR the page's owner may change while this is in flight
         let db = db();
-        let public_base = expect_context::<AppState>().public_base;
+        let state = expect_context::<AppState>();
         let p = require(Action::ManageStaff).await?;
         let (ip, request_id) = request_meta();
         Ok(TeamAdmin {
             db,
             p,
             meta: Meta { ip, request_id },
-            public_base,
+            public_base: state.public_base,
+            mail_wake: state.mail_wake,
         })
     }
 }
@@ -55,12 +58,35 @@ pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
     Ok(team::list_members(&a.db, &a.p).await?)
 }
 
+/// Invites `email` with `role`: the link is mailed to that address, never shown here, and
+/// they become a member only by accepting it. The answer is the same whether or not the
+/// address has an account anywhere.
 #[server(prefix = "/rpc", endpoint = "team/add")]
 pub async fn add_member(email: String, role: Role) -> Result<PasswordLinkView, AppError> {
     use self::support::team_admin;
-    use crate::ssr::services::team;
+    use crate::ssr::services::invitations;
     let a = team_admin().await?;
-    Ok(team::add_member(&a.db, &a.p, &a.public_base, &email, role, &a.meta).await?)
+    let sent = invitations::invite_member(&a.db, &a.p, &a.public_base, &email, role, &a.meta).await?;
+    a.mail_wake.notify_one();
+    Ok(sent)
+}
+
+/// The org's pending invitations.
+#[server(prefix = "/rpc", endpoint = "team/invitations")]
+pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
+    use self::support::team_admin;
+    use crate::ssr::services::invitations;
+    let a = team_admin().await?;
+    Ok(invitations::list_invitations(&a.db, &a.p).await?)
+}
+
+/// Withdraws a pending invitation; its link stops working.
+#[server(prefix = "/rpc", endpoint = "team/revoke_invite")]
+pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
+    use self::support::team_admin;
+    use crate::ssr::services::invitations;
+    let a = team_admin().await?;
+    Ok(invitations::revoke_invitation(&a.db, &a.p, &invitation_id, &a.meta).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/change_role")]
@@ -79,12 +105,15 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     Ok(team::remove_member(&a.db, &a.p, &user_id, &a.meta).await?)
 }
 
+/// Disables the member's password and mails them a set-password link (never shown here).
 #[server(prefix = "/rpc", endpoint = "team/reset_password")]
 pub async fn reset_member_password(user_id: String) -> Result<PasswordLinkView, AppError> {
     use self::support::team_admin;
     use crate::ssr::services::team;
     let a = team_admin().await?;
-    Ok(team::reset_password(&a.db, &a.p, &a.public_base, &user_id, &a.meta).await?)
+    let sent = team::reset_password(&a.db, &a.p, &a.public_base, &user_id, &a.meta).await?;
+    a.mail_wake.notify_one();
+    Ok(sent)
 }
 
 /// Public: whether a set-password link can still be used (the page says so before asking).

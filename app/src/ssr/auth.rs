@@ -5,6 +5,7 @@ pub mod backend;
 pub mod principal;
 pub mod sign_in;
 pub mod tokens;
+pub mod watch;
 
 pub use backend::{AuthSession, Backend, SessionUser};
 pub use principal::{require, require_signed_in, Principal};

@@ -5,9 +5,11 @@
 
 pub mod calls;
 pub mod inbox;
+pub mod invitations;
 pub mod lead_events;
 pub mod leads;
 pub mod login_failures;
+pub mod mail_outbox;
 pub mod memberships;
 pub mod messages;
 pub mod opt_outs;
@@ -16,6 +18,7 @@ pub mod outbox;
 pub mod password_tokens;
 pub mod pipeline;
 pub mod routing_settings;
+pub mod sessions;
 pub mod tracked_numbers;
 pub mod users;
 pub mod webhook_events;

@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod escalation;
 pub mod inbox;
+pub mod invitations;
 pub mod messaging;
 pub mod onboarding;
 pub mod routing;

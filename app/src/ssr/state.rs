@@ -17,13 +17,16 @@ pub struct AppState {
     /// Wakes the outbox worker when a text is queued.
     #[from_ref(skip)]
     pub outbox_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Wakes the mail worker when a mail is queued (invitations, set-password links).
+    #[from_ref(skip)]
+    pub mail_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Live integration mode: provider signatures are mandatory.
     #[from_ref(skip)]
     pub live_mode: bool,
     /// Sessions end this long after sign-in, however active.
     #[from_ref(skip)]
     pub session_absolute_ms: i64,
-    /// The public base URL (links in set-password invitations).
+    /// The public base URL (links in invitation and set-password mails).
     #[from_ref(skip)]
     pub public_base: String,
     /// Printed at start-up while no org exists; claims the first-run setup page.

@@ -107,6 +107,28 @@ impl Writer {
         .await
     }
 
+    /// Runs a use-case that can refuse for a business reason (`Ok(Err(e))`: not found, opted
+    /// out, invalid). A refusal rolls the job's savepoint back exactly like a database
+    /// error, so nothing the job wrote before refusing is kept, and the caller gets the
+    /// refusal itself rather than an opaque failure.
+    pub async fn run_fallible<T, E, F>(&self, work: F) -> Result<Result<T, E>, WriteError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<Result<T, E>, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        self.submit(
+            move |conn| {
+                let fut = work(conn);
+                Box::pin(async move { fut.await.map(|r| (r, Deferred::default())) })
+            },
+            Result::is_err,
+        )
+        .await
+    }
+
     /// Like [`run`](Self::run), for work that ends with writes nobody reads back: the
     /// returned [`Deferred`] statements travel in one round trip with the savepoint boundary
     /// (or the commit) that follows the job. If they fail, the job fails alone.
@@ -117,9 +139,20 @@ impl Writer {
             + Send
             + 'static,
     {
+        self.submit(work, |_| false).await
+    }
+
+    /// Queues a job; `refused` says whether its successful result still rolls it back.
+    async fn submit<T, F>(&self, work: F, refused: fn(&T) -> bool) -> Result<T, WriteError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>>
+            + Send
+            + 'static,
+    {
         let (reply, done) = oneshot::channel();
         self.tx
-            .send(Box::new(Job { work, reply }))
+            .send(Box::new(Job { work, reply, refused }))
             .await
             .map_err(|_| WriteError::Unavailable)?;
         done.await.map_err(|_| WriteError::Unavailable)?
@@ -129,6 +162,8 @@ impl Writer {
 struct Job<T, F> {
     work: F,
     reply: oneshot::Sender<Result<T, WriteError>>,
+    /// Whether a successful result is a business refusal whose writes must not be kept.
+    refused: fn(&T) -> bool,
 }
 
 trait ErasedJob: Send {
@@ -151,17 +186,23 @@ where
     F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
 {
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn ErasedDone>> {
-        let Job { work, reply } = *self;
+        let Job { work, reply, refused } = *self;
         Box::pin(async move {
             let result = work(conn).await;
             if let Err(err) = &result {
                 tracing::warn!(error.message = %err, "write job failed; its savepoint is rolled back");
             }
-            let (result, tail) = match result {
-                Ok((value, tail)) => (Ok(value), Some(tail)),
-                Err(_) => (Err(WriteError::Failed), None),
+            let (result, tail, rolled_back) = match result {
+                Ok((value, _)) if refused(&value) => (Ok(value), None, true),
+                Ok((value, tail)) => (Ok(value), Some(tail), false),
+                Err(_) => (Err(WriteError::Failed), None, true),
             };
-            Box::new(Done { result, tail, reply }) as Box<dyn ErasedDone>
+            Box::new(Done {
+                result,
+                tail,
+                rolled_back,
+                reply,
+            }) as Box<dyn ErasedDone>
         })
     }
 
@@ -173,12 +214,14 @@ where
 struct Done<T> {
     result: Result<T, WriteError>,
     tail: Option<Deferred>,
+    /// The job's savepoint must be rolled back (it failed or refused).
+    rolled_back: bool,
     reply: oneshot::Sender<Result<T, WriteError>>,
 }
 
 impl<T: Send> ErasedDone for Done<T> {
     fn failed(&self) -> bool {
-        self.result.is_err()
+        self.rolled_back
     }
 
     fn take_tail(&mut self) -> Option<Deferred> {
@@ -186,6 +229,7 @@ impl<T: Send> ErasedDone for Done<T> {
     }
 
     fn fail(&mut self) {
+        self.rolled_back = true;
         self.result = Err(WriteError::Failed);
     }
 
@@ -486,6 +530,40 @@ mod tests {
             .unwrap();
         let keys: Vec<String> = sqlx::query_scalar("SELECT k FROM t").fetch_all(&db).await.unwrap();
         assert_eq!(keys, ["other"]);
+    }
+
+    #[tokio::test]
+    async fn a_refusing_job_keeps_nothing_and_hands_back_its_refusal() {
+        let (_dir, db, writer) = setup().await;
+        let mut handles = Vec::new();
+        for i in 0..50 {
+            let w = writer.clone();
+            let key: &'static str = Box::leak(format!("k{i}").into_boxed_str());
+            let refuse = i % 2 == 0;
+            handles.push(tokio::spawn(async move {
+                w.run_fallible(move |conn| {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                            .bind(key)
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(if refuse { Err("no") } else { Ok(key) })
+                    })
+                })
+                .await
+            }));
+        }
+        let mut refused = 0;
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(Err("no")) => refused += 1,
+                Ok(Ok(_)) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(refused, 25);
+        assert_eq!(count(&db, "").await, 25);
+        assert_eq!(writer.run(insert("after")).await, Ok(1));
     }
 
     #[tokio::test]

@@ -11,7 +11,12 @@ use axum::{
 pub async fn private_no_store(req: Request, next: Next) -> Response {
     let private = {
         let p = req.uri().path();
-        p == "/app" || p.starts_with("/app/") || p.starts_with("/rpc/") || p == "/setup" || p == "/set-password"
+        p == "/app"
+            || p.starts_with("/app/")
+            || p.starts_with("/rpc/")
+            || p == "/setup"
+            || p == "/set-password"
+            || p == "/invite"
     };
     let mut resp = next.run(req).await;
     if private {

@@ -1,9 +1,13 @@
 //! Per-client rate limits (tower_governor). The key is the peer IP; `X-Forwarded-For` is
 //! believed only when the peer is a configured trusted proxy, so a forged header cannot
 //! pick someone else's bucket. The key table is pruned periodically, since governor keeps
-//! every key it has seen.
+//! every key it has seen. IPv6 clients are keyed by their /64 (see [`limit_key`]).
 
-use std::{net::IpAddr, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, Ipv6Addr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::{body::Body, extract::ConnectInfo, http::Request};
 use governor::middleware::NoOpMiddleware;
@@ -51,11 +55,26 @@ impl ClientIp {
     }
 }
 
+/// The bucket an address counts against. One IPv6 subscriber usually holds a whole /64
+/// (and can pick any address in it), so per-IP limits key IPv6 by its /64; an IPv4-mapped
+/// IPv6 address counts as the IPv4 address it carries.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
 impl KeyExtractor for ClientIp {
     type Key = IpAddr;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, GovernorError> {
-        self.resolve(req).ok_or(GovernorError::UnableToExtractKey)
+        self.resolve(req)
+            .map(limit_key)
+            .ok_or(GovernorError::UnableToExtractKey)
     }
 }
 
@@ -104,6 +123,17 @@ mod tests {
             k.resolve(&req("203.0.113.7:5000", Some("1.2.3.4"))),
             Some("203.0.113.7".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn ipv6_is_limited_per_64_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| limit_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:eeee:dddd:cccc"));
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_ne!(key("203.0.113.7"), key("203.0.113.8"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Per-IP throttle in front of everything that hashes a password (sign-in, set-password,
-//! setup), so a flood is refused before it reaches argon2 (~20 ms of CPU per attempt).
+//! setup, accepting an invitation), so a flood is refused before it reaches argon2 (~20 ms
+//! of CPU per attempt), and in front of "Forgot password?", which sends mail.
+//! Keyed like the other per-IP limits: IPv6 by its /64.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -17,6 +19,10 @@ pub const THROTTLED_PATHS: &[&str] = &[
     "/rpc/auth/set_password",
     "/rpc/setup/complete",
     "/rpc/auth/change_password",
+    // Mails a link to any address typed in: throttled so it cannot flood mailboxes.
+    "/rpc/auth/forgot_password",
+    // Creates an account (hashes its password) for a new invitee.
+    "/rpc/invite/accept",
 ];
 
 pub struct SignInThrottle {
@@ -52,7 +58,7 @@ pub async fn throttle(State(t): State<Arc<SignInThrottle>>, req: Request, next: 
     let Some(ClientAddr(ip)) = req.extensions().get::<ClientAddr>().copied() else {
         return next.run(req).await;
     };
-    match t.limiter.check_key(&ip) {
+    match t.limiter.check_key(&super::rate_limit::limit_key(ip)) {
         Ok(()) => next.run(req).await,
         Err(not_until) => {
             let wait = not_until

@@ -1,6 +1,10 @@
 //! `GET /app/events`: the signed-in org's live feed as server-sent events. The browser's
 //! EventSource reconnects by itself; on every (re)connect the page refetches, so a network
 //! drop is caught up without duplicates.
+//!
+//! Authorised at connect and again every [`RECHECK`] while open (see
+//! [`AccessWatch`]): a member who is removed, demoted below the inbox, changes password or
+//! signs out stops receiving lead ids within seconds, not at the next reconnect.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -8,7 +12,8 @@ use app::{
     domain::permission::Action,
     ssr::{
         auth::{
-            principal::{principal_for, session_expired},
+            principal::{principal_for, session_expired, SIGNED_IN_AT_KEY},
+            watch::AccessWatch,
             AuthSession,
         },
         live::LiveEvent,
@@ -33,7 +38,7 @@ pub async fn events(auth: AuthSession, State(state): State<AppState>) -> Respons
     if session_expired(&auth, state.session_absolute_ms).await.unwrap_or(true) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let principal = match principal_for(&state.db, &auth, user, Action::ViewInbox).await {
+    let principal = match principal_for(&state.db, &auth, user.clone(), Action::ViewInbox).await {
         Ok(p) => p,
         Err(e) => {
             return StatusCode::from_u16(e.status())
@@ -41,27 +46,67 @@ pub async fn events(auth: AuthSession, State(state): State<AppState>) -> Respons
                 .into_response()
         }
     };
+    let signed_in_at: i64 = auth.session.get(SIGNED_IN_AT_KEY).await.ok().flatten().unwrap_or(0);
+    let watch = AccessWatch::new(
+        state.db.clone(),
+        user,
+        principal.org_id.clone(),
+        auth.session.id().map(|id| id.to_string()),
+        Action::ViewInbox,
+        signed_in_at.saturating_add(state.session_absolute_ms),
+    );
     let rx = state.live.subscribe();
-    Sse::new(org_stream(rx, principal.org_id))
+    Sse::new(org_stream(rx, principal.org_id, watch))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
-fn org_stream(rx: Receiver<LiveEvent>, org_id: String) -> impl Stream<Item = Result<Event, Infallible>> {
+/// How often an open stream re-checks its access.
+pub const RECHECK: Duration = Duration::from_secs(2);
+
+struct Feed {
+    rx: Receiver<LiveEvent>,
+    org_id: String,
+    watch: AccessWatch,
+    tick: tokio::time::Interval,
+}
+
+fn org_stream(
+    rx: Receiver<LiveEvent>,
+    org_id: String,
+    watch: AccessWatch,
+) -> impl Stream<Item = Result<Event, Infallible>> {
     let hello = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    let feed = stream::unfold((rx, org_id), |(mut rx, org_id)| async move {
+    let mut tick = tokio::time::interval(RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let feed = Feed {
+        rx,
+        org_id,
+        watch,
+        tick,
+    };
+    let feed = stream::unfold(feed, |mut f| async move {
         loop {
-            match rx.recv().await {
-                Ok(ev) if ev.org_id == org_id => {
-                    let data = serde_json::json!({ "lead_id": ev.lead_id, "kind": ev.kind }).to_string();
-                    return Some((Ok(Event::default().event("lead").data(data)), (rx, org_id)));
+            tokio::select! {
+                _ = f.tick.tick() => {
+                    if !f.watch.still_allowed().await {
+                        // Ending the stream closes the response; the browser's reconnect
+                        // then meets the normal checks (401/403) and stops.
+                        return None;
+                    }
                 }
-                Ok(_) => continue,
-                // Fell behind: tell the page to refetch rather than replaying.
-                Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("{}")), (rx, org_id)))
-                }
-                Err(RecvError::Closed) => return None,
+                received = f.rx.recv() => match received {
+                    Ok(ev) if ev.org_id == f.org_id => {
+                        let data = serde_json::json!({ "lead_id": ev.lead_id, "kind": ev.kind }).to_string();
+                        return Some((Ok(Event::default().event("lead").data(data)), f));
+                    }
+                    Ok(_) => continue,
+                    // Fell behind: tell the page to refetch rather than replaying.
+                    Err(RecvError::Lagged(_)) => {
+                        return Some((Ok(Event::default().event("resync").data("{}")), f))
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
             }
         }
     });

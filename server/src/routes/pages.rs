@@ -1,4 +1,5 @@
 //! The Leptos app: server-rendered pages, server functions and static files from the site root.
+//! Every render uses the CSP nonce of its response (`security_headers`).
 
 use app::{
     shell,
@@ -8,6 +9,8 @@ use app::{
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::middleware::security_headers::provide_request_nonce;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
@@ -21,8 +24,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             move || {
                 provide_context(context_state.clone());
                 provide_context(PrincipalCache::default());
+                provide_request_nonce();
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            || {
+                provide_context(PrincipalCache::default());
+                provide_request_nonce();
+            },
+            shell,
+        ))
 }

@@ -175,7 +175,17 @@ async fn handle(
             }
             "valid"
         }
-        // Live mode without a token is refused at start-up; this is sandbox.
+        // Required but nothing to verify with (sandbox beyond loopback without a token):
+        // refuse rather than trust a signature nobody checked.
+        _ if must_verify => {
+            state.rejections.record(
+                Rejection::BadSignature,
+                route.path(),
+                "signature required, no token configured",
+            );
+            return (StatusCode::FORBIDDEN, "signature required").into_response();
+        }
+        // Sandbox on loopback without a token: nothing to verify with.
         _ => "not_checked",
     };
 
@@ -288,12 +298,15 @@ fn from_timezone(p: &Params) -> Option<&'static str> {
     recipient_zone::timezone_for(country, state)
 }
 
-/// Parses the route's parameters and derives the delivery key retries share.
+/// Parses the route's parameters and derives the delivery key retries share. Voice keys
+/// carry the called number as well as the CallSid: a call belongs to the org that owns the
+/// number, so a callback naming another org's CallSid is a different delivery, never a
+/// replay of that org's.
 fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
     Ok(match route {
         Route::VoiceInbound => {
             let c = call_params(p)?;
-            let key = format!("voice.inbound:{}", c.call_sid);
+            let key = format!("voice.inbound:{}:{}", c.to, c.call_sid);
             (Event::Inbound(c), key)
         }
         Route::DialComplete => {
@@ -302,7 +315,7 @@ fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
                 dial_call_status: p.require("DialCallStatus")?.to_owned(),
                 dial_call_duration: p.get("DialCallDuration").and_then(|v| v.parse().ok()),
             };
-            let key = format!("voice.dial:{}", c.call_sid);
+            let key = format!("voice.dial:{}:{}", c.to, c.call_sid);
             (Event::Dial(c, d), key)
         }
         Route::VoiceStatus => {
@@ -312,7 +325,8 @@ fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
                 sequence: p.get("SequenceNumber").and_then(|v| v.parse().ok()),
             };
             let key = format!(
-                "voice.status:{}:{}:{}",
+                "voice.status:{}:{}:{}:{}",
+                c.to,
                 c.call_sid,
                 s.call_status,
                 s.sequence.map(|n| n.to_string()).unwrap_or_default()

@@ -395,3 +395,39 @@ impl TestApp {
         );
     }
 }
+
+/// The link in the newest mail queued to `email` (invitation or set-password), read
+/// straight from the mail outbox. Panics if there is none (the body is blanked once a
+/// mail is delivered over SMTP, so this is for apps without SMTP).
+pub async fn latest_mail_link(app: &TestApp, email: &str) -> String {
+    let body: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM mail_outbox WHERE to_address = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_optional(&app.db)
+    .await
+    .unwrap();
+    let body = body.unwrap_or_else(|| panic!("no mail to {email}"));
+    mail_link(&body).unwrap_or_else(|| panic!("no link in the mail to {email}: {body:?}"))
+}
+
+/// The first http(s) URL in a mail body.
+pub fn mail_link(body: &str) -> Option<String> {
+    body.split_whitespace()
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(str::to_owned)
+}
+
+/// The `token` query value of a link.
+pub fn link_token(link: &str) -> String {
+    link.split("token=").nth(1).expect("a token in the link").to_owned()
+}
+
+/// How many mails have been queued to `email`.
+pub async fn mail_count(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}

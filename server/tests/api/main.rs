@@ -3,10 +3,14 @@
 
 mod auth;
 mod cli;
+mod fake_smtp;
 mod fake_twilio;
+mod hardening;
 mod health_check;
 mod helpers;
 mod inbox;
 mod pages;
 mod process;
+mod security_findings;
+mod team_invitations;
 mod webhooks_twilio;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{components::form::FormError, server_fns::auth::ChangePassword};
+use crate::{components::form::FormError, domain::limits::PASSWORD_MAX, server_fns::auth::ChangePassword};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -16,11 +16,11 @@ pub fn AccountPage() -> impl IntoView {
             <ActionForm action=change>
                 <label>
                     "Current password"
-                    <input type="password" name="current_password" autocomplete="current-password" required />
+                    <input type="password" name="current_password" autocomplete="current-password" maxlength=PASSWORD_MAX required />
                 </label>
                 <label>
                     "New password (at least 12 characters)"
-                    <input type="password" name="new_password" autocomplete="new-password" minlength="12" required />
+                    <input type="password" name="new_password" autocomplete="new-password" minlength="12" maxlength=PASSWORD_MAX required />
                 </label>
                 <FormError result=change.value() />
                 {move || done().then(|| view! { <p class="form-ok" role="status">"Password changed."</p> })}

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::{form::FormError, live::LiveVersion},
+    domain::limits::{ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
     models::{LeadDetail, TimelineItem},
     pages::app::home::source_label,
     server_fns::inbox::{get_lead, BookLead, ReplyToLead, UpdateLead},
@@ -71,7 +72,7 @@ fn LeadView(
         view! {
             <ActionForm action=reply>
                 <input type="hidden" name="lead_id" value=id_reply />
-                <label>"Message" <textarea name="body" required maxlength="1600"></textarea></label>
+                <label>"Message" <textarea name="body" required maxlength=REPLY_BODY_MAX></textarea></label>
                 {quiet.then(|| view! {
                     <p class="warning" role="status">"It's outside texting hours (8 am–9 pm by default) in this customer's local time."</p>
                     <label class="check"><input type="checkbox" name="hold_until_morning" value="true" checked /> "Hold until the morning"</label>
@@ -122,9 +123,9 @@ fn LeadView(
                                     .collect_view()}
                             </select>
                         </label>
-                        <label>"Name" <input type="text" name="name" value=l.name.clone() maxlength="120" /></label>
-                        <label>"Address" <input type="text" name="address" value=address_edit maxlength="300" /></label>
-                        <label>"Notes" <textarea name="notes" maxlength="5000">{notes}</textarea></label>
+                        <label>"Name" <input type="text" name="name" value=l.name.clone() maxlength=LEAD_NAME_MAX /></label>
+                        <label>"Address" <input type="text" name="address" value=address_edit maxlength=ADDRESS_MAX /></label>
+                        <label>"Notes" <textarea name="notes" maxlength=NOTES_MAX>{notes}</textarea></label>
                         <FormError result=update.value() />
                         <button type="submit" class="button button-small">"Save"</button>
                     </ActionForm>
@@ -148,9 +149,9 @@ fn LeadView(
                                 <option value="other">"Other"</option>
                             </select>
                         </label>
-                        <label>"Address" <input type="text" name="address" value=address_book /></label>
+                        <label>"Address" <input type="text" name="address" value=address_book maxlength=ADDRESS_MAX /></label>
                         <label>"Job value ($, optional)" <input type="text" name="job_value" inputmode="decimal" /></label>
-                        <label>"Notes" <textarea name="notes"></textarea></label>
+                        <label>"Notes" <textarea name="notes" maxlength=NOTES_MAX></textarea></label>
                         {(!opted_out).then(|| view! {
                             <label class="check"><input type="checkbox" name="send_confirmation" value="true" /> "Text the customer a confirmation"</label>
                         })}

@@ -1,4 +1,5 @@
-//! Team (admin+): members, roles, set-password links. The server enforces every rule; the
+//! Team (admin+): members, roles, invitations and password resets. Links go by mail to
+//! the person they are for and are never shown here. The server enforces every rule; the
 //! page only offers what the signed-in role may do.
 
 use leptos::prelude::*;
@@ -9,10 +10,13 @@ use crate::{
         app_chrome::{role_label, SessionResource},
         form::FormError,
     },
-    domain::Role,
+    domain::{limits::EMAIL_MAX, Role},
     error::AppError,
-    models::{MemberView, PasswordLinkView},
-    server_fns::team::{list_members, AddMember, ChangeMemberRole, RemoveMember, ResetMemberPassword},
+    models::{InvitationView, MemberView, PasswordLinkView},
+    server_fns::team::{
+        list_invitations, list_members, AddMember, ChangeMemberRole, RemoveMember, ResetMemberPassword,
+        RevokeInvitation,
+    },
 };
 
 #[component]
@@ -22,6 +26,18 @@ pub fn TeamPage() -> impl IntoView {
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let reset = ServerAction::<ResetMemberPassword>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let invitations = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                change.version().get(),
+                remove.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |_| list_invitations(),
+    );
     let members = Resource::new(
         move || {
             (
@@ -39,26 +55,28 @@ pub fn TeamPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading team…"</p> }>
             {move || Suspend::new(async move {
                 let my_role = session.await.ok().flatten().map(|s| s.role).unwrap_or(Role::Staff);
+                let pending = invitations.await.unwrap_or_default();
                 match members.await {
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(list) => view! {
                         <section class="card">
-                            <h2>"Add a member"</h2>
+                            <h2>"Invite a member"</h2>
                             <p class="muted small">
-                                "New members get a one-time link to set their password. Pass it on yourself; it expires in 72 hours."
+                                "We email them a link to join; they become a member once they accept it. The link expires in 72 hours."
                             </p>
                             <ActionForm action=add attr:class="inline-form">
-                                <label>"Email" <input type="email" name="email" required /></label>
+                                <label>"Email" <input type="email" name="email" maxlength=EMAIL_MAX required /></label>
                                 <RoleSelect my_role current=Role::Staff />
-                                <button type="submit" class="button">"Add member"</button>
+                                <button type="submit" class="button">"Send invitation"</button>
                             </ActionForm>
                             <FormError result=add.value() />
-                            <LinkOnce result=add.value() />
+                            <LinkSent result=add.value() what="Invitation sent to" />
                         </section>
+                        <PendingInvitations pending my_role revoke />
                         <FormError result=change.value() />
                         <FormError result=remove.value() />
                         <FormError result=reset.value() />
-                        <LinkOnce result=reset.value() />
+                        <LinkSent result=reset.value() what="A link to set a new password was emailed to" />
                         <table class="table">
                             <thead>
                                 <tr><th>"Member"</th><th>"Role"</th><th>"Status"</th><th>"Actions"</th></tr>
@@ -92,7 +110,7 @@ fn MemberRow(
         <tr>
             <td>{m.email.clone()}{m.is_you.then_some(" (you)")}</td>
             <td>{role_label(m.role)}</td>
-            <td>{if m.active { "Active" } else { "Invited" }}</td>
+            <td>{if m.active { "Active" } else { "No password set" }}</td>
             <td class="row-actions">
                 {manageable.then(|| {
                     let (a, b, c) = (id.clone(), id.clone(), id.clone());
@@ -134,23 +152,65 @@ fn RoleSelect(my_role: Role, current: Role) -> impl IntoView {
     }
 }
 
-/// Shows a freshly issued set-password link once; it is never fetched again.
+/// Invitations sent but not yet accepted, each with a way to withdraw it.
 #[component]
-fn LinkOnce(#[prop(into)] result: Signal<Option<Result<PasswordLinkView, AppError>>>) -> impl IntoView {
+fn PendingInvitations(
+    pending: Vec<InvitationView>,
+    my_role: Role,
+    revoke: ServerAction<RevokeInvitation>,
+) -> impl IntoView {
+    (!pending.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Pending invitations"</h2>
+                <FormError result=revoke.value() />
+                <table class="table">
+                    <thead>
+                        <tr><th>"Email"</th><th>"Role"</th><th>"Expires"</th><th>"Actions"</th></tr>
+                    </thead>
+                    <tbody>
+                        {pending
+                            .into_iter()
+                            .map(|i| {
+                                let manageable = my_role.can_manage_role(i.role);
+                                let id = i.id.clone();
+                                view! {
+                                    <tr>
+                                        <td>{i.email.clone()}</td>
+                                        <td>{role_label(i.role)}</td>
+                                        <td>{format!("in {} h", i.expires_in_hours)}</td>
+                                        <td class="row-actions">
+                                            {manageable.then(|| view! {
+                                                <ActionForm action=revoke attr:class="inline-form">
+                                                    <input type="hidden" name="invitation_id" value=id />
+                                                    <button type="submit" class="button button-small button-danger">"Revoke"</button>
+                                                </ActionForm>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
+}
+
+/// Confirms that a link was mailed, naming only the address: the link itself is for its
+/// recipient and is never shown here.
+#[component]
+fn LinkSent(
+    #[prop(into)] result: Signal<Option<Result<PasswordLinkView, AppError>>>,
+    what: &'static str,
+) -> impl IntoView {
     move || {
         result.with(|r| match r {
-            Some(Ok(v)) => Some(match &v.link {
-                Some(link) => view! {
-                    <div class="secret-once" role="status">
-                        <p>{format!("Set-password link for {} (shown once, valid {} hours):", v.email, v.expires_in_hours)}</p>
-                        <input type="text" readonly value=link.clone() aria-label="Set-password link" />
-                    </div>
-                }
-                .into_any(),
-                None => view! {
-                    <p class="form-ok" role="status">{format!("{} already has an account and was added.", v.email)}</p>
-                }
-                .into_any(),
+            Some(Ok(v)) => Some(view! {
+                <p class="form-ok" role="status">
+                    {format!("{what} {}. The link expires in {} hours.", v.email, v.expires_in_hours)}
+                </p>
             }),
             _ => None,
         })

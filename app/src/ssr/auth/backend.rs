@@ -1,5 +1,6 @@
-//! axum-login backend. The session auth hash is the password hash, so a password change
-//! or reset ends every other session of that user.
+//! axum-login backend. The session auth hash is derived from the password hash (a SHA-256
+//! of it: session rows never hold the hash itself), so a password change or reset ends
+//! every other session of that user.
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
 
@@ -9,7 +10,7 @@ use crate::ssr::db::{self, Db};
 pub struct SessionUser {
     pub id: String,
     pub email: String,
-    password_hash: String,
+    auth_hash: [u8; 32],
 }
 
 impl std::fmt::Debug for SessionUser {
@@ -23,10 +24,17 @@ impl std::fmt::Debug for SessionUser {
 
 impl From<db::users::UserRow> for SessionUser {
     fn from(r: db::users::UserRow) -> Self {
+        use sha2::{Digest, Sha256};
+        // Domain-separated, so the value means nothing outside this use.
+        let auth_hash = Sha256::new()
+            .chain_update(b"callsnare session auth v1\0")
+            .chain_update(r.password_hash.as_bytes())
+            .finalize()
+            .into();
         Self {
             id: r.id,
             email: r.email,
-            password_hash: r.password_hash,
+            auth_hash,
         }
     }
 }
@@ -39,7 +47,7 @@ impl AuthUser for SessionUser {
     }
 
     fn session_auth_hash(&self) -> &[u8] {
-        self.password_hash.as_bytes()
+        &self.auth_hash
     }
 }
 

@@ -63,7 +63,7 @@ fn plain_form_referer() -> Option<String> {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = &after_scheme[after_scheme.find('/')?..];
     let path = crate::domain::redirect::safe_next(Some(path));
-    let clean: Vec<&str> = match path.split_once('?') {
+    let clean: Vec<&str> = match path.as_str().split_once('?') {
         Some((p, q)) => std::iter::once(p)
             .chain(q.split('&').filter(|kv| !kv.starts_with("form_error=")))
             .collect(),
@@ -176,25 +176,37 @@ pub async fn session_expired(auth: &AuthSession, absolute_ms: i64) -> Result<boo
     Ok(signed_in_at.is_none_or(|t| now_ms() - t > absolute_ms))
 }
 
-/// The request's client IP and request id, for audit records.
+/// The request's client IP and request id, for audit records. The id is the one the
+/// request-id layer settled on (a client's own only when short and plain, see
+/// `domain::request_id`); anything else is never recorded.
 pub fn request_meta() -> (Option<String>, Option<String>) {
     let parts = use_context::<axum::http::request::Parts>();
     let ip = parts
         .as_ref()
         .and_then(|p| p.extensions.get::<crate::ssr::state::ClientAddr>())
         .map(|c| c.0.to_string());
-    let request_id = parts
-        .as_ref()
-        .and_then(|p| p.headers.get("x-request-id"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = parts.as_ref().and_then(|p| {
+        p.extensions
+            .get::<tower_http::request_id::RequestId>()
+            .map(tower_http::request_id::RequestId::header_value)
+            .or_else(|| p.headers.get("x-request-id"))
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| crate::domain::request_id::is_acceptable(id))
+            .map(str::to_owned)
+    });
     (ip, request_id)
 }
 
-/// Signs `user` into this request's session (a fresh session id) and starts the absolute
-/// lifetime clock.
+/// Signs `user` into this request's session and starts the absolute lifetime clock. The
+/// session id is always a fresh one: axum-login only cycles it when nobody is signed in,
+/// so signing in over an existing session would otherwise keep an id someone may have
+/// planted or seen (session fixation). The earlier session's data goes with it.
 pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {
     let mut auth = auth_session().await?;
+    if auth.user.is_some() {
+        auth.logout().await.map_err(internal)?;
+    }
+    auth.session.cycle_id().await.map_err(internal)?;
     auth.login(user).await.map_err(internal)?;
     auth.session.insert(SIGNED_IN_AT_KEY, now_ms()).await.map_err(internal)
 }

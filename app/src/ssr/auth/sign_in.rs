@@ -1,7 +1,11 @@
-//! Password sign-in. Unknown emails and wrong passwords look alike: same message, and the
-//! same argon2 work (a dummy hash is verified when there is no account). Failures are
-//! recorded per typed email, which drives a growing delay and an hourly cap; the per-IP
-//! limit sits in front of this as a rate-limit layer, so floods never reach the hasher.
+//! Password sign-in. Unknown emails, accounts still waiting for their first password and
+//! wrong passwords look alike: same message, and the same argon2 work (a dummy hash is
+//! verified whenever there is no real one). Failures are recorded per typed email and
+//! source address. The email's recent failures from anywhere only slow answers down (a
+//! delay capped at 3.2 s); refusing outright is keyed on the email *and* the source, so
+//! someone who only knows the owner's email cannot lock the owner out from elsewhere. The
+//! per-IP limit sits in front of this as a rate-limit layer, so floods never reach the
+//! hasher.
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -19,8 +23,11 @@ use crate::{
     },
 };
 
-/// Failed attempts per email per hour before sign-in is refused outright.
+/// Failed attempts per email from one source per hour before sign-in from that source is
+/// refused outright.
 pub const MAX_FAILURES_PER_HOUR: i64 = 100;
+/// The longest typed email kept in failure records (no valid address is longer).
+const MAX_STORED_EMAIL: usize = 254;
 /// Failures before the growing delay starts.
 const FREE_FAILURES: i64 = 5;
 
@@ -76,22 +83,52 @@ struct Meta<'a> {
     request_id: Option<&'a str>,
 }
 
+/// The part of a client address failures are counted by: the address itself for IPv4, its
+/// /64 for IPv6 (one subscriber usually holds a whole /64).
+pub fn source_key(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()) {
+        Some(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0).to_string() + "/64"
+            }
+        },
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
 pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignInError> {
-    let typed = attempt.email.trim().to_lowercase();
+    // Bounded before anything is stored: no valid address is longer.
+    let typed: String = attempt
+        .email
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(MAX_STORED_EMAIL)
+        .collect();
+    let source = source_key(attempt.ip);
     let meta = Meta {
         ip: attempt.ip,
         request_id: attempt.request_id,
     };
     let now = now_ms();
-    let recent = {
+    let (from_anywhere, from_here) = {
         let mut conn = db.acquire().await?;
-        login_failures::count_since(&mut conn, &typed, now - 3_600_000).await?
+        let since = now - 3_600_000;
+        (
+            login_failures::count_since(&mut conn, &typed, since).await?,
+            login_failures::count_from_since(&mut conn, &typed, &source, since).await?,
+        )
     };
-    if recent >= MAX_FAILURES_PER_HOUR {
-        record_failure(db, &typed, &meta, "throttled").await?;
+    if from_here >= MAX_FAILURES_PER_HOUR {
+        // Not recorded: a refused attempt is not another failure, and an attacker must not
+        // be able to extend the lock (or grow the table) by hammering it.
+        tracing::warn!(source = %source, "sign-in refused: too many failures from this source");
         return Err(SignInError::Throttled);
     }
-    tokio::time::sleep(delay_for(recent)).await;
+    tokio::time::sleep(delay_for(from_anywhere)).await;
 
     let user = match EmailAddress::parse(&typed) {
         Ok(email) => {
@@ -100,14 +137,15 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
         }
         Err(_) => None,
     };
-    let phc = user
-        .as_ref()
-        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
-    let ok = password::verify(attempt.password, phc).await && user.is_some();
+    // An account without a usable password yet (waiting for its link, or reset) costs the
+    // same argon2 work as any other, so timing does not tell it apart.
+    let real = user.as_ref().filter(|u| password::is_hash(&u.password_hash));
+    let phc = real.map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let ok = password::verify(attempt.password, phc).await && real.is_some();
     match user {
         Some(user) if ok => {
             let mut tx = db::begin_write(db).await?;
-            login_failures::clear(&mut tx, &typed).await?;
+            login_failures::clear(&mut tx, &typed, &source).await?;
             audit::record(
                 &mut tx,
                 AuditEntry {
@@ -128,16 +166,22 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
             Ok(SessionUser::from(user))
         }
         _ => {
-            record_failure(db, &typed, &meta, "invalid_credentials").await?;
+            record_failure(db, &typed, &source, &meta, "invalid_credentials").await?;
             Err(SignInError::Invalid)
         }
     }
 }
 
-async fn record_failure(db: &Db, typed: &str, attempt: &Meta<'_>, reason: &str) -> Result<(), sqlx::Error> {
+async fn record_failure(
+    db: &Db,
+    typed: &str,
+    source: &str,
+    attempt: &Meta<'_>,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
-    login_failures::record(&mut tx, typed, attempt.ip, now).await?;
+    login_failures::record(&mut tx, typed, source, now).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -150,7 +194,7 @@ async fn record_failure(db: &Db, typed: &str, attempt: &Meta<'_>, reason: &str) 
             request_id: attempt.request_id,
             ip: attempt.ip,
             // the typed email (bounded), never the password
-            metadata: json!({ "email": typed.chars().take(254).collect::<String>(), "reason": reason }),
+            metadata: json!({ "email": typed, "reason": reason }),
         },
         now,
     )
@@ -171,5 +215,14 @@ mod tests {
         assert_eq!(delay_for(5), Duration::from_millis(100));
         assert_eq!(delay_for(6), Duration::from_millis(200));
         assert_eq!(delay_for(50), Duration::from_millis(3200));
+    }
+
+    #[test]
+    fn sources_are_addresses_and_ipv6_slash_64s() {
+        assert_eq!(source_key(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(source_key(Some("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(source_key(Some("2001:db8:1:2:bbbb::9")), "2001:db8:1:2::/64");
+        assert_eq!(source_key(Some("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(source_key(None), "unknown");
     }
 }

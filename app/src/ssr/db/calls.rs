@@ -36,14 +36,15 @@ pub struct NewCall<'a> {
     pub stir_verstat: Option<&'a str>,
 }
 
-/// Inserts the call unless its CallSid is already known; returns the stored row either way.
+/// Inserts the call unless its CallSid is already known in this org; returns the stored row
+/// either way. Another org's call with the same CallSid is never matched.
 /// One statement: the update on conflict (which only fills a missing STIR verdict) makes
 /// `RETURNING` yield the existing row.
 pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, stir_verstat, started_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
-         ON CONFLICT (call_sid) DO UPDATE SET stir_verstat = COALESCE(calls.stir_verstat, excluded.stir_verstat) \
+         ON CONFLICT (org_id, call_sid) DO UPDATE SET stir_verstat = COALESCE(calls.stir_verstat, excluded.stir_verstat) \
          RETURNING id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id, stir_verstat",
     )
     .bind(CallId::new().as_str())

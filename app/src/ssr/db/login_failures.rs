@@ -1,18 +1,22 @@
+//! Failed sign-ins: throttling evidence, kept for a day (see [`prune_before`]).
+
 use sqlx::SqliteConnection;
 
 use crate::domain::ids::AuditEventId;
 
-pub async fn record(conn: &mut SqliteConnection, email: &str, ip: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+/// `source` is the client address failures are counted by (an IPv6 /64 as a whole).
+pub async fn record(conn: &mut SqliteConnection, email: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO login_failures (id, email, ip, occurred_at) VALUES ($1, $2, $3, $4)")
         .bind(AuditEventId::new().as_str().replacen("aud_", "lfl_", 1))
         .bind(email)
-        .bind(ip)
+        .bind(source)
         .bind(now)
         .execute(conn)
         .await?;
     Ok(())
 }
 
+/// Failures for `email` from anywhere since `since`.
 pub async fn count_since(conn: &mut SqliteConnection, email: &str, since: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND occurred_at >= $2")
         .bind(email)
@@ -21,10 +25,37 @@ pub async fn count_since(conn: &mut SqliteConnection, email: &str, since: i64) -
         .await
 }
 
-pub async fn clear(conn: &mut SqliteConnection, email: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+/// Failures for `email` from one source since `since`.
+pub async fn count_from_since(
+    conn: &mut SqliteConnection,
+    email: &str,
+    source: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND ip = $2 AND occurred_at >= $3")
         .bind(email)
+        .bind(source)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+}
+
+/// After a successful sign-in from `source`: that source's failures for the email are
+/// forgiven; other sources' stay (they may be an attacker's).
+pub async fn clear(conn: &mut SqliteConnection, email: &str, source: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1 AND ip = $2")
+        .bind(email)
+        .bind(source)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Deletes failures older than `before`; they no longer count for anything.
+pub async fn prune_before(conn: &mut SqliteConnection, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM login_failures WHERE occurred_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }

@@ -105,3 +105,13 @@ pub async fn delete(conn: &mut SqliteConnection, org_id: &str, user_id: &str) ->
         .await?;
     Ok(())
 }
+
+/// Everyone a lead of the org can be assigned to: (user id, email), by email.
+pub async fn assignees(conn: &mut SqliteConnection, org_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
+    )
+    .bind(org_id)
+    .fetch_all(conn)
+    .await
+}

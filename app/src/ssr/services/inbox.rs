@@ -9,6 +9,7 @@ use crate::{
     domain::{
         business_hours::SendWindow,
         ids::{BookingId, OrgId},
+        limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
     },
     ssr::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
@@ -31,6 +32,12 @@ pub enum InboxError {
     Invalid(&'static str, String),
     #[error("database error")]
     Db(#[from] sqlx::Error),
+}
+
+impl From<limits::TooLong> for InboxError {
+    fn from(e: limits::TooLong) -> Self {
+        InboxError::Invalid(e.field, e.to_string())
+    }
 }
 
 /// Who is acting, in which org.
@@ -216,10 +223,10 @@ pub async fn reply(
     now: i64,
 ) -> Result<Effects, InboxError> {
     let body = body.trim();
-    if body.is_empty() || body.chars().count() > 1600 {
+    if body.is_empty() || body.chars().count() > REPLY_BODY_MAX {
         return Err(InboxError::Invalid(
             "body",
-            "A reply must be 1 to 1600 characters.".into(),
+            format!("A reply must be 1 to {REPLY_BODY_MAX} characters."),
         ));
     }
     let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
@@ -305,12 +312,9 @@ pub async fn update(
     if !STATUSES.contains(&e.status) {
         return Err(InboxError::Invalid("status", "Unknown status.".into()));
     }
-    if e.name.chars().count() > 120 || e.address.chars().count() > 300 || e.notes.chars().count() > 5000 {
-        return Err(InboxError::Invalid(
-            "notes",
-            "Name, address or notes are too long.".into(),
-        ));
-    }
+    limits::check("name", "Name", e.name, LEAD_NAME_MAX)
+        .and_then(|()| limits::check("address", "Address", e.address, ADDRESS_MAX))
+        .and_then(|()| limits::check("notes", "Notes", e.notes, NOTES_MAX))?;
     let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
     let (name_before, address_before, notes_before): (String, String, String) =
         sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
@@ -426,6 +430,8 @@ pub async fn book(
     b: NewBooking<'_>,
     now: i64,
 ) -> Result<Effects, InboxError> {
+    limits::check("address", "Address", b.address, ADDRESS_MAX)
+        .and_then(|()| limits::check("notes", "Notes", b.notes, NOTES_MAX))?;
     let date = NaiveDate::parse_from_str(b.date.trim(), "%Y-%m-%d")
         .map_err(|_| InboxError::Invalid("date", "Pick a date.".into()))?;
     let start_t = NaiveTime::parse_from_str(b.arrival_start.trim(), "%H:%M")

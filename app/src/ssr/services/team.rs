@@ -1,24 +1,38 @@
 //! Team management: members, roles and password links. Every rule that protects an org
-//! lives here, so the UI, server functions and any future API share it.
+//! lives here, so the UI, server functions and any future API share it. Adding people is
+//! by invitation (see [`super::invitations`]); links travel by mail only, never through
+//! the admin who asked for them.
 
 use secrecy::SecretString;
 use serde_json::json;
 
 use crate::{
-    domain::{ids::UserId, permission::Action, EmailAddress, Role},
+    domain::{
+        ids::{OrgId, PasswordTokenId},
+        permission::Action,
+        EmailAddress, Role,
+    },
     error::AppError,
     models::{MemberView, PasswordLinkView},
     ssr::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
         auth::{tokens, Principal, SessionUser},
         clock::now_ms,
-        db::{self, memberships, password_tokens, users, Db, Tx},
+        db::{self, invitations, mail_outbox, memberships, password_tokens, users, Db, Tx},
+        mail,
         password::{self, PasswordError},
     },
 };
 
-/// Set-password links expire after three days.
+/// Set-password links an admin issues expire after three days.
 pub const LINK_TTL_HOURS: u32 = 72;
+/// Links the account holder asks for on the sign-in page are short-lived: whoever asked
+/// is at their mailbox now.
+pub const FORGOT_LINK_TTL_HOURS: u32 = 2;
+
+/// The one answer to "Forgot password?", whether or not the address has an account.
+pub const FORGOT_PASSWORD_ANSWER: &str =
+    "If an account exists for that address, we've emailed it a link to set a new password.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TeamError {
@@ -32,8 +46,19 @@ pub enum TeamError {
     Invalid(&'static str, String),
     #[error("{0}")]
     Conflict(String),
-    #[error("This link is invalid or has expired. Ask your admin for a new one.")]
+    #[error("This link is invalid or has expired. Use \"Forgot password?\" on the sign-in page to get a new one.")]
     BadLink,
+    #[error("This invitation is invalid, has expired or was withdrawn. Ask your admin to send a new one.")]
+    BadInvite,
+    /// The account also belongs to an org where the admin may not manage it.
+    #[error("This account is also used somewhere you don't manage, so you can't reset its password. Ask them to use \"Forgot password?\" on the sign-in page.")]
+    ResetElsewhere,
+    /// Accepting an invitation for an existing account needs that account signed in.
+    #[error("Please sign in to continue.")]
+    SignInRequired,
+    /// Signed in, but as someone other than the invited account.
+    #[error("forbidden")]
+    WrongAccount,
     #[error("database error")]
     Db(#[from] sqlx::Error),
 }
@@ -56,7 +81,10 @@ impl From<TeamError> for AppError {
             TeamError::LastOwner => fail(AppError::Conflict(e.to_string())),
             TeamError::Conflict(m) => fail(AppError::Conflict(m)),
             TeamError::Invalid(field, m) => fail(AppError::validation(field, m)),
-            TeamError::BadLink => fail(AppError::validation("token", e.to_string())),
+            TeamError::BadLink | TeamError::BadInvite => fail(AppError::validation("token", e.to_string())),
+            TeamError::ResetElsewhere => fail(AppError::Conflict(e.to_string())),
+            TeamError::SignInRequired => fail(AppError::Unauthorized),
+            TeamError::WrongAccount => fail(AppError::Forbidden),
             TeamError::Db(err) => internal(err),
         }
     }
@@ -112,23 +140,29 @@ pub async fn list_members(db: &Db, p: &Principal) -> Result<Vec<MemberView>, Tea
         .collect())
 }
 
-fn link(public_base: &str, token: &str) -> String {
-    format!("{public_base}/set-password?token={token}")
-}
-
-async fn issue_link(tx: &mut Tx<'_>, p: &Principal, user_id: &str, now: i64) -> Result<String, sqlx::Error> {
+/// Stores a new set-password link for `user_id` (replacing any earlier unused one) and
+/// returns its token, to be mailed in the same transaction. `org_id` is the issuing
+/// admin's org, `None` when the account holder asked for it.
+async fn issue_link(
+    tx: &mut Tx<'_>,
+    user_id: &str,
+    org_id: Option<&str>,
+    created_by: Option<&str>,
+    valid_hours: u32,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     let token = tokens::generate();
-    let id = UserId::new().as_str().replacen("usr_", "pwt_", 1);
+    let id = PasswordTokenId::new();
     let token_hash = tokens::hash(&token);
     password_tokens::insert(
         tx,
         password_tokens::NewToken {
-            id: &id,
+            id: id.as_str(),
             user_id,
-            org_id: &p.org_id,
+            org_id,
             token_hash: &token_hash,
-            expires_at: now + i64::from(LINK_TTL_HOURS) * 3_600_000,
-            created_by: Some(&p.user_id),
+            expires_at: now + i64::from(valid_hours) * 3_600_000,
+            created_by,
         },
         now,
     )
@@ -136,56 +170,15 @@ async fn issue_link(tx: &mut Tx<'_>, p: &Principal, user_id: &str, now: i64) -> 
     Ok(token)
 }
 
-/// Adds a member. A new account gets a one-time set-password link; an existing account
-/// (someone already at another location) just gains the membership.
-pub async fn add_member(
-    db: &Db,
-    p: &Principal,
-    public_base: &str,
-    email: &str,
-    role: Role,
-    meta: &Meta,
-) -> Result<PasswordLinkView, TeamError> {
-    if !p.role.can(Action::ManageStaff) || !p.role.can_manage_role(role) {
-        return Err(TeamError::Forbidden);
+/// Revokes what the org had handed out to one of its members: their outstanding
+/// set-password links from this org and any pending invitation of their address here
+/// (they were removed, or their role changed).
+async fn revoke_outstanding_links(tx: &mut Tx<'_>, org_id: &str, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    password_tokens::revoke_for_user_in_org(tx, org_id, user_id, now).await?;
+    if let Some(user) = users::find(tx, user_id).await? {
+        invitations::revoke_pending_for_email(tx, org_id, &user.email, now).await?;
     }
-    let email = EmailAddress::parse(email).map_err(|e| TeamError::Invalid("email", e.to_string()))?;
-    let now = now_ms();
-    let mut tx = db::begin_write(db).await?;
-    let existing = users::find_by_email(&mut tx, email.as_str()).await?;
-    let (user_id, token) = match existing {
-        Some(u) => {
-            if memberships::find_role(&mut tx, &p.org_id, &u.id).await?.is_some() {
-                return Err(TeamError::Conflict(format!("{email} is already a member.")));
-            }
-            (u.id, None)
-        }
-        None => {
-            let id = UserId::new();
-            // Not an argon2 hash, so nothing verifies against it until the link is used.
-            users::insert(&mut tx, &id, &email, &format!("!unset:{}", tokens::generate()), now).await?;
-            let token = issue_link(&mut tx, p, id.as_str(), now).await?;
-            (id.to_string(), Some(token))
-        }
-    };
-    let org = crate::domain::ids::OrgId::parse(&p.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let uid = UserId::parse(&user_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    memberships::insert(&mut tx, &org, &uid, role, now).await?;
-    audit(
-        &mut tx,
-        p,
-        AuditAction::MemberAdded,
-        &user_id,
-        meta,
-        json!({ "email": email.as_str(), "role": role, "new_account": token.is_some() }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(PasswordLinkView {
-        email: email.to_string(),
-        link: token.map(|t| link(public_base, &t)),
-        expires_in_hours: LINK_TTL_HOURS,
-    })
+    Ok(())
 }
 
 /// Loads the target's role in the principal's org; another org's member is "not found".
@@ -208,7 +201,10 @@ pub async fn change_role(db: &Db, p: &Principal, user_id: &str, new_role: Role, 
     if old == Role::Owner && memberships::count_owners(&mut tx, &p.org_id).await? <= 1 {
         return Err(TeamError::LastOwner);
     }
-    memberships::set_role(&mut tx, &p.org_id, user_id, new_role, now_ms()).await?;
+    let now = now_ms();
+    memberships::set_role(&mut tx, &p.org_id, user_id, new_role, now).await?;
+    // A link or invitation handed out under the old role must not outlive it.
+    revoke_outstanding_links(&mut tx, &p.org_id, user_id, now).await?;
     audit(
         &mut tx,
         p,
@@ -232,6 +228,7 @@ pub async fn remove_member(db: &Db, p: &Principal, user_id: &str, meta: &Meta) -
         return Err(TeamError::LastOwner);
     }
     memberships::delete(&mut tx, &p.org_id, user_id).await?;
+    revoke_outstanding_links(&mut tx, &p.org_id, user_id, now_ms()).await?;
     audit(
         &mut tx,
         p,
@@ -245,8 +242,30 @@ pub async fn remove_member(db: &Db, p: &Principal, user_id: &str, meta: &Meta) -
     Ok(())
 }
 
-/// Issues a new set-password link and disables the current password at once, which also
-/// ends the member's sessions.
+/// Whether `actor_id` may administer `user_id` everywhere that account is used: in every
+/// org it belongs to, the actor is a member whose role manages staff and the account's
+/// role there. A password is global, so resetting it from one org must not reach into
+/// another org's account (an admin of one location taking over another's owner).
+async fn administers_everywhere(tx: &mut Tx<'_>, actor_id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+    let orgs = memberships::list_for_user(tx, user_id).await?;
+    for m in orgs {
+        let Ok(target) = m.role.parse::<Role>() else {
+            return Ok(false);
+        };
+        let actor = memberships::find_role(tx, &m.org_id, actor_id)
+            .await?
+            .and_then(|r| r.parse::<Role>().ok());
+        match actor {
+            Some(a) if a.can(Action::ManageStaff) && a.can_manage_role(target) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// Disables the member's password at once (which also ends their sessions) and mails a
+/// set-password link to the account's own address. The admin never sees the link. Refused
+/// unless the admin may manage the account in every org it belongs to.
 pub async fn reset_password(
     db: &Db,
     p: &Principal,
@@ -260,24 +279,83 @@ pub async fn reset_password(
     if !p.role.can_manage_role(role) {
         return Err(TeamError::Forbidden);
     }
+    if !administers_everywhere(&mut tx, &p.user_id, user_id).await? {
+        return Err(TeamError::ResetElsewhere);
+    }
     let user = users::find(&mut tx, user_id).await?.ok_or(TeamError::NotFound)?;
+    let email = EmailAddress::parse(&user.email).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     users::set_password_hash(&mut tx, user_id, &format!("!reset:{}", tokens::generate()), now).await?;
-    let token = issue_link(&mut tx, p, user_id, now).await?;
+    let token = issue_link(&mut tx, user_id, Some(&p.org_id), Some(&p.user_id), LINK_TTL_HOURS, now).await?;
+    mail::enqueue(
+        &mut tx,
+        &email,
+        mail::password_reset_by_admin(public_base, &token, LINK_TTL_HOURS),
+        now,
+    )
+    .await?;
     audit(
         &mut tx,
         p,
         AuditAction::PasswordResetIssued,
         user_id,
         meta,
-        json!({ "email": user.email }),
+        json!({ "delivery": "mail" }),
     )
     .await?;
     tx.commit().await?;
     Ok(PasswordLinkView {
         email: user.email,
-        link: Some(link(public_base, &token)),
         expires_in_hours: LINK_TTL_HOURS,
     })
+}
+
+/// At most this many "Forgot password?" mails to one address per hour (counting every
+/// mail queued to it), so the form cannot be used to flood someone's mailbox.
+const MAX_MAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
+
+/// "Forgot password?": mails a set-password link when an account uses `email`. The caller
+/// always gets the same answer ([`FORGOT_PASSWORD_ANSWER`]), so it cannot tell whether an
+/// account exists. The current password keeps working until the link is used.
+pub async fn request_password_link(db: &Db, public_base: &str, email: &str, meta: &Meta) -> Result<(), TeamError> {
+    let email = EmailAddress::parse(email).map_err(|e| TeamError::Invalid("email", e.to_string()))?;
+    let now = now_ms();
+    let mut tx = db::begin_write(db).await?;
+    let user = users::find_by_email(&mut tx, email.as_str()).await?;
+    let recent = mail_outbox::count_since(&mut tx, email.as_str(), now - 3_600_000).await?;
+    match user {
+        Some(user) if recent < MAX_MAILS_PER_ADDRESS_PER_HOUR => {
+            let token = issue_link(&mut tx, &user.id, None, None, FORGOT_LINK_TTL_HOURS, now).await?;
+            mail::enqueue(
+                &mut tx,
+                &email,
+                mail::password_reset_requested(public_base, &token, FORGOT_LINK_TTL_HOURS),
+                now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                AuditEntry {
+                    org_id: None,
+                    actor_kind: ActorKind::User,
+                    actor_id: None,
+                    action: AuditAction::PasswordResetRequested,
+                    target_kind: Some("user"),
+                    target_id: Some(&user.id),
+                    request_id: meta.request_id.as_deref(),
+                    ip: meta.ip.as_deref(),
+                    metadata: json!({}),
+                },
+                now,
+            )
+            .await?;
+        }
+        Some(user) => {
+            tracing::warn!(user_id = %user.id, "password link requests for one address are being limited");
+        }
+        None => {}
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn link_is_usable(db: &Db, token: &str) -> Result<bool, TeamError> {
@@ -295,15 +373,20 @@ pub async fn set_password_with_link(
     let hash = password::hash(new_password).await?;
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
+    // Refused too when the org that issued it no longer counts the user as a member.
     let (user_id, org_id) = password_tokens::consume(&mut tx, &tokens::hash(token), now)
         .await?
         .ok_or(TeamError::BadLink)?;
     users::set_password_hash(&mut tx, &user_id, &hash, now).await?;
-    let org = crate::domain::ids::OrgId::parse(&org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let org = org_id
+        .as_deref()
+        .map(OrgId::parse)
+        .transpose()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     audit::record(
         &mut tx,
         AuditEntry {
-            org_id: Some(&org),
+            org_id: org.as_ref(),
             actor_kind: ActorKind::User,
             actor_id: Some(&user_id),
             action: AuditAction::PasswordSet,

@@ -1,0 +1,144 @@
+//! The durable mail outbox. A row is written in the same transaction as the token its link
+//! carries; a worker delivers it over SMTP when one is configured, otherwise it waits for
+//! the operator (`callsnare mail list`). Claiming pushes `next_attempt_at` out (a lease),
+//! so a worker that dies mid-send leaves the row to be retried. A delivered row keeps its
+//! envelope but loses its body, so the link does not linger.
+
+use sqlx::SqliteConnection;
+
+use crate::domain::ids::MailId;
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    to_address: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> Result<MailId, sqlx::Error> {
+    let id = MailId::new();
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, to_address, subject, body, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5, $5)",
+    )
+    .bind(id.as_str())
+    .bind(to_address)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A mail to deliver. Not `Debug`: its body holds a one-time link.
+#[derive(Clone, sqlx::FromRow)]
+pub struct DueMail {
+    pub id: String,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    /// Attempts before this one.
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due mails by pushing their `next_attempt_at` out by `lease_ms` and
+/// counting the attempt. Runs inside a write transaction, so a row is claimed once.
+pub async fn claim_due(
+    conn: &mut SqliteConnection,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<DueMail>, sqlx::Error> {
+    let due: Vec<DueMail> = sqlx::query_as(
+        "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
+         ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    for mail in &due {
+        sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1",
+        )
+        .bind(&mail.id)
+        .bind(now + lease_ms)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(due)
+}
+
+/// Delivered: records when, and blanks the body so the link is gone from the store.
+pub async fn mark_sent(conn: &mut SqliteConnection, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET sent_at = $2, body = '', last_error = NULL, updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Not delivered this time; try again at `next_attempt_at`.
+pub async fn schedule_retry(
+    conn: &mut SqliteConnection,
+    id: &str,
+    next_attempt_at: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET next_attempt_at = $2, last_error = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Given up (refused for good, or too many attempts). The body stays, so the operator can
+/// still pass the link on (`callsnare mail list`).
+pub async fn mark_failed(conn: &mut SqliteConnection, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET failed_at = $2, last_error = $3, updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .bind(error)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A mail not delivered (yet), as the operator sees it. Not `Debug`: its body holds a link.
+#[derive(Clone, sqlx::FromRow)]
+pub struct HeldMail {
+    pub created_at: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub failed_at: Option<i64>,
+}
+
+/// Every mail not delivered, oldest first, optionally only those to `to_address`.
+pub async fn list_held(conn: &mut SqliteConnection, to_address: Option<&str>) -> Result<Vec<HeldMail>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT created_at, to_address, subject, body, attempts, last_error, failed_at FROM mail_outbox \
+         WHERE sent_at IS NULL AND ($1 IS NULL OR to_address = $1) ORDER BY created_at, id",
+    )
+    .bind(to_address)
+    .fetch_all(conn)
+    .await
+}
+
+/// Mails queued to `to_address` since `since` (delivered or not).
+pub async fn count_since(conn: &mut SqliteConnection, to_address: &str, since: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND created_at >= $2")
+        .bind(to_address)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+}
