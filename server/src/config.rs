@@ -523,6 +523,48 @@ mod tests {
     ];
 
     #[test]
+    fn the_sandbox_line_says_what_is_true_as_configured() {
+        let local = parse(&[]).unwrap();
+        assert!(!local.webhook_signatures_required());
+        let line = local.sandbox_warning();
+        assert!(
+            line.contains("loopback") && line.contains("texts are recorded, not sent"),
+            "{line}"
+        );
+
+        let exposed = parse(&[("CALLSNARE_ADDR", "0.0.0.0:3000")]).unwrap();
+        assert!(exposed.webhook_signatures_required());
+        assert!(exposed.sandbox_warning().contains("REFUSED"));
+
+        let allowed = parse(&[
+            ("CALLSNARE_ADDR", "0.0.0.0:3000"),
+            ("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "1"),
+        ])
+        .unwrap();
+        assert!(!allowed.webhook_signatures_required());
+        assert!(allowed.sandbox_warning().contains("ACCEPTED from anywhere"));
+
+        let sending = parse(&[
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "a-token-that-must-never-be-printed"),
+        ])
+        .unwrap();
+        let line = sending.sandbox_warning();
+        assert!(
+            line.contains("texts ARE sent") && line.contains("ARE verified"),
+            "{line}"
+        );
+        assert!(!line.contains("a-token-that-must-never-be-printed"));
+
+        let live_and_unsigned: Vec<(&str, &str)> = LIVE
+            .iter()
+            .copied()
+            .chain([("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "1")])
+            .collect();
+        assert!(parse(&live_and_unsigned).is_err());
+    }
+
+    #[test]
     fn sandbox_defaults_need_nothing() {
         let s = parse(&[]).unwrap();
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);

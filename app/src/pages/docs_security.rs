@@ -17,6 +17,8 @@ pub fn SecurityDocPage() -> impl IntoView {
                 <h2>"Access"</h2>
                 <ul>
                     <li>"Owners, admins and staff sign in before they can see leads or change settings. Passwords are stored only as argon2id hashes; repeated failures are slowed down and recorded."</li>
+                    <li>"Someone who only knows your email cannot lock you out: failed attempts from elsewhere only slow answers down a little (at most a few seconds), and sign-in is refused outright only for the address that keeps failing. Every sign-in starts a brand-new session, and a session ends at sign-out, after a password change, or when the person leaves the team \u{2014} open inbox pages stop receiving updates within seconds."</li>
+                    <li>"Staff see who a lead is assigned to and can take it themselves; the full team list, with everyone's email, is for admins and owners."</li>
                     <li>"Roles decide what each person can do: staff work the inbox, admins also manage routing, the team and records, owners also manage billing and other owners. Every request is checked on the server, not just hidden in the page."</li>
                     <li>"Each business only ever sees its own leads, calls and texts. Asking for another business's records gets \u{201c}not found\u{201d}."</li>
                     <li>"New team members are invited by email and join only by accepting the invitation themselves; until then they are not members and see nothing. Someone who already has an account (say, at another location) joins only while signed in as that account, so an invitation can never attach or take over anyone's account."</li>
@@ -37,6 +39,7 @@ pub fn SecurityDocPage() -> impl IntoView {
                 <h2>"Provider traffic"</h2>
                 <ul>
                     <li>"Calls and texts reach CallSnare as callbacks from the phone provider. In live mode every callback must carry a valid provider signature; anything unsigned, altered or oversized is refused before it can do anything. The provider's token can be rotated without turning a single call away."</li>
+                    <li>"In sandbox mode (for trying CallSnare out) unsigned callbacks are accepted only when the server listens on the machine itself; a sandbox reachable from a network refuses them unless its operator explicitly allows it, and says so when it starts."</li>
                     <li>"Callbacks are rate-limited and built for retries: a callback delivered twice, or a storm of retries, changes nothing twice — one missed call gets one text-back."</li>
                     <li>"A callback is acknowledged only after its evidence is safely stored. If storage is unavailable the provider is told to retry."</li>
                 </ul>

@@ -532,6 +532,41 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
 ];
 
+/// Well-formed arguments for each server function in the permission matrix, so that a
+/// refusal is the role check's and not the argument parser's.
+fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, String)> {
+    let bogus = "usr_00000000000000000000000000000000";
+    let args: Vec<(&'static str, &str)> = match endpoint {
+        "auth/switch_org" => vec![("org_id", org)],
+        "auth/change_password" => vec![
+            ("current_password", "not the password"),
+            ("new_password", "whatever long enough"),
+        ],
+        "team/add" => vec![("email", email), ("role", "staff")],
+        "team/change_role" => vec![("user_id", bogus), ("role", "staff")],
+        "team/remove" | "team/reset_password" => vec![("user_id", bogus)],
+        "team/revoke_invite" => vec![("invitation_id", "inv_00000000000000000000000000000000")],
+        "leads/get" => vec![("lead_id", "lead_00000000000000000000000000000000")],
+        "leads/reply" => vec![("lead_id", "lead_00000000000000000000000000000000"), ("body", "hi")],
+        "leads/update" => vec![
+            ("lead_id", "lead_00000000000000000000000000000000"),
+            ("status", "new"),
+            ("name", ""),
+            ("address", ""),
+            ("notes", ""),
+        ],
+        "leads/book" => vec![
+            ("lead_id", "lead_00000000000000000000000000000000"),
+            ("date", "2026-12-01"),
+            ("arrival_start", "08:00"),
+            ("arrival_end", "10:00"),
+            ("job_type", "no_heat"),
+        ],
+        _ => vec![],
+    };
+    args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
+}
+
 #[tokio::test]
 async fn every_server_function_enforces_the_permission_table() {
     let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
@@ -569,40 +604,13 @@ async fn every_server_function_enforces_the_permission_table() {
         clients.push((Some(role), c));
     }
     clients.insert(0, (None, app.new_client()));
-    let bogus = "usr_00000000000000000000000000000000";
     for (i, (path, min)) in TABLE.iter().enumerate() {
         let Some(min) = min else { continue };
         let endpoint = path.trim_start_matches("/rpc/");
         for (role, client) in &clients {
             let email = format!("new{i}-{}@acme.test", role.map_or("anon", |r| r.as_str()));
-            let args: Vec<(&str, &str)> = match endpoint {
-                "auth/switch_org" => vec![("org_id", org.as_str())],
-                "auth/change_password" => vec![
-                    ("current_password", "not the password"),
-                    ("new_password", "whatever long enough"),
-                ],
-                "team/add" => vec![("email", email.as_str()), ("role", "staff")],
-                "team/change_role" => vec![("user_id", bogus), ("role", "staff")],
-                "team/remove" | "team/reset_password" => vec![("user_id", bogus)],
-                "team/revoke_invite" => vec![("invitation_id", "inv_00000000000000000000000000000000")],
-                "leads/get" => vec![("lead_id", "lead_00000000000000000000000000000000")],
-                "leads/reply" => vec![("lead_id", "lead_00000000000000000000000000000000"), ("body", "hi")],
-                "leads/update" => vec![
-                    ("lead_id", "lead_00000000000000000000000000000000"),
-                    ("status", "new"),
-                    ("name", ""),
-                    ("address", ""),
-                    ("notes", ""),
-                ],
-                "leads/book" => vec![
-                    ("lead_id", "lead_00000000000000000000000000000000"),
-                    ("date", "2026-12-01"),
-                    ("arrival_start", "08:00"),
-                    ("arrival_end", "10:00"),
-                    ("job_type", "no_heat"),
-                ],
-                _ => vec![],
-            };
+            let owned = matrix_args(endpoint, &org, &email);
+            let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let status = app.rpc_with(client, endpoint, &args).await.status().as_u16();
             match role {
                 None => assert_eq!(status, 401, "{path} anonymous"),
@@ -651,6 +659,86 @@ async fn every_server_function_enforces_the_permission_table() {
                 }
             }
         }
+    }
+
+    // An admin of Acme against the owner of another org: every team function that names a
+    // member answers "not found", adding the address only invites it, and the rival owner's
+    // account, password and org are untouched.
+    seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
+    let rival_owner: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@rival.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let hash_before: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&rival_owner)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let admin = &clients[2].1;
+    for (endpoint, args) in [
+        (
+            "team/change_role",
+            vec![("user_id", rival_owner.as_str()), ("role", "staff")],
+        ),
+        ("team/remove", vec![("user_id", rival_owner.as_str())]),
+        ("team/reset_password", vec![("user_id", rival_owner.as_str())]),
+    ] {
+        let status = app.rpc_with(admin, endpoint, &args).await.status();
+        assert_eq!(status, 404, "admin of acme: {endpoint} on rival's owner");
+    }
+    let added = app
+        .rpc_with(admin, "team/add", &[("email", "owner@rival.test"), ("role", "admin")])
+        .await;
+    assert!(added.status().is_success(), "{}", added.status());
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'owner@rival.test'"
+        )
+        .await,
+        1,
+        "still only a member of rival"
+    );
+    let hash_after: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&rival_owner)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(hash_before, hash_after);
+    let rival = app.new_client();
+    app.sign_in(&rival, "owner@rival.test").await;
+    let lists = app.rpc_json(admin, "team/list", &[]).await;
+    assert!(!lists.to_string().contains(&rival_owner), "{lists}");
+
+    // A member removed while connected: their open stream closes and every function they
+    // could call answers as for someone who belongs nowhere.
+    let (_, staff) = &clients[1];
+    let mut stream = staff.get(app.url("/app/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let staff_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let owner = &clients[3].1;
+    assert_eq!(
+        app.rpc_with(owner, "team/remove", &[("user_id", &staff_id)])
+            .await
+            .status(),
+        200
+    );
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(6), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(closed.is_ok(), "the removed member's stream stays open");
+    for (path, min) in TABLE {
+        if min.is_none() {
+            continue;
+        }
+        let endpoint = path.trim_start_matches("/rpc/");
+        let owned = matrix_args(endpoint, &org, "removed-invites@acme.test");
+        let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let status = app.rpc_with(staff, endpoint, &args).await.status().as_u16();
+        assert_eq!(status, 403, "{path} for a removed member");
     }
 }
 
