@@ -53,6 +53,9 @@ INSERT INTO password_tokens_new (id, user_id, org_id, token_hash, expires_at, us
 DROP TABLE password_tokens;
 ALTER TABLE password_tokens_new RENAME TO password_tokens;
 CREATE INDEX password_tokens_user_idx ON password_tokens (user_id);
+-- Every link issued before this change was shown to the admin who asked for it, which is
+-- how an admin of one org could take over another org's owner: none of them stays usable.
+UPDATE password_tokens SET revoked_at = created_at WHERE used_at IS NULL;
 
 -- Mail waiting to go out (invitations, set-password links). Written in the same
 -- transaction as the token it carries; a worker delivers it over SMTP when one is
@@ -61,8 +64,14 @@ CREATE TABLE mail_outbox (
     id               TEXT     NOT NULL,
     to_address       TEXT     NOT NULL,
     subject          TEXT     NOT NULL,
-    -- a short sentence and a link; blanked once delivered so the link does not linger
+    -- invitation | reset_by_admin | reset_requested (limits count per kind)
+    kind             TEXT     NOT NULL,
+    -- a short sentence and a link; blanked once delivered, and once the link is used,
+    -- revoked or expired, so a live link does not linger in the store
     body             TEXT     NOT NULL,
+    -- the SHA-256 of the token the link carries, and when that link expires
+    token_hash       TEXT     NOT NULL,
+    expires_at       BIGINT   NOT NULL,
     attempts         INTEGER  NOT NULL DEFAULT 0,
     next_attempt_at  BIGINT   NOT NULL,
     sent_at          BIGINT,
@@ -74,4 +83,5 @@ CREATE TABLE mail_outbox (
     CONSTRAINT mail_outbox_pkey PRIMARY KEY (id)
 );
 CREATE INDEX mail_outbox_due_idx ON mail_outbox (sent_at, failed_at, next_attempt_at);
-CREATE INDEX mail_outbox_to_address_idx ON mail_outbox (to_address, created_at);
+CREATE INDEX mail_outbox_to_address_idx ON mail_outbox (to_address, kind, created_at);
+CREATE INDEX mail_outbox_token_hash_idx ON mail_outbox (token_hash);

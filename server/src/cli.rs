@@ -203,9 +203,13 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
             command: MailCommand::List { to },
         } => {
             let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
-            let held = mail_outbox::list_held(&mut conn, to.as_ref().map(EmailAddress::as_str))
-                .await
-                .map_err(|e| error_line(&e))?;
+            let held = mail_outbox::list_held(
+                &mut conn,
+                to.as_ref().map(EmailAddress::as_str),
+                app::ssr::clock::now_ms(),
+            )
+            .await
+            .map_err(|e| error_line(&e))?;
             if held.is_empty() {
                 println!("no mail waiting");
             }

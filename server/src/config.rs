@@ -369,7 +369,18 @@ impl Settings {
     pub fn webhook_signatures_required(&self) -> bool {
         self.live
             || self.twilio.auth_token.is_some()
-            || (!self.addr.ip().is_loopback() && !self.allow_unsigned_webhooks)
+            || (!self.allow_unsigned_webhooks && (!self.addr.ip().is_loopback() || self.public_url_is_remote()))
+    }
+
+    /// A public URL that is not this machine (a tunnel such as ngrok, a proxy's domain):
+    /// providers, and anyone else, reach a loopback listener through it.
+    fn public_url_is_remote(&self) -> bool {
+        self.public_url.as_ref().is_some_and(|u| match u.host() {
+            Some(url::Host::Domain(d)) => d != "localhost",
+            Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+            None => false,
+        })
     }
 
     /// Whether texts really go out to Twilio (credentials set) or are only recorded.
@@ -383,9 +394,10 @@ impl Settings {
             "Twilio signatures ARE verified (TWILIO_AUTH_TOKEN is set)".to_owned()
         } else if self.webhook_signatures_required() {
             format!(
-                "provider callbacks are REFUSED: the server listens on {} beyond loopback without \
-                 TWILIO_AUTH_TOKEN (set it, or CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1 to accept forgeable callbacks)",
-                self.addr
+                "provider callbacks are REFUSED: the server is reachable beyond loopback (listening on {}{}) \
+                 without TWILIO_AUTH_TOKEN (set it, or CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1 to accept forgeable callbacks)",
+                self.addr,
+                if self.public_url_is_remote() { ", with a public URL" } else { "" }
             )
         } else if self.allow_unsigned_webhooks {
             "UNSIGNED provider callbacks are ACCEPTED from anywhere (CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS=1): \

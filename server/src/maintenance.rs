@@ -1,13 +1,25 @@
-//! Housekeeping for records that are only needed for a while: failed sign-ins count
-//! toward throttling for an hour and are kept a day, then deleted, so unauthenticated
-//! attempts cannot grow the database without bound.
+//! Housekeeping for records that are only needed for a while, so unauthenticated requests
+//! cannot grow the database without bound and no live link lingers in the store:
+//! - failed sign-ins count toward throttling for an hour and are kept a day;
+//! - failed-sign-in audit records (they belong to no org) are kept 30 days;
+//! - a held mail's body is blanked once its link is used, revoked or expired.
+//!
+//! Deletes go in small batches, each its own short transaction, so the single writer's
+//! `BEGIN IMMEDIATE` never waits long behind them.
 
 use std::time::Duration;
 
-use app::ssr::{clock::now_ms, db::login_failures, db::Db};
+use app::ssr::{
+    audit,
+    clock::now_ms,
+    db::{login_failures, mail_outbox, Db},
+};
 
 /// How long failed sign-ins are kept.
 pub const LOGIN_FAILURE_RETENTION_MS: i64 = 24 * 3_600_000;
+/// How long org-less failed-sign-in audit records are kept.
+pub const FAILED_SIGN_IN_AUDIT_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+const BATCH: i64 = 1_000;
 
 pub fn spawn(db: Db, every: Duration) {
     tokio::spawn(async move {
@@ -15,15 +27,43 @@ pub fn spawn(db: Db, every: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let pruned = match db.acquire().await {
-                Ok(mut conn) => login_failures::prune_before(&mut conn, now_ms() - LOGIN_FAILURE_RETENTION_MS).await,
-                Err(err) => Err(err),
-            };
-            match pruned {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(pruned = n, "old failed sign-ins deleted"),
-                Err(err) => tracing::warn!(error.message = %err, "pruning failed sign-ins failed; retrying next hour"),
+            if let Err(err) = run_once(&db).await {
+                tracing::warn!(error.message = %err, "housekeeping failed; retrying next time");
             }
         }
     });
+}
+
+/// One housekeeping pass; public so tests can run it instead of waiting an hour.
+pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let mut conn = db.acquire().await?;
+    let mut failures = 0;
+    loop {
+        let n = login_failures::prune_before(&mut conn, now - LOGIN_FAILURE_RETENTION_MS, BATCH).await?;
+        failures += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let mut audits = 0;
+    loop {
+        let n = audit::prune_failed_sign_ins_before(&mut conn, now - FAILED_SIGN_IN_AUDIT_RETENTION_MS, BATCH).await?;
+        audits += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let mails = mail_outbox::blank_dead(&mut conn, now).await?;
+    if failures + audits + mails > 0 {
+        tracing::info!(
+            failures,
+            audits,
+            mails,
+            "housekeeping: old records pruned, dead links blanked"
+        );
+    }
+    Ok(())
 }

@@ -45,6 +45,10 @@ async fn signing_key(db: &Db, settings: &Settings) -> anyhow::Result<Key> {
 pub async fn layer(db: &Db, settings: &Settings) -> anyhow::Result<AuthLayer> {
     let store = SqliteStore::new(db.clone());
     store.migrate().await?;
+    let purged = app::ssr::db::sessions::purge_legacy(&mut *db.acquire().await?).await?;
+    if purged > 0 {
+        tracing::info!(purged, "sessions from before the derived auth hash deleted");
+    }
     tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(3600)));
     let https = settings.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
     let idle = time::Duration::seconds(i64::try_from(settings.session_idle.as_secs()).unwrap_or(43_200));

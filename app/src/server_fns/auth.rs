@@ -212,8 +212,18 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
     let state = expect_context::<AppState>();
     let db = db();
     let (ip, request_id) = request_meta();
-    team::request_password_link(&db, &state.public_base, &email, &Meta { ip, request_id }).await?;
-    state.mail_wake.notify_one();
+    crate::domain::EmailAddress::parse(&email)
+        .map_err(|e| crate::ssr::auth::principal::fail(AppError::validation("email", e.to_string())))?;
+    // Done after answering: whether the address has an account changes how much is written
+    // (and a commit's disk sync is measurable), so the answer must not wait for it.
+    let public_base = state.public_base.clone();
+    let mail_wake = state.mail_wake.clone();
+    tokio::spawn(async move {
+        match team::request_password_link(&db, &public_base, &email, &Meta { ip, request_id }).await {
+            Ok(()) => mail_wake.notify_one(),
+            Err(err) => tracing::warn!(error.message = %err, "could not queue a password link"),
+        }
+    });
     // A browser without JavaScript posted the form itself: show the answer on the page.
     let plain_form = use_context::<axum::http::request::Parts>()
         .and_then(|p| {

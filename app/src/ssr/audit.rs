@@ -117,3 +117,24 @@ pub async fn record(conn: &mut SqliteConnection, entry: AuditEntry<'_>, now: i64
     .await?;
     Ok(id)
 }
+
+/// Deletes up to `limit` failed-sign-in records older than `before`. They belong to no org
+/// (anyone can cause one), so they are kept only as long as they help explain an attack,
+/// and unauthenticated requests cannot grow the trail without bound. Org records are never
+/// deleted.
+pub async fn prune_failed_sign_ins_before(
+    conn: &mut SqliteConnection,
+    before: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events \
+         WHERE org_id IS NULL AND action = $1 AND occurred_at < $2 LIMIT $3)",
+    )
+    .bind(AuditAction::SignInFailed.as_str())
+    .bind(before)
+    .bind(limit)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -19,6 +19,7 @@ pub mod password_tokens;
 pub mod pipeline;
 pub mod routing_settings;
 pub mod sessions;
+pub mod sign_in_sources;
 pub mod tracked_numbers;
 pub mod users;
 pub mod webhook_events;

@@ -10,15 +10,42 @@ use crate::{
     ssr::db::mail_outbox,
 };
 
+/// What a mail is for; limits count per kind (a burst of invitations must not use up
+/// someone's "Forgot password?" allowance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    Invitation,
+    ResetByAdmin,
+    ResetRequested,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Invitation => "invitation",
+            MailKind::ResetByAdmin => "reset_by_admin",
+            MailKind::ResetRequested => "reset_requested",
+        }
+    }
+}
+
 /// A composed mail. Not `Debug`: its body holds a one-time link.
 pub struct Mail {
+    pub kind: MailKind,
     pub subject: &'static str,
     pub body: String,
+    /// The SHA-256 of the token the link carries: the stored body is blanked once that
+    /// token can no longer be used.
+    pub token_hash: String,
+    pub valid_hours: u32,
 }
 
 /// An invitation to join a team, opened at `/invite`.
 pub fn invitation(public_base: &str, token: &str, valid_hours: u32) -> Mail {
     Mail {
+        kind: MailKind::Invitation,
+        token_hash: crate::ssr::auth::tokens::hash(token),
+        valid_hours,
         subject: "Your CallSnare invitation",
         body: format!(
             "You have been invited to join a team on CallSnare. Open this link within {valid_hours} hours to accept:\n\n{}\n",
@@ -30,6 +57,9 @@ pub fn invitation(public_base: &str, token: &str, valid_hours: u32) -> Mail {
 /// An admin reset the password: the old one no longer works.
 pub fn password_reset_by_admin(public_base: &str, token: &str, valid_hours: u32) -> Mail {
     Mail {
+        kind: MailKind::ResetByAdmin,
+        token_hash: crate::ssr::auth::tokens::hash(token),
+        valid_hours,
         subject: "Set a new CallSnare password",
         body: format!(
             "Your CallSnare password was reset by an admin. Set a new one within {valid_hours} hours:\n\n{}\n",
@@ -41,6 +71,9 @@ pub fn password_reset_by_admin(public_base: &str, token: &str, valid_hours: u32)
 /// Someone asked for a link on the sign-in page; the current password keeps working.
 pub fn password_reset_requested(public_base: &str, token: &str, valid_hours: u32) -> Mail {
     Mail {
+        kind: MailKind::ResetRequested,
+        token_hash: crate::ssr::auth::tokens::hash(token),
+        valid_hours,
         subject: "Reset your CallSnare password",
         body: format!(
             "To set a new CallSnare password, open this link within {valid_hours} hours (if you did not ask for it, ignore this mail; your password is unchanged):\n\n{}\n",
@@ -64,7 +97,19 @@ pub async fn enqueue(
     mail: Mail,
     now: i64,
 ) -> Result<MailId, sqlx::Error> {
-    mail_outbox::insert(conn, to.as_str(), mail.subject, &mail.body, now).await
+    mail_outbox::insert(
+        conn,
+        mail_outbox::NewMail {
+            to_address: to.as_str(),
+            kind: mail.kind.as_str(),
+            subject: mail.subject,
+            body: &mail.body,
+            token_hash: &mail.token_hash,
+            expires_at: now + i64::from(mail.valid_hours) * 3_600_000,
+        },
+        now,
+    )
+    .await
 }
 
 #[cfg(test)]

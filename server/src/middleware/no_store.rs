@@ -17,6 +17,8 @@ pub async fn private_no_store(req: Request, next: Next) -> Response {
             || p == "/setup"
             || p == "/set-password"
             || p == "/invite"
+            // its `next` may carry an invitation link
+            || p == "/login"
     };
     let mut resp = next.run(req).await;
     if private {

@@ -687,7 +687,7 @@ async fn every_server_function_enforces_the_permission_table() {
         assert_eq!(status, 404, "admin of acme: {endpoint} on rival's owner");
     }
     let added = app
-        .rpc_with(admin, "team/add", &[("email", "owner@rival.test"), ("role", "admin")])
+        .rpc_with(admin, "team/add", &[("email", "owner@rival.test"), ("role", "staff")])
         .await;
     assert!(added.status().is_success(), "{}", added.status());
     assert_eq!(

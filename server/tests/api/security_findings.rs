@@ -237,11 +237,16 @@ async fn a_failed_sign_in_stores_a_bounded_email_and_old_failures_are_pruned() {
         .execute(&app.db)
         .await
         .unwrap();
-    let mut conn = app.db.acquire().await.unwrap();
-    let pruned = app::ssr::db::login_failures::prune_before(&mut conn, chrono_now() - 86_400_000)
+    sqlx::query("UPDATE audit_events SET occurred_at = 0 WHERE action = 'auth.sign_in_failed'")
+        .execute(&app.db)
         .await
         .unwrap();
-    assert_eq!(pruned, 3);
+    server::maintenance::run_once(&app.db).await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.sign_in_failed'")
+            .await,
+        0
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM login_failures WHERE email = 'old@acme.test'")
             .await,
@@ -504,4 +509,100 @@ async fn the_same_call_sid_at_two_orgs_is_two_calls() {
         2
     );
     let _ = twilio;
+}
+
+// F3 — a wide attack (many sources) on one account caps its guesses, but the owner still
+// signs in from a place they signed in from before.
+#[tokio::test]
+async fn a_wide_attack_caps_guesses_yet_the_owner_signs_in_from_a_known_place() {
+    let app = spawn_app_with(&[("CALLSNARE_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
+    // the owner's office, used before the attack
+    let resp = login_from(&app, "203.0.113.20", "owner@acme.test", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    for i in 0..100u32 {
+        insert_failures(&app, "owner@acme.test", &format!("2001:db8:{i:x}::/64"), 10).await;
+    }
+    // a new source: refused outright, even with the right password, and not recorded
+    let before = app.count("SELECT COUNT(*) FROM login_failures").await;
+    let resp = login_from(&app, "2001:db8:ffff::1", "owner@acme.test", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(app.count("SELECT COUNT(*) FROM login_failures").await, before);
+    // the office still works
+    let resp = login_from(&app, "203.0.113.20", "owner@acme.test", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+// F1/F5 — a held mail's link does not outlive the link itself in the store.
+#[tokio::test]
+async fn a_held_mail_loses_its_link_once_the_link_is_dead() {
+    let app = spawn_app().await;
+    seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    for email in ["first@acme.test", "second@acme.test"] {
+        let resp = app
+            .rpc_with(&owner, "team/add", &[("email", email), ("role", "staff")])
+            .await;
+        assert!(resp.status().is_success(), "{}", resp.status());
+    }
+    // the first invitation is withdrawn: its mail's link is dead
+    let invitation: String = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'first@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let resp = app
+        .rpc_with(&owner, "team/revoke_invite", &[("invitation_id", &invitation)])
+        .await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    server::maintenance::run_once(&app.db).await.unwrap();
+    let bodies: Vec<(String, String)> = sqlx::query_as("SELECT to_address, body FROM mail_outbox ORDER BY to_address")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(bodies[0].0, "first@acme.test");
+    assert_eq!(bodies[0].1, "", "a dead link is not kept");
+    assert!(bodies[1].1.contains("/invite?token="), "a live one waits for delivery");
+    // and the operator's list shows only live links
+    let mut conn = app.db.acquire().await.unwrap();
+    let held = app::ssr::db::mail_outbox::list_held(&mut conn, None, chrono_now())
+        .await
+        .unwrap();
+    let to: Vec<&str> = held.iter().map(|m| m.to_address.as_str()).collect();
+    assert_eq!(to, ["second@acme.test"]);
+}
+
+// F1 — an org cannot flood a mailbox with invitations.
+#[tokio::test]
+async fn invitations_to_one_address_are_limited() {
+    let app = spawn_app().await;
+    seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
+    let owner = app.new_client();
+    app.sign_in(&owner, "owner@acme.test").await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let resp = app
+            .rpc_with(
+                &owner,
+                "team/add",
+                &[("email", "target@elsewhere.test"), ("role", "staff")],
+            )
+            .await;
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mail_outbox WHERE to_address = 'target@elsewhere.test'")
+            .await,
+        3
+    );
 }

@@ -555,7 +555,17 @@ async fn bad_signatures_oversize_and_malformed_bodies_are_rejected_and_change_no
 
 #[tokio::test]
 async fn unsigned_callbacks_are_accepted_in_sandbox_without_a_token_and_marked_unchecked() {
-    let app = crate::helpers::spawn_app_with(&[("CALLSNARE_PUBLIC_URL", crate::helpers::PUBLIC_URL)]).await;
+    // A sandbox behind a public URL (a tunnel) refuses them unless the operator allows it
+    // (see security_findings.rs); on loopback, or when allowed, they are taken unchecked.
+    let refused = crate::helpers::spawn_app_with(&[("CALLSNARE_PUBLIC_URL", crate::helpers::PUBLIC_URL)]).await;
+    crate::helpers::seed_org(&refused.db, "acme", "Acme", TRACKED, &[OFFICE_1]).await;
+    let (path, params) = MissedCall::new(95, CALLER).inbound();
+    assert_eq!(refused.post_twilio(path, &params, Signing::Missing).await.status(), 403);
+    let app = crate::helpers::spawn_app_with(&[
+        ("CALLSNARE_PUBLIC_URL", crate::helpers::PUBLIC_URL),
+        ("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "1"),
+    ])
+    .await;
     crate::helpers::seed_org(&app.db, "acme", "Acme", TRACKED, &[OFFICE_1]).await;
     let (path, params) = MissedCall::new(95, CALLER).inbound();
     assert_eq!(app.post_twilio(path, &params, Signing::Missing).await.status(), 200);

@@ -18,7 +18,7 @@ use crate::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
         auth::SessionUser,
         clock::now_ms,
-        db::{self, login_failures, Db},
+        db::{self, login_failures, sign_in_sources, Db},
         password,
     },
 };
@@ -26,6 +26,11 @@ use crate::{
 /// Failed attempts per email from one source per hour before sign-in from that source is
 /// refused outright.
 pub const MAX_FAILURES_PER_HOUR: i64 = 100;
+/// Failed attempts per email from anywhere per hour beyond which only sources the account
+/// signed in from before (in [`KNOWN_SOURCE_DAYS`]) may try: the ceiling on guessing one
+/// password from many addresses, which never shuts the owner out of their usual places.
+pub const MAX_FAILURES_PER_EMAIL_PER_HOUR: i64 = 1_000;
+pub const KNOWN_SOURCE_DAYS: i64 = 90;
 /// The longest typed email kept in failure records (no valid address is longer).
 const MAX_STORED_EMAIL: usize = 254;
 /// Failures before the growing delay starts.
@@ -128,6 +133,10 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
         tracing::warn!(source = %source, "sign-in refused: too many failures from this source");
         return Err(SignInError::Throttled);
     }
+    if from_anywhere >= MAX_FAILURES_PER_EMAIL_PER_HOUR && !known_source(db, &typed, &source, now).await? {
+        tracing::warn!(source = %source, "sign-in refused: account under wide attack, source not known");
+        return Err(SignInError::Throttled);
+    }
     tokio::time::sleep(delay_for(from_anywhere)).await;
 
     let user = match EmailAddress::parse(&typed) {
@@ -146,6 +155,7 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
         Some(user) if ok => {
             let mut tx = db::begin_write(db).await?;
             login_failures::clear(&mut tx, &typed, &source).await?;
+            sign_in_sources::remember(&mut tx, &user.id, &source, now_ms()).await?;
             audit::record(
                 &mut tx,
                 AuditEntry {
@@ -170,6 +180,15 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
             Err(SignInError::Invalid)
         }
     }
+}
+
+/// Whether the account behind `typed` signed in from `source` recently.
+async fn known_source(db: &Db, typed: &str, source: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    let Some(user) = db::users::find_by_email(&mut conn, typed).await? else {
+        return Ok(false);
+    };
+    sign_in_sources::is_known(&mut conn, &user.id, source, now - KNOWN_SOURCE_DAYS * 86_400_000).await
 }
 
 async fn record_failure(

@@ -173,3 +173,20 @@ pub async fn consume(
     .fetch_optional(conn)
     .await
 }
+
+/// Invitations the org created since `since`, to one address or to anyone.
+pub async fn count_created_since(
+    conn: &mut SqliteConnection,
+    org_id: &str,
+    email: Option<&str>,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND ($2 IS NULL OR email = $2) AND created_at >= $3",
+    )
+    .bind(org_id)
+    .bind(email)
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}

@@ -51,11 +51,15 @@ pub async fn clear(conn: &mut SqliteConnection, email: &str, source: &str) -> Re
     Ok(())
 }
 
-/// Deletes failures older than `before`; they no longer count for anything.
-pub async fn prune_before(conn: &mut SqliteConnection, before: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM login_failures WHERE occurred_at < $1")
-        .bind(before)
-        .execute(conn)
-        .await?
-        .rows_affected())
+/// Deletes up to `limit` failures older than `before` (they no longer count for anything);
+/// the caller loops, so no single statement holds the write lock for long.
+pub async fn prune_before(conn: &mut SqliteConnection, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures WHERE occurred_at < $1 LIMIT $2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }

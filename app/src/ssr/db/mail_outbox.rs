@@ -8,26 +8,57 @@ use sqlx::SqliteConnection;
 
 use crate::domain::ids::MailId;
 
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    to_address: &str,
-    subject: &str,
-    body: &str,
-    now: i64,
-) -> Result<MailId, sqlx::Error> {
+pub struct NewMail<'a> {
+    pub to_address: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert(conn: &mut SqliteConnection, m: NewMail<'_>, now: i64) -> Result<MailId, sqlx::Error> {
     let id = MailId::new();
     sqlx::query(
-        "INSERT INTO mail_outbox (id, to_address, subject, body, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5, $5)",
+        "INSERT INTO mail_outbox (id, to_address, kind, subject, body, token_hash, expires_at, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
     )
     .bind(id.as_str())
-    .bind(to_address)
-    .bind(subject)
-    .bind(body)
+    .bind(m.to_address)
+    .bind(m.kind)
+    .bind(m.subject)
+    .bind(m.body)
+    .bind(m.token_hash)
+    .bind(m.expires_at)
     .bind(now)
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+/// The mail's link still works: its token is an unused, unrevoked, unexpired set-password
+/// link or pending invitation. `$1` is now.
+macro_rules! link_alive {
+    () => {
+        "(mail_outbox.expires_at > $1 AND (\
+           EXISTS (SELECT 1 FROM password_tokens t WHERE t.token_hash = mail_outbox.token_hash \
+                   AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > $1) \
+           OR EXISTS (SELECT 1 FROM invitations i WHERE i.token_hash = mail_outbox.token_hash \
+                   AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1)))"
+    };
+}
+
+/// Blanks the body of every held mail whose link no longer works (used, revoked, replaced
+/// or expired), so the store keeps no live link it does not need. Returns how many.
+pub async fn blank_dead(conn: &mut SqliteConnection, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(concat!(
+        "UPDATE mail_outbox SET body = '', updated_at = $1 WHERE body <> '' AND NOT ",
+        link_alive!()
+    ))
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// A mail to deliver. Not `Debug`: its body holds a one-time link.
@@ -49,11 +80,12 @@ pub async fn claim_due(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<DueMail>, sqlx::Error> {
-    let due: Vec<DueMail> = sqlx::query_as(
+    let due: Vec<DueMail> = sqlx::query_as(concat!(
         "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
-         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-         ORDER BY next_attempt_at, id LIMIT $2",
-    )
+             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 AND body <> '' AND ",
+        link_alive!(),
+        " ORDER BY next_attempt_at, id LIMIT $2"
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -123,21 +155,35 @@ pub struct HeldMail {
     pub failed_at: Option<i64>,
 }
 
-/// Every mail not delivered, oldest first, optionally only those to `to_address`.
-pub async fn list_held(conn: &mut SqliteConnection, to_address: Option<&str>) -> Result<Vec<HeldMail>, sqlx::Error> {
-    sqlx::query_as(
+/// Every mail not delivered whose link still works, oldest first, optionally only those
+/// to `to_address`.
+pub async fn list_held(
+    conn: &mut SqliteConnection,
+    to_address: Option<&str>,
+    now: i64,
+) -> Result<Vec<HeldMail>, sqlx::Error> {
+    sqlx::query_as(concat!(
         "SELECT created_at, to_address, subject, body, attempts, last_error, failed_at FROM mail_outbox \
-         WHERE sent_at IS NULL AND ($1 IS NULL OR to_address = $1) ORDER BY created_at, id",
-    )
+         WHERE sent_at IS NULL AND body <> '' AND ($2 IS NULL OR to_address = $2) AND ",
+        link_alive!(),
+        " ORDER BY created_at, id"
+    ))
+    .bind(now)
     .bind(to_address)
     .fetch_all(conn)
     .await
 }
 
-/// Mails queued to `to_address` since `since` (delivered or not).
-pub async fn count_since(conn: &mut SqliteConnection, to_address: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND created_at >= $2")
+/// Mails of `kind` queued to `to_address` since `since` (delivered or not).
+pub async fn count_since(
+    conn: &mut SqliteConnection,
+    to_address: &str,
+    kind: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND kind = $2 AND created_at >= $3")
         .bind(to_address)
+        .bind(kind)
         .bind(since)
         .fetch_one(conn)
         .await

@@ -79,6 +79,11 @@ async fn sender_still_may(
     Ok(sender_role.is_some_and(|r| r.can(Action::ManageStaff) && r.can_manage_role(role)))
 }
 
+/// An org sends at most this many invitations an hour, and at most this many to one
+/// address, so the team page cannot be used to flood anyone's mailbox.
+const MAX_INVITES_PER_ORG_PER_HOUR: i64 = 50;
+const MAX_INVITES_PER_ADDRESS_PER_HOUR: i64 = 3;
+
 /// Invites `email` to the principal's org with `role`, replacing any earlier pending
 /// invitation of that address here, and mails the link. Only "already a member of this
 /// org" is answered differently; whether the address has an account is never revealed.
@@ -102,6 +107,15 @@ pub async fn invite_member(
         if memberships::find_role(&mut tx, &p.org_id, &user_id).await?.is_some() {
             return Err(TeamError::Conflict(format!("{email} is already a member.")));
         }
+    }
+    let hour_ago = now - 3_600_000;
+    if invitations::count_created_since(&mut tx, &p.org_id, None, hour_ago).await? >= MAX_INVITES_PER_ORG_PER_HOUR
+        || invitations::count_created_since(&mut tx, &p.org_id, Some(email.as_str()), hour_ago).await?
+            >= MAX_INVITES_PER_ADDRESS_PER_HOUR
+    {
+        return Err(TeamError::TooMany(
+            "Too many invitations in the last hour. Try again later.".into(),
+        ));
     }
     invitations::revoke_pending_for_email(&mut tx, &p.org_id, email.as_str(), now).await?;
     let token = tokens::generate();
@@ -274,6 +288,8 @@ pub async fn accept_invitation(
     let inv = invitations::consume(&mut tx, &token_hash, now)
         .await?
         .ok_or(TeamError::BadInvite)?;
+    // The link is spent: no copy of it stays in the mail outbox.
+    crate::ssr::db::mail_outbox::blank_dead(&mut tx, now).await?;
     let role: Role = inv.role.parse().map_err(|_| TeamError::BadInvite)?;
     if !sender_still_may(&mut tx, &inv.org_id, inv.created_by.as_deref(), role).await? {
         return Err(TeamError::BadInvite);

@@ -50,9 +50,13 @@ pub enum TeamError {
     BadLink,
     #[error("This invitation is invalid, has expired or was withdrawn. Ask your admin to send a new one.")]
     BadInvite,
-    /// The account also belongs to an org where the admin may not manage it.
-    #[error("This account is also used somewhere you don't manage, so you can't reset its password. Ask them to use \"Forgot password?\" on the sign-in page.")]
+    /// The account also belongs to an org where the admin may not manage it. Worded so it
+    /// does not confirm anything about other orgs.
+    #[error("You can't reset this member's password. Ask them to use \"Forgot password?\" on the sign-in page.")]
     ResetElsewhere,
+    /// Too many invitations in a short time (a mailbox must not be flooded from here).
+    #[error("{0}")]
+    TooMany(String),
     /// Accepting an invitation for an existing account needs that account signed in.
     #[error("Please sign in to continue.")]
     SignInRequired,
@@ -83,6 +87,7 @@ impl From<TeamError> for AppError {
             TeamError::Invalid(field, m) => fail(AppError::validation(field, m)),
             TeamError::BadLink | TeamError::BadInvite => fail(AppError::validation("token", e.to_string())),
             TeamError::ResetElsewhere => fail(AppError::Conflict(e.to_string())),
+            TeamError::TooMany(_) => fail(AppError::RateLimited),
             TeamError::SignInRequired => fail(AppError::Unauthorized),
             TeamError::WrongAccount => fail(AppError::Forbidden),
             TeamError::Db(err) => internal(err),
@@ -309,8 +314,9 @@ pub async fn reset_password(
     })
 }
 
-/// At most this many "Forgot password?" mails to one address per hour (counting every
-/// mail queued to it), so the form cannot be used to flood someone's mailbox.
+/// At most this many "Forgot password?" mails to one address per hour (counting only
+/// those, so invitations cannot use up someone's allowance), so the form cannot be used to
+/// flood someone's mailbox.
 const MAX_MAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
 
 /// "Forgot password?": mails a set-password link when an account uses `email`. The caller
@@ -321,7 +327,13 @@ pub async fn request_password_link(db: &Db, public_base: &str, email: &str, meta
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
     let user = users::find_by_email(&mut tx, email.as_str()).await?;
-    let recent = mail_outbox::count_since(&mut tx, email.as_str(), now - 3_600_000).await?;
+    let recent = mail_outbox::count_since(
+        &mut tx,
+        email.as_str(),
+        mail::MailKind::ResetRequested.as_str(),
+        now - 3_600_000,
+    )
+    .await?;
     match user {
         Some(user) if recent < MAX_MAILS_PER_ADDRESS_PER_HOUR => {
             let token = issue_link(&mut tx, &user.id, None, None, FORGOT_LINK_TTL_HOURS, now).await?;
@@ -377,6 +389,8 @@ pub async fn set_password_with_link(
     let (user_id, org_id) = password_tokens::consume(&mut tx, &tokens::hash(token), now)
         .await?
         .ok_or(TeamError::BadLink)?;
+    // The link is spent: no copy of it stays in the mail outbox.
+    mail_outbox::blank_dead(&mut tx, now).await?;
     users::set_password_hash(&mut tx, &user_id, &hash, now).await?;
     let org = org_id
         .as_deref()

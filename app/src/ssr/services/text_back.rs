@@ -60,7 +60,9 @@ pub async fn queue(
     let decision = decide(conn, pending, routing, &t, now).await?;
     if decision == TextBackDecision::Queued {
         let body = routing.render(&routing.row.text_back_template);
-        let dedupe_key = format!("text_back:{}", t.call_sid);
+        // Scoped by org: a callback naming another org's CallSid can never make that org's
+        // own text-back look like a duplicate.
+        let dedupe_key = format!("text_back:{org_id}:{}", t.call_sid);
         // The dedupe key's verdict is needed now, so this one goes at once.
         pending.flush(conn).await?;
         let inserted = messages::insert(
