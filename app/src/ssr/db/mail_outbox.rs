@@ -4,12 +4,11 @@
 //! so a worker that dies mid-send leaves the row to be retried. A delivered row keeps its
 //! envelope but loses its body, so the link does not linger.
 
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::ids::MailId;
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     to_address: &str,
     subject: &str,
     body: &str,
@@ -43,12 +42,7 @@ pub struct DueMail {
 
 /// Claims up to `limit` due mails by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so a row is claimed once.
-pub async fn claim_due(
-    conn: &mut SqliteConnection,
-    now: i64,
-    lease_ms: i64,
-    limit: i64,
-) -> Result<Vec<DueMail>, sqlx::Error> {
+pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueMail>, sqlx::Error> {
     let due: Vec<DueMail> = sqlx::query_as(
         "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
@@ -72,7 +66,7 @@ pub async fn claim_due(
 }
 
 /// Delivered: records when, and blanks the body so the link is gone from the store.
-pub async fn mark_sent(conn: &mut SqliteConnection, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_sent(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE mail_outbox SET sent_at = $2, body = '', last_error = NULL, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -83,7 +77,7 @@ pub async fn mark_sent(conn: &mut SqliteConnection, id: &str, now: i64) -> Resul
 
 /// Not delivered this time; try again at `next_attempt_at`.
 pub async fn schedule_retry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     next_attempt_at: i64,
     error: &str,
@@ -101,7 +95,7 @@ pub async fn schedule_retry(
 
 /// Given up (refused for good, or too many attempts). The body stays, so the operator can
 /// still pass the link on (`callsnare mail list`).
-pub async fn mark_failed(conn: &mut SqliteConnection, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(conn: &mut Conn, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE mail_outbox SET failed_at = $2, last_error = $3, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -124,7 +118,7 @@ pub struct HeldMail {
 }
 
 /// Every mail not delivered, oldest first, optionally only those to `to_address`.
-pub async fn list_held(conn: &mut SqliteConnection, to_address: Option<&str>) -> Result<Vec<HeldMail>, sqlx::Error> {
+pub async fn list_held(conn: &mut Conn, to_address: Option<&str>) -> Result<Vec<HeldMail>, sqlx::Error> {
     sqlx::query_as(
         "SELECT created_at, to_address, subject, body, attempts, last_error, failed_at FROM mail_outbox \
          WHERE sent_at IS NULL AND ($1 IS NULL OR to_address = $1) ORDER BY created_at, id",
@@ -135,7 +129,7 @@ pub async fn list_held(conn: &mut SqliteConnection, to_address: Option<&str>) ->
 }
 
 /// Mails queued to `to_address` since `since` (delivered or not).
-pub async fn count_since(conn: &mut SqliteConnection, to_address: &str, since: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_since(conn: &mut Conn, to_address: &str, since: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND created_at >= $2")
         .bind(to_address)
         .bind(since)
