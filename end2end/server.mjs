@@ -86,6 +86,13 @@ export async function signIn(page, base, email, password) {
   await page.waitForURL(`${base}/app`);
 }
 
+/// Waits until the page's islands have hydrated (`<html data-hydrated>`, set by every
+/// island once its handlers are attached). Before that, island forms post as plain forms:
+/// they work, but answer with a reload instead of an inline result.
+export async function waitForIslands(page, timeout = 15_000) {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout });
+}
+
 export async function launchBrowser() {
   const userDataDir = mkdtempSync(join(tmpdir(), 'callsnare-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

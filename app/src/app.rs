@@ -22,8 +22,20 @@ use crate::{
     },
 };
 
-/// The whole HTML document rendered on the server; the browser hydrates `<App/>` in it.
+/// The whole HTML document rendered on the server.
+///
+/// Islands mode: only `#[island]` components are compiled into the wasm and hydrated; the
+/// rest of every page is plain server-rendered HTML. Only pages under `/app` have islands,
+/// so only they get the hydration scripts: the public pages (landing, sign-in, docs, …)
+/// load no wasm at all.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Outside islands nothing is hydrated: no hydration ids, no serialized resources.
+    // (`HydrationScripts islands=true` does the same; pages without it need it too.)
+    #[cfg(feature = "ssr")]
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
+    let islands = request_has_islands();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -32,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Missed-call recovery for residential HVAC contractors." />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {islands.then(|| view! { <HydrationScripts options islands=true /> })}
                 <script src="/keys.js" defer></script>
                 <MetaTags />
             </head>
@@ -43,14 +55,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Whether the page being rendered can hold islands: the signed-in app under `/app`.
+fn request_has_islands() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| is_app_path(parts.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        true
+    }
+}
+
+/// `/app` and everything under it (not `/apps` or `/application`).
+pub fn is_app_path(path: &str) -> bool {
+    path == "/app" || path.starts_with("/app/")
+}
+
+/// The document title for a page's own title (`<Title>` uses it; islands that change the
+/// title at run time use it too, so both read the same).
+pub fn page_title(text: &str) -> String {
+    if text.is_empty() {
+        "CallSnare".to_owned()
+    } else {
+        format!("{text} · CallSnare")
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/callsnare.css" />
-        <Title formatter=|text: String| {
-            if text.is_empty() { "CallSnare".to_owned() } else { format!("{text} · CallSnare") }
-        } />
+        <Title formatter=|text: String| page_title(&text) />
         <Router>
             <Routes fallback=|| view! { <SiteLayout><NotFoundPage /></SiteLayout> }>
                 <ParentRoute path=path!("/app") view=AppLayout>
@@ -79,5 +116,28 @@ fn PublicLayout() -> impl IntoView {
         <SiteLayout>
             <Outlet />
         </SiteLayout>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_app_path, page_title};
+
+    #[test]
+    fn only_the_signed_in_app_loads_the_islands() {
+        assert!(is_app_path("/app"));
+        assert!(is_app_path("/app/"));
+        assert!(is_app_path("/app/leads/lead_1"));
+        assert!(!is_app_path("/"));
+        assert!(!is_app_path("/login"));
+        assert!(!is_app_path("/apps"));
+        assert!(!is_app_path("/application"));
+        assert!(!is_app_path("/docs/security"));
+    }
+
+    #[test]
+    fn titles_name_the_page_then_the_product() {
+        assert_eq!(page_title(""), "CallSnare");
+        assert_eq!(page_title("(2) Inbox"), "(2) Inbox · CallSnare");
     }
 }

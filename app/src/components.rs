@@ -2,5 +2,6 @@
 
 pub mod app_chrome;
 pub mod form;
+pub mod hydrated;
 pub mod layout;
 pub mod live;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod core;
 pub mod db;
 pub mod live;
 pub mod mail;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, launchBrowser, withPage, signIn, cli, binary, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, signIn, cli, binary, waitForIslands, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
 
 const TRACKED = '+14155550100';
 const CALLER = '+14155552671';
@@ -43,7 +43,9 @@ test('a missed call appears live, the team works it to a booking, and another or
   await withPage(office, 'inbox-live', async (page, errors) => {
     await signIn(page, server.base, OWNER_EMAIL, OWNER_PASSWORD);
     await page.getByText('No leads here yet.').waitFor();
-    // give the EventSource a moment to connect, as an open inbox tab would be
+    // the inbox island opens the live feed once hydrated; give the EventSource a moment to
+    // connect, as an open inbox tab would be
+    await waitForIslands(page);
     await page.waitForTimeout(500);
 
     const started = Date.now();
@@ -59,6 +61,8 @@ test('a missed call appears live, the team works it to a booking, and another or
     await page.waitForURL(/\/app\/leads\/lead_/);
     await page.getByText('Missed call', { exact: true }).waitFor();
     await page.getByText('Automatic text-back').waitFor();
+    // the lead island keeps the timeline live and runs the forms without a reload
+    await waitForIslands(page);
 
     // the customer answers the text-back: it shows up without a reload, as text
     await customerTexts('<b>No heat</b> since 6pm, can you come tonight?', 'SMe2e00000000000000000000000000001');

@@ -10,6 +10,9 @@
 //!
 //! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000),
 //! BENCH_SERVER_BIN (a callsnare binary to run instead of this build's).
+//!
+//! Run it with `CARGO_TARGET_DIR=target/bench`: a plain `cargo bench` rebuilds
+//! `target/release/callsnare`, the binary `scripts/run.sh` serves, without cargo-leptos.
 
 use std::{
     collections::HashMap,
@@ -389,7 +392,19 @@ async fn run() {
     // BENCH_SERVER_BIN: another build of callsnare, to compare two versions on the same VM.
     let bin = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_callsnare").to_owned());
     let bin = bin.as_str();
+    if std::path::Path::new(bin).ends_with("target/release/callsnare") {
+        eprintln!(
+            "note: this bench rebuilt target/release/callsnare; next time run it with CARGO_TARGET_DIR=target/bench \
+             (scripts/run.sh rebuilds its own with cargo-leptos before serving)"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
+    // `serve` refuses to start without the site's assets; the bench needs none of them.
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.css"] {
+        std::fs::write(site.join("pkg").join(file), b"").unwrap();
+    }
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
     let cli = |args: &[&str]| {
         let out = Command::new(bin)
@@ -428,6 +443,7 @@ async fn run() {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut server = Command::new(bin)
         .arg("serve")
+        .env("LEPTOS_SITE_ROOT", &site)
         .env("DATABASE_URL", &db)
         .env("CALLSNARE_ADDR", addr.to_string())
         .env("CALLSNARE_PUBLIC_URL", PUBLIC)

@@ -1,27 +1,21 @@
 //! Runs the escalation scan periodically through the single writer.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use app::ssr::{clock::now_ms, live::LiveFeed, services::escalation, writer::Writer};
-use tokio::sync::Notify;
+use app::ssr::{clock::now_ms, core::Core, services::escalation};
 
-pub fn spawn(writer: Writer, live: LiveFeed, outbox_wake: Arc<Notify>, every: Duration) {
+pub fn spawn(core: Core, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match writer
-                .run(|conn| Box::pin(async move { escalation::run_due(conn, now_ms()).await }))
-                .await
-            {
-                Ok(effects) => {
-                    if effects.text_queued {
-                        outbox_wake.notify_one();
-                    }
-                    live.publish(effects.live);
-                }
-                Err(err) => tracing::warn!(error.message = %err, "escalation scan failed; retrying next tick"),
+            // Once committed, the core wakes the outbox for the escalation texts and publishes.
+            let scanned = core
+                .commit(|conn| Box::pin(async move { escalation::run_due(conn, now_ms()).await.map(|e| ((), e)) }))
+                .await;
+            if let Err(err) = scanned {
+                tracing::warn!(error.message = %err, "escalation scan failed; retrying next tick");
             }
         }
     });

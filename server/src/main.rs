@@ -4,7 +4,7 @@ use clap::Parser;
 use server::{
     cli::{self, Cli, Command},
     config::{self, Settings},
-    startup::{leptos_options_from_env, Application},
+    startup::{check_site_assets, leptos_options_from_env, Application},
     telemetry,
 };
 
@@ -102,7 +102,12 @@ async fn serve() -> ExitCode {
     } else {
         tracing::warn!("{}", settings.sandbox_warning());
     }
-    let app = match Application::build(settings, leptos_options_from_env()).await {
+    let leptos_options = leptos_options_from_env();
+    if let Err(line) = check_site_assets(&leptos_options) {
+        eprintln!("callsnare: start-up failed: {line}");
+        return ExitCode::FAILURE;
+    }
+    let app = match Application::build(settings, leptos_options).await {
         Ok(app) => app,
         Err(err) => {
             eprintln!("callsnare: start-up failed: {}", cli::error_line(err.as_ref()));

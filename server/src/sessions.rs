@@ -7,7 +7,7 @@ use std::time::Duration;
 use app::ssr::{
     auth::{tokens, Backend},
     clock::now_ms,
-    db::Db,
+    db::{instance_secrets, Db},
 };
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder};
 use secrecy::ExposeSecret;
@@ -29,14 +29,8 @@ async fn signing_key(db: &Db, settings: &Settings) -> anyhow::Result<Key> {
     let secret = match &settings.session_secret {
         Some(s) => s.expose_secret().to_owned(),
         None => {
-            sqlx::query("INSERT INTO instance_secrets (name, value, created_at) VALUES ('session_key', $1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(tokens::generate())
-                .bind(now_ms())
-                .execute(db)
-                .await?;
-            sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = 'session_key'")
-                .fetch_one(db)
-                .await?
+            let mut conn = db.acquire().await?;
+            instance_secrets::get_or_insert(&mut conn, "session_key", &tokens::generate(), now_ms()).await?
         }
     };
     Ok(Key::from(&Sha512::digest(secret.as_bytes())))

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::ssr::{db, live::LiveFeed, state::AppState, writer::Writer};
+use app::ssr::{core::Core, db, state::AppState, writer::Writer};
 use leptos::config::{Env, LeptosOptions};
 use tokio::{net::TcpListener, sync::Notify};
 
@@ -16,7 +16,7 @@ use crate::{
         sender::{SmsSender, TwilioClient},
         worker::Worker,
     },
-    webhooks::{rejections::Rejections, WebhookState},
+    webhooks::{rejections::Rejections, twilio::Twilio, WebhookState},
 };
 
 pub struct Application {
@@ -34,7 +34,9 @@ impl Application {
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
         let writer = Writer::spawn(&db).await?;
-        let live = LiveFeed::new();
+        // Built once: server functions, webhooks and workers share its writer, live feed,
+        // outbox wake-up and routing cache.
+        let core = Core::new(db.clone(), writer.clone());
         let mut settings = settings;
         if settings.public_url.is_none() {
             // Sandbox without a public URL: providers (and the simulator) reach us directly.
@@ -42,19 +44,16 @@ impl Application {
         }
         let public_base = settings.public_base();
         let setup_token = first_run_setup_token(&db, &public_base).await?;
-        let outbox_wake = Arc::new(Notify::new());
         let mail_wake = Arc::new(Notify::new());
         tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
         let state = AppState {
             leptos_options,
             db,
-            writer: writer.clone(),
-            live: live.clone(),
+            core: core.clone(),
             live_mode: settings.live,
             session_absolute_ms: i64::try_from(settings.session_absolute.as_millis()).unwrap_or(i64::MAX),
             public_base: public_base.clone(),
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
-            outbox_wake: outbox_wake.clone(),
             mail_wake: mail_wake.clone(),
         };
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
@@ -67,30 +66,22 @@ impl Application {
             _ => SmsSender::Sandbox,
         };
         Worker {
-            writer: writer.clone(),
-            live: live.clone(),
+            core: core.clone(),
             sender,
-            wake: outbox_wake.clone(),
             lease: settings.outbox_lease,
         }
         .spawn();
         spawn_mail_worker(&settings, &writer, mail_wake)?;
-        crate::escalation::spawn(
-            writer.clone(),
-            live.clone(),
-            outbox_wake.clone(),
-            settings.escalation_scan,
-        );
+        crate::escalation::spawn(core.clone(), settings.escalation_scan);
         crate::maintenance::spawn(state.db.clone(), std::time::Duration::from_secs(3600));
         let hooks = Arc::new(WebhookState {
-            writer,
-            live,
-            outbox_wake,
-            twilio_signing_tokens: settings.twilio.signing_tokens(),
-            require_signatures: settings.webhook_signatures_required(),
+            core,
+            twilio: Twilio {
+                signing_tokens: settings.twilio.signing_tokens(),
+                require_signatures: settings.webhook_signatures_required(),
+            },
             public_base,
             rejections: Rejections::default(),
-            routing: Arc::default(),
         });
         let limits = Limits {
             per_second: settings.webhook_rate_per_sec,
@@ -152,7 +143,7 @@ fn spawn_mail_worker(settings: &Settings, writer: &Writer, wake: Arc<Notify>) ->
 /// While no organisation exists, the setup page is claimed with a one-time token printed
 /// here, so a stranger who reaches the server first cannot take it over.
 async fn first_run_setup_token(db: &app::ssr::db::Db, public_base: &str) -> anyhow::Result<Option<String>> {
-    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db).await?;
+    let orgs = db::orgs::count(&mut *db.acquire().await?).await?;
     if orgs > 0 {
         return Ok(None);
     }
@@ -184,6 +175,27 @@ pub fn leptos_options_from_env() -> LeptosOptions {
         .build()
 }
 
+/// The site files a served page asks for: `{site_root}/{site_pkg_dir}/{output_name}.js`,
+/// `_bg.wasm` and `.css`. A binary built by plain `cargo build`/`cargo bench` serves pages
+/// whose hydration script and styles would be missing when these were never built (or
+/// `LEPTOS_SITE_ROOT` points elsewhere), so `serve` refuses to start without them. Tests that
+/// build [`Application`] directly do not go through this check.
+pub fn check_site_assets(options: &LeptosOptions) -> Result<(), String> {
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let name: &str = &options.output_name;
+    for file in [format!("{name}.js"), format!("{name}_bg.wasm"), format!("{name}.css")] {
+        let path = pkg.join(&file);
+        if !path.is_file() {
+            return Err(format!(
+                "site asset {} is missing: build the site with `cargo leptos build --release`, or set LEPTOS_SITE_ROOT to a directory that holds {}/{file}",
+                path.display(),
+                options.site_pkg_dir
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -204,4 +216,33 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutdown signal received, draining requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(site_root: &std::path::Path) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("callsnare")
+            .site_root(site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .build()
+    }
+
+    #[test]
+    fn serve_refuses_to_start_when_a_site_asset_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join("callsnare.js"), b"").unwrap();
+        std::fs::write(pkg.join("callsnare.css"), b"").unwrap();
+        let err = check_site_assets(&options(dir.path())).unwrap_err();
+        assert!(err.contains("callsnare_bg.wasm is missing"), "{err}");
+        assert!(err.contains("cargo leptos build --release"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+
+        std::fs::write(pkg.join("callsnare_bg.wasm"), b"").unwrap();
+        assert_eq!(check_site_assets(&options(dir.path())), Ok(()));
+    }
 }

@@ -1,4 +1,6 @@
 //! The signed-in app's frame: who you are, which org, navigation by role, sign-out.
+//! Server-rendered only: switching the org and signing out are plain form posts that the
+//! server answers with a redirect.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -19,7 +21,6 @@ pub type SessionResource = Resource<Result<Option<SessionView>, crate::error::Ap
 pub fn AppLayout() -> impl IntoView {
     let session: SessionResource = Resource::new_blocking(|| (), |_| current_session());
     provide_context(session);
-    crate::components::live::provide_live_updates();
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -1,22 +1,33 @@
-//! Live updates for the signed-in app: one EventSource per tab on `/app/events`. Every
-//! event (and every reconnect, to catch up after a drop) bumps `LiveVersion`, which the
-//! pages' resources depend on; `Unread` counts activity for the tab title.
+//! Live updates for the signed-in app's islands: one EventSource per island that needs it,
+//! on `/app/events`. Every event (and every reconnect, to catch up after a drop) bumps
+//! `version`, which the island watches to refetch; `unread` counts activity for the tab
+//! title. Islands do not share context reliably, so each live island calls
+//! [`live_updates`] itself (a page has at most one).
 
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
-pub struct LiveVersion(pub RwSignal<u64>);
+pub struct Live {
+    pub version: RwSignal<u64>,
+    pub unread: RwSignal<u32>,
+}
 
-#[derive(Clone, Copy)]
-pub struct Unread(pub RwSignal<u32>);
+impl Live {
+    /// Marks the activity as seen (the tab title loses its count).
+    pub fn mark_seen(&self) {
+        if self.unread.get_untracked() != 0 {
+            self.unread.set(0);
+        }
+    }
+}
 
-pub fn provide_live_updates() {
+/// Opens the live feed once the island has hydrated (never on the server).
+pub fn live_updates() -> Live {
     let version = RwSignal::new(0u64);
     let unread = RwSignal::new(0u32);
-    provide_context(LiveVersion(version));
-    provide_context(Unread(unread));
     #[cfg(feature = "hydrate")]
     connect(version, unread);
+    Live { version, unread }
 }
 
 #[cfg(feature = "hydrate")]
@@ -45,9 +56,45 @@ fn connect(version: RwSignal<u64>, unread: RwSignal<u32>) {
     });
 }
 
-/// Marks the activity as seen (the tab title loses its count).
-pub fn mark_seen() {
-    if let Some(Unread(u)) = use_context::<Unread>() {
-        u.set(0);
+/// Sets the document title at run time, formatted like `<Title>` formats it on the server.
+pub fn set_document_title(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&crate::app::page_title(text));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
+
+/// Refreshes that may overlap (a live event during an earlier refetch): only the answer
+/// of the most recent one is applied, so an older, slower answer never overwrites it.
+#[derive(Clone, Copy)]
+pub struct Latest(StoredValue<u64>);
+
+impl Latest {
+    pub fn new() -> Self {
+        Latest(StoredValue::new(0))
+    }
+
+    /// Runs `fetch` in the browser; `apply` gets its output if no newer run started since.
+    pub fn run<T, Fut>(self, fetch: Fut, apply: impl FnOnce(T) + 'static)
+    where
+        T: 'static,
+        Fut: std::future::Future<Output = T> + 'static,
+    {
+        let mine = self.0.get_value().wrapping_add(1);
+        self.0.set_value(mine);
+        leptos::task::spawn_local(async move {
+            let value = fetch.await;
+            if self.0.try_get_value() == Some(mine) {
+                apply(value);
+            }
+        });
+    }
+}
+
+impl Default for Latest {
+    fn default() -> Self {
+        Self::new()
     }
 }

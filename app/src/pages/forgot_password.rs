@@ -1,13 +1,12 @@
 //! "Forgot password?" (`/forgot-password`): asks for an email and always gives the same
-//! answer, so nobody learns from it whether an account exists. Works without JavaScript.
+//! answer, so nobody learns from it whether an account exists. A plain form post (the page
+//! loads no wasm): the server redirects back here with `?sent=1` or `?form_error=code`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::{
-    components::form::FormError, domain::limits::EMAIL_MAX, error::AppError, server_fns::auth::ForgotPassword,
-};
+use crate::{domain::limits::EMAIL_MAX, error::AppError, server_fns::auth::ForgotPassword};
 
 /// The answer shown after a request; the same words the server function answers with.
 const ANSWER: &str = "If an account exists for that address, we've emailed it a link to set a new password.";
@@ -16,45 +15,37 @@ const ANSWER: &str = "If an account exists for that address, we've emailed it a 
 pub fn ForgotPasswordPage() -> impl IntoView {
     let forgot = ServerAction::<ForgotPassword>::new();
     let query = use_query_map();
-    // Set when the form was posted without JavaScript.
-    let sent_without_js = query.read_untracked().get("sent").is_some();
+    // Set when the server took the request.
+    let sent = query.read_untracked().get("sent").is_some();
     let form_error = query
         .read_untracked()
         .get("form_error")
         .and_then(|code| AppError::message_for_code(&code));
-    let sent = move || sent_without_js || matches!(forgot.value().get(), Some(Ok(_)));
     view! {
         <Title text="Forgot password" />
         <section class="auth-card card">
             <h1>"Forgot your password?"</h1>
-            {move || {
-                if sent() {
-                    view! {
-                        <p class="form-ok" role="status">{ANSWER}</p>
-                        <p class="muted small">"The link works once and expires in 2 hours. Your current password keeps working until you set a new one."</p>
-                        <p><a href="/login">"Back to sign in"</a></p>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <p class="muted">"Enter your email and we'll send you a link to set a new password."</p>
-                        <ActionForm action=forgot>
-                            <label>
-                                "Email"
-                                <input type="email" name="email" autocomplete="username" maxlength=EMAIL_MAX required />
-                            </label>
-                            {form_error
-                                .filter(|_| forgot.value().with(Option::is_none))
-                                .map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
-                            <FormError result=forgot.value() />
-                            <button type="submit" class="button" disabled=move || forgot.pending().get()>
-                                "Email me a link"
-                            </button>
-                        </ActionForm>
-                        <p class="muted small"><a href="/login">"Back to sign in"</a></p>
-                    }
-                    .into_any()
+            {if sent {
+                view! {
+                    <p class="form-ok" role="status">{ANSWER}</p>
+                    <p class="muted small">"The link works once and expires in 2 hours. Your current password keeps working until you set a new one."</p>
+                    <p><a href="/login">"Back to sign in"</a></p>
                 }
+                .into_any()
+            } else {
+                view! {
+                    <p class="muted">"Enter your email and we'll send you a link to set a new password."</p>
+                    <ActionForm action=forgot>
+                        <label>
+                            "Email"
+                            <input type="email" name="email" autocomplete="username" maxlength=EMAIL_MAX required />
+                        </label>
+                        {form_error.map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
+                        <button type="submit" class="button">"Email me a link"</button>
+                    </ActionForm>
+                    <p class="muted small"><a href="/login">"Back to sign in"</a></p>
+                }
+                .into_any()
             }}
         </section>
     }

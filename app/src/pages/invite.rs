@@ -1,13 +1,14 @@
 //! The invitation link's page (`/invite?token=…`). With no account for the invited
 //! address it asks for a password and creates one; with an account, the visitor joins
-//! only while signed in as it. Works as plain form posts without JavaScript.
+//! only while signed in as it. Plain form posts (the page loads no wasm): the server
+//! redirects to the app, or back here with `?form_error=code`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{app_chrome::role_label, form::FormError},
+    components::app_chrome::role_label,
     domain::{limits::PASSWORD_MAX, redirect::encode_path},
     error::AppError,
     models::InviteView,
@@ -18,7 +19,7 @@ use crate::{
 pub fn InvitePage() -> impl IntoView {
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
-    // Set when a plain (no-JavaScript) form post failed and was sent back here.
+    // Set when the form post failed and the server sent it back here.
     let form_error = query
         .read_untracked()
         .get("form_error")
@@ -68,11 +69,7 @@ fn InviteForm(
         role_label(invite.role).to_lowercase(),
         invite.email
     );
-    let no_js_error = move || {
-        form_error
-            .filter(|_| accept.value().with(Option::is_none))
-            .map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })
-    };
+    let error = move || form_error.map(|msg| view! { <p class="form-error" role="alert">{msg}</p> });
     let body = if !invite.account_exists {
         view! {
             <p class="muted small">"Choose a password to create your account."</p>
@@ -82,11 +79,8 @@ fn InviteForm(
                     "Password (at least 12 characters)"
                     <input type="password" name="password" autocomplete="new-password" minlength="12" maxlength=PASSWORD_MAX required />
                 </label>
-                {no_js_error}
-                <FormError result=accept.value() />
-                <button type="submit" class="button" disabled=move || accept.pending().get()>
-                    "Create account and join"
-                </button>
+                {error()}
+                <button type="submit" class="button">"Create account and join"</button>
             </ActionForm>
         }
         .into_any()
@@ -95,11 +89,8 @@ fn InviteForm(
         view! {
             <ActionForm action=accept>
                 <input type="hidden" name="token" value=token />
-                {no_js_error}
-                <FormError result=accept.value() />
-                <button type="submit" class="button" disabled=move || accept.pending().get()>
-                    {join}
-                </button>
+                {error()}
+                <button type="submit" class="button">{join}</button>
             </ActionForm>
         }
         .into_any()

@@ -3,15 +3,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::FormError,
     domain::limits::PASSWORD_MAX,
+    error::AppError,
     server_fns::team::{check_password_link, SetPassword},
 };
 
+/// A plain form post (this page loads no wasm): the server signs in and redirects to the
+/// app, or sends the browser back here with `?form_error=code`.
 #[component]
 pub fn SetPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
+    let form_error = query
+        .read_untracked()
+        .get("form_error")
+        .and_then(|code| AppError::message_for_code(&code));
     let usable = Resource::new(
         {
             let token = token.clone();
@@ -36,7 +42,7 @@ pub fn SetPasswordPage() -> impl IntoView {
                                         "New password (at least 12 characters)"
                                         <input type="password" name="password" autocomplete="new-password" minlength="12" maxlength=PASSWORD_MAX required />
                                     </label>
-                                    <FormError result=set.value() />
+                                    {form_error.map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
                                     <button type="submit" class="button">"Set password and sign in"</button>
                                 </ActionForm>
                             }

@@ -1,14 +1,20 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::FormError,
+    error::AppError,
     server_fns::setup::{setup_needed, CompleteSetup},
 };
 
 /// First run: create the first organisation and owner, with the token from the server log.
+/// A plain form post (this page loads no wasm): a refusal comes back as `?form_error=code`.
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    let form_error = use_query_map()
+        .read_untracked()
+        .get("form_error")
+        .and_then(|code| AppError::message_for_code(&code));
     let needed = Resource::new(|| (), |_| setup_needed());
     let setup = ServerAction::<CompleteSetup>::new();
     view! {
@@ -27,7 +33,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <label>"Timezone" <input type="text" name="timezone" value="America/Chicago" required /></label>
                                 <label>"Your email" <input type="email" name="email" required /></label>
                                 <label>"Password (at least 12 characters)" <input type="password" name="password" minlength="12" required /></label>
-                                <FormError result=setup.value() />
+                                {form_error.map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
                                 <button type="submit" class="button">"Create organisation"</button>
                             </ActionForm>
                         }

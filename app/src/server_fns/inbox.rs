@@ -18,6 +18,7 @@ mod support {
                 principal::{fail, internal, request_meta},
                 Principal,
             },
+            db::{Conn, PooledConn},
             live::Effects,
             services::inbox::{Actor, InboxError},
             state::AppState,
@@ -66,7 +67,7 @@ mod support {
 
     /// The prelude of every inbox read: a staff member of the org, a connection, the org's
     /// timezone.
-    pub async fn reader() -> Result<(Principal, sqlx::pool::PoolConnection<sqlx::Sqlite>, chrono_tz::Tz), AppError> {
+    pub async fn reader() -> Result<(Principal, PooledConn, chrono_tz::Tz), AppError> {
         use crate::{
             domain::permission::Action,
             ssr::auth::{principal::db, require},
@@ -79,10 +80,8 @@ mod support {
     }
 
     /// The org's timezone (UTC if the stored name were ever unreadable).
-    pub async fn org_tz(conn: &mut sqlx::SqliteConnection, org_id: &str) -> Result<chrono_tz::Tz, AppError> {
-        let name: String = sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
-            .bind(org_id)
-            .fetch_one(conn)
+    pub async fn org_tz(conn: &mut Conn, org_id: &str) -> Result<chrono_tz::Tz, AppError> {
+        let name = crate::ssr::db::orgs::get_timezone(conn, org_id)
             .await
             .map_err(internal)?;
         Ok(name.parse().unwrap_or(chrono_tz::UTC))
@@ -112,11 +111,12 @@ mod support {
             .unwrap_or_default()
     }
 
-    /// Runs a lead write through the single writer, then publishes and wakes the outbox.
+    /// Runs a lead write through the single writer; once committed, the core wakes the
+    /// outbox and publishes.
     pub async fn write<F>(state: AppState, work: F) -> Result<(), AppError>
     where
         F: for<'c> FnOnce(
-                &'c mut sqlx::SqliteConnection,
+                &'c mut Conn,
             )
                 -> futures::future::BoxFuture<'c, Result<Result<Effects, InboxError>, sqlx::Error>>
             + Send
@@ -124,15 +124,14 @@ mod support {
     {
         // A refusal (not found, opted out, invalid) rolls the whole job back: nothing the
         // use-case wrote before refusing is kept.
-        let effects = state
-            .writer
-            .run_fallible(work)
+        state
+            .core
+            .commit_fallible(move |conn| {
+                let fut = work(conn);
+                Box::pin(async move { fut.await.map(|refusable| refusable.map(|effects| ((), effects))) })
+            })
             .await
             .map_err(|e: WriteError| internal(e))??;
-        if effects.text_queued {
-            state.outbox_wake.notify_one();
-        }
-        state.live.publish(effects.live);
         Ok(())
     }
 }
@@ -230,16 +229,18 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         auth::principal::{fail, internal},
         clock::now_ms,
         db::{inbox, opt_outs},
-        services::inbox::in_quiet_hours,
+        services::{inbox::in_quiet_hours, timeline_text},
     };
     let (p, mut conn, tz) = self::support::reader().await?;
     let (lead, detail) = inbox::get(&mut conn, &p.org_id, &lead_id)
         .await
         .map_err(internal)?
         .ok_or_else(|| fail(AppError::NotFound))?;
-    let mut timeline = inbox::timeline(&mut conn, &p.org_id, &lead_id)
-        .await
-        .map_err(internal)?;
+    let mut timeline = timeline_text::items(
+        inbox::timeline(&mut conn, &p.org_id, &lead_id)
+            .await
+            .map_err(internal)?,
+    );
     let opted_out = opt_outs::is_opted_out(&mut conn, &p.org_id, &lead.caller_number)
         .await
         .map_err(internal)?;

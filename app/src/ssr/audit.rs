@@ -3,9 +3,12 @@
 //! and names, never secrets or raw provider bodies.
 
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 use crate::domain::ids::{AuditEventId, OrgId};
+use crate::ssr::db::{
+    audit_events::{self, NewAuditEvent},
+    Conn,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorKind {
@@ -96,24 +99,25 @@ pub struct AuditEntry<'a> {
     pub metadata: Value,
 }
 
-pub async fn record(conn: &mut SqliteConnection, entry: AuditEntry<'_>, now: i64) -> Result<AuditEventId, sqlx::Error> {
+pub async fn record(conn: &mut Conn, entry: AuditEntry<'_>, now: i64) -> Result<AuditEventId, sqlx::Error> {
     let id = AuditEventId::new();
-    sqlx::query(
-        "INSERT INTO audit_events (id, org_id, occurred_at, actor_kind, actor_id, action, target_kind, target_id, request_id, ip, metadata) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    let metadata = entry.metadata.to_string();
+    audit_events::insert(
+        conn,
+        NewAuditEvent {
+            id: &id,
+            org_id: entry.org_id,
+            actor_kind: entry.actor_kind.as_str(),
+            actor_id: entry.actor_id,
+            action: entry.action.as_str(),
+            target_kind: entry.target_kind,
+            target_id: entry.target_id,
+            request_id: entry.request_id,
+            ip: entry.ip,
+            metadata: &metadata,
+        },
+        now,
     )
-    .bind(id.as_str())
-    .bind(entry.org_id.map(OrgId::as_str))
-    .bind(now)
-    .bind(entry.actor_kind.as_str())
-    .bind(entry.actor_id)
-    .bind(entry.action.as_str())
-    .bind(entry.target_kind)
-    .bind(entry.target_id)
-    .bind(entry.request_id)
-    .bind(entry.ip)
-    .bind(entry.metadata.to_string())
-    .execute(conn)
     .await?;
     Ok(id)
 }
@@ -122,19 +126,6 @@ pub async fn record(conn: &mut SqliteConnection, entry: AuditEntry<'_>, now: i64
 /// (anyone can cause one), so they are kept only as long as they help explain an attack,
 /// and unauthenticated requests cannot grow the trail without bound. Org records are never
 /// deleted.
-pub async fn prune_failed_sign_ins_before(
-    conn: &mut SqliteConnection,
-    before: i64,
-    limit: i64,
-) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events \
-         WHERE org_id IS NULL AND action = $1 AND occurred_at < $2 LIMIT $3)",
-    )
-    .bind(AuditAction::SignInFailed.as_str())
-    .bind(before)
-    .bind(limit)
-    .execute(conn)
-    .await?
-    .rows_affected())
+pub async fn prune_failed_sign_ins_before(conn: &mut Conn, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    audit_events::delete_orgless_before(conn, AuditAction::SignInFailed.as_str(), before, limit).await
 }

@@ -3,8 +3,11 @@
 //! SQL here is kept portable to PostgreSQL: `$n` placeholders (sqlx's SQLite driver numbers
 //! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
 
+pub mod audit_events;
+pub mod bookings;
 pub mod calls;
 pub mod inbox;
+pub mod instance_secrets;
 pub mod invitations;
 pub mod lead_events;
 pub mod leads;
@@ -35,6 +38,12 @@ use sqlx::{
 /// The pool every layer shares. PostgreSQL deployments swap this alias behind a feature.
 pub type Db = sqlx::SqlitePool;
 pub type Tx<'a> = Transaction<'a, Sqlite>;
+/// The connection every repo function, service and writer job takes (`&mut Conn`). This is
+/// the seam PostgreSQL will use: a `postgres` build points it at `sqlx::PgConnection`, and
+/// nothing above the store names the driver.
+pub type Conn = sqlx::SqliteConnection;
+/// A connection checked out of the [`Db`] pool (reads outside the writer).
+pub type PooledConn = sqlx::pool::PoolConnection<Sqlite>;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 

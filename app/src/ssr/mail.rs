@@ -3,7 +3,7 @@
 //! passes through servers we do not control. Mail is queued with [`enqueue`] in the same
 //! transaction as the token it carries; the server's mail worker delivers it.
 
-use sqlx::SqliteConnection;
+use crate::ssr::db::Conn;
 
 use crate::{
     domain::{ids::MailId, EmailAddress},
@@ -91,12 +91,7 @@ fn set_password_link(public_base: &str, token: &str) -> String {
 }
 
 /// Queues `mail` to `to` on the caller's transaction: it goes out only if that commits.
-pub async fn enqueue(
-    conn: &mut SqliteConnection,
-    to: &EmailAddress,
-    mail: Mail,
-    now: i64,
-) -> Result<MailId, sqlx::Error> {
+pub async fn enqueue(conn: &mut Conn, to: &EmailAddress, mail: Mail, now: i64) -> Result<MailId, sqlx::Error> {
     mail_outbox::insert(
         conn,
         mail_outbox::NewMail {

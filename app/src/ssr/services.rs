@@ -9,3 +9,4 @@ pub mod onboarding;
 pub mod routing;
 pub mod team;
 pub mod text_back;
+pub mod timeline_text;

@@ -3,20 +3,17 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::ssr::{db::Db, live::LiveFeed, writer::Writer};
+use crate::ssr::{core::Core, db::Db};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The pool (the same as `core.db`; kept here for `State<Db>` and the many readers).
     pub db: Db,
-    /// The single writer that group-commits webhook and outbox writes.
+    /// The writer, live feed, outbox wake-up and routing cache, shared with the webhooks
+    /// and workers; writes commit through it so their effects follow the commit.
     #[from_ref(skip)]
-    pub writer: Writer,
-    #[from_ref(skip)]
-    pub live: LiveFeed,
-    /// Wakes the outbox worker when a text is queued.
-    #[from_ref(skip)]
-    pub outbox_wake: std::sync::Arc<tokio::sync::Notify>,
+    pub core: Core,
     /// Wakes the mail worker when a mail is queued (invitations, set-password links).
     #[from_ref(skip)]
     pub mail_wake: std::sync::Arc<tokio::sync::Notify>,

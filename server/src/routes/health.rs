@@ -12,7 +12,7 @@ pub async fn healthz() -> Json<Value> {
 /// The database answers, every embedded migration has been applied, and the single writer
 /// (which every webhook needs) is running.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if !state.writer.is_running() {
+    if !state.core.writer.is_running() {
         tracing::error!("readiness check failed: the database writer has stopped");
         return (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -55,7 +55,7 @@ pub async fn events(auth: AuthSession, State(state): State<AppState>) -> Respons
         Action::ViewInbox,
         signed_in_at.saturating_add(state.session_absolute_ms),
     );
-    let rx = state.live.subscribe();
+    let rx = state.core.live.subscribe();
     Sse::new(org_stream(rx, principal.org_id, watch))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -2,16 +2,14 @@
 //! within the second), and every half second for retries and held texts. Rows are claimed
 //! with a lease, so a worker killed mid-send leaves them to be sent after a restart.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::ssr::{
     clock::now_ms,
+    core::Core,
     db::{outbox, pipeline::Deferred},
-    live::LiveFeed,
     services::messaging::{self, SendResult},
-    writer::Writer,
 };
-use tokio::sync::Notify;
 
 use super::sender::{backoff_ms, SmsSender};
 
@@ -20,10 +18,9 @@ const MAX_ATTEMPTS: i64 = 8;
 const BATCH: i64 = 32;
 
 pub struct Worker {
-    pub writer: Writer,
-    pub live: LiveFeed,
+    /// Its writer, live feed and `outbox_wake` (which wakes this worker).
+    pub core: Core,
     pub sender: SmsSender,
-    pub wake: Arc<Notify>,
     pub lease: Duration,
 }
 
@@ -36,6 +33,7 @@ impl Worker {
         let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(60_000);
         loop {
             let claimed = self
+                .core
                 .writer
                 .run(move |conn| Box::pin(outbox::claim_due(conn, now_ms(), lease_ms, BATCH)))
                 .await;
@@ -52,7 +50,7 @@ impl Worker {
             }
             if idle {
                 tokio::select! {
-                    _ = self.wake.notified() => {}
+                    _ = self.core.outbox_wake.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 }
             }
@@ -63,6 +61,7 @@ impl Worker {
         if text.opted_out {
             let t = text.clone();
             if let Err(err) = self
+                .core
                 .writer
                 .run_deferred(move |_conn| {
                     Box::pin(async move {
@@ -106,22 +105,20 @@ impl Worker {
         if let SendResult::Transient { error, .. } | SendResult::Rejected { error, .. } = &result {
             tracing::warn!(org_id = %text.org_id, attempt, error, "text not accepted by the provider");
         }
+        // Once committed, the core publishes the delivery status.
         let recorded = self
-            .writer
-            .run_deferred(move |conn| {
+            .core
+            .commit_deferred(move |conn| {
                 Box::pin(async move {
                     // Its writes ride with the writer's savepoint boundary after this job.
                     let mut writes = Deferred::default();
                     let effects = messaging::record_send(conn, &mut writes, &text, &result, now_ms()).await?;
-                    Ok((effects, writes))
+                    Ok((((), effects), writes))
                 })
             })
             .await;
-        match recorded {
-            Ok(effects) => self.live.publish(effects.live),
-            Err(err) => {
-                tracing::error!(error.message = %err, "could not record a send result; the lease will retry it")
-            }
+        if let Err(err) = recorded {
+            tracing::error!(error.message = %err, "could not record a send result; the lease will retry it")
         }
     }
 }

@@ -20,7 +20,8 @@ pub enum Rejection {
 }
 
 impl Rejections {
-    pub fn record(&self, kind: Rejection, route: &str, detail: &str) {
+    /// Counts and (rate-limited) logs one rejected callback of `provider` on `route`.
+    pub fn record(&self, kind: Rejection, provider: &str, route: &str, detail: &str) {
         let counter = match kind {
             Rejection::BadSignature => &self.bad_signature,
             Rejection::Malformed => &self.malformed,
@@ -29,7 +30,7 @@ impl Rejections {
         };
         let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= 20 || n % 1000 == 0 {
-            tracing::warn!(provider = "twilio", route, rejection = ?kind, total = n, detail, "callback rejected");
+            tracing::warn!(provider, route, rejection = ?kind, total = n, detail, "callback rejected");
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Twilio voice and messaging callbacks.
+//! Twilio voice and messaging callbacks: the [`Provider`] the receive pipeline runs them
+//! through (form decoding, `X-Twilio-Signature`, parameters, TwiML answers).
 
 pub mod form;
 pub mod signature;
@@ -7,14 +8,9 @@ pub mod twiml;
 use std::sync::Arc;
 
 use app::{
-    domain::{ids::WebhookEventId, recipient_zone, Caller},
+    domain::{recipient_zone, Caller},
     ssr::{
-        clock::now_ms,
-        db::{
-            pipeline::Deferred,
-            webhook_events::{self, NewEvidence},
-        },
-        live::Effects,
+        db::{pipeline::Deferred, Conn},
         services::{
             calls::{self, CallParams, DialResult, StatusUpdate},
             messaging::{self, InboundSms, StatusCallback},
@@ -25,13 +21,18 @@ use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, OriginalUri, State},
     http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use secrecy::ExposeSecret;
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use self::form::{FormError, Params};
-use super::{rejections::Rejection, WebhookState};
+use super::{
+    pipeline::{self, Applied, ApplyContext, Provider, Refusal, Verdict},
+    rejections::Rejection,
+    WebhookState,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -63,7 +64,7 @@ impl Route {
 }
 
 /// A callback parsed into what the services take.
-enum Event {
+pub enum Event {
     Inbound(CallParams),
     Dial(CallParams, DialResult),
     Status(CallParams, StatusUpdate),
@@ -71,7 +72,143 @@ enum Event {
     SmsStatus(StatusCallback),
 }
 
-/// One axum handler per route, all running the same [`handle`] steps.
+/// Twilio's signing configuration.
+pub struct Twilio {
+    /// Tokens a Twilio signature may be made with (primary, then the secondary during a
+    /// rotation); empty in sandbox without credentials.
+    pub signing_tokens: Vec<SecretString>,
+    /// Signatures are mandatory (live mode, or sandbox beyond loopback), not just checked
+    /// when a token is set.
+    pub require_signatures: bool,
+}
+
+impl Provider for Twilio {
+    const NAME: &'static str = "twilio";
+    const CONTENT_TYPE: &'static str = twiml::CONTENT_TYPE;
+    type Route = Route;
+    type Input = Params;
+    type Event = Event;
+
+    fn path(route: Route) -> &'static str {
+        route.path()
+    }
+
+    fn verify(&self, headers: &HeaderMap, body: &[u8], url: &str) -> Result<(Params, Verdict), Refusal> {
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok());
+        let must_verify = self.require_signatures || !self.signing_tokens.is_empty();
+        if must_verify && signature.is_none() {
+            return Err(Refusal::new(
+                Rejection::BadSignature,
+                StatusCode::FORBIDDEN,
+                "missing signature",
+            ));
+        }
+        if !is_form {
+            return Err(Refusal::new(
+                Rejection::Malformed,
+                StatusCode::BAD_REQUEST,
+                "expected form data",
+            ));
+        }
+        let params = Params::decode(body)
+            .map_err(|_| Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, "malformed form data"))?;
+        let verdict = match (self.signing_tokens.as_slice(), signature) {
+            (tokens @ [_, ..], Some(sig)) => {
+                let signed_by_any = tokens
+                    .iter()
+                    .any(|token| signature::verify(token.expose_secret().as_bytes(), url, params.as_slice(), sig));
+                if !signed_by_any {
+                    let names: Vec<&str> = params.as_slice().iter().map(|(k, _)| k.as_str()).collect();
+                    return Err(
+                        Refusal::new(Rejection::BadSignature, StatusCode::FORBIDDEN, "bad signature")
+                            .with_detail(format!("bad signature (params: {})", names.join(","))),
+                    );
+                }
+                Verdict::Valid
+            }
+            // Required but nothing to verify with (sandbox beyond loopback without a token):
+            // refuse rather than trust a signature nobody checked.
+            _ if must_verify => {
+                return Err(
+                    Refusal::new(Rejection::BadSignature, StatusCode::FORBIDDEN, "signature required")
+                        .with_detail("signature required, no token configured"),
+                );
+            }
+            // Sandbox on loopback without a token: nothing to verify with.
+            _ => Verdict::NotChecked,
+        };
+        Ok((params, verdict))
+    }
+
+    fn parse(route: Route, params: &Params) -> Result<(Event, String), String> {
+        parse_event(route, params).map_err(|err| err.to_string())
+    }
+
+    fn apply<'c>(
+        ctx: &'c ApplyContext,
+        conn: &'c mut Conn,
+        deferred: &'c mut Deferred,
+        event: Event,
+        now: i64,
+    ) -> BoxFuture<'c, Result<Applied, sqlx::Error>> {
+        Box::pin(async move {
+            let routing = &ctx.routing;
+            let (org_id, outcome, answer, effects) = match event {
+                Event::Inbound(p) => {
+                    let o = calls::on_inbound(conn, deferred, routing, &p, now).await?;
+                    (
+                        o.org_id,
+                        o.outcome,
+                        twiml::voice(&o.answer, &ctx.public_base),
+                        o.effects,
+                    )
+                }
+                Event::Dial(p, d) => {
+                    let o = calls::on_dial_complete(conn, deferred, routing, &p, &d, now).await?;
+                    (
+                        o.org_id,
+                        o.outcome,
+                        twiml::voice(&o.answer, &ctx.public_base),
+                        o.effects,
+                    )
+                }
+                Event::Status(p, s) => {
+                    let o = calls::on_status(conn, deferred, routing, &p, &s, now).await?;
+                    (o.org_id, o.outcome, twiml::empty(), o.effects)
+                }
+                Event::Sms(sms) => {
+                    let o = messaging::on_inbound(conn, deferred, routing, &sms, now).await?;
+                    let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
+                    (o.org_id, o.outcome, answer, o.effects)
+                }
+                Event::SmsStatus(cb) => {
+                    let o = messaging::on_status(conn, deferred, &cb, now).await?;
+                    (o.org_id, o.outcome, twiml::empty(), o.effects)
+                }
+            };
+            Ok(Applied {
+                answer,
+                effects,
+                org_id,
+                outcome,
+            })
+        })
+    }
+
+    fn empty_answer() -> String {
+        twiml::empty()
+    }
+
+    fn evidence_headers(headers: &HeaderMap) -> String {
+        evidence_headers(headers)
+    }
+}
+
+/// One axum handler per route, all running the same [`pipeline::receive`] steps.
 pub fn handler(
     route: Route,
 ) -> impl Fn(
@@ -87,11 +224,6 @@ pub fn handler(
     move |s, u, h, b| Box::pin(async move { handle(&s, route, &u, &h, b).await })
 }
 
-fn reject(state: &WebhookState, kind: Rejection, route: Route, status: StatusCode, detail: &str) -> Response {
-    state.rejections.record(kind, route.path(), detail);
-    (status, detail.to_owned()).into_response()
-}
-
 #[tracing::instrument(name = "twilio_callback", skip_all, fields(provider = "twilio", route = route.path(), event_id = tracing::field::Empty))]
 async fn handle(
     state: &WebhookState,
@@ -100,184 +232,7 @@ async fn handle(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return reject(
-                state,
-                Rejection::TooLarge,
-                route,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body too large",
-            );
-        }
-        Err(_) => {
-            return reject(
-                state,
-                Rejection::Malformed,
-                route,
-                StatusCode::BAD_REQUEST,
-                "unreadable body",
-            )
-        }
-    };
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok());
-    let must_verify = state.require_signatures || !state.twilio_signing_tokens.is_empty();
-    if must_verify && signature.is_none() {
-        return reject(
-            state,
-            Rejection::BadSignature,
-            route,
-            StatusCode::FORBIDDEN,
-            "missing signature",
-        );
-    }
-    if !is_form {
-        return reject(
-            state,
-            Rejection::Malformed,
-            route,
-            StatusCode::BAD_REQUEST,
-            "expected form data",
-        );
-    }
-    let params = match Params::decode(&body) {
-        Ok(p) => p,
-        Err(_) => {
-            return reject(
-                state,
-                Rejection::Malformed,
-                route,
-                StatusCode::BAD_REQUEST,
-                "malformed form data",
-            )
-        }
-    };
-
-    let verdict = match (state.twilio_signing_tokens.as_slice(), signature) {
-        (tokens @ [_, ..], Some(sig)) => {
-            let url = match uri.query() {
-                Some(q) => format!("{}{}?{q}", state.public_base, route.path()),
-                None => format!("{}{}", state.public_base, route.path()),
-            };
-            let signed_by_any = tokens
-                .iter()
-                .any(|token| signature::verify(token.expose_secret().as_bytes(), &url, params.as_slice(), sig));
-            if !signed_by_any {
-                let names: Vec<&str> = params.as_slice().iter().map(|(k, _)| k.as_str()).collect();
-                let detail = format!("bad signature (params: {})", names.join(","));
-                state.rejections.record(Rejection::BadSignature, route.path(), &detail);
-                return (StatusCode::FORBIDDEN, "bad signature").into_response();
-            }
-            "valid"
-        }
-        // Required but nothing to verify with (sandbox beyond loopback without a token):
-        // refuse rather than trust a signature nobody checked.
-        _ if must_verify => {
-            state.rejections.record(
-                Rejection::BadSignature,
-                route.path(),
-                "signature required, no token configured",
-            );
-            return (StatusCode::FORBIDDEN, "signature required").into_response();
-        }
-        // Sandbox on loopback without a token: nothing to verify with.
-        _ => "not_checked",
-    };
-
-    let (event, key) = match parse(route, &params) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            return reject(
-                state,
-                Rejection::Malformed,
-                route,
-                StatusCode::BAD_REQUEST,
-                &err.to_string(),
-            )
-        }
-    };
-    tracing::Span::current().record("event_id", key.as_str());
-
-    let evidence = NewEvidence {
-        id: WebhookEventId::new(),
-        provider: "twilio",
-        route: route.path(),
-        idempotency_key: key,
-        signature_verdict: verdict,
-        headers: evidence_headers(headers),
-        payload: String::from_utf8_lossy(&body).into_owned(),
-        received_at: now_ms(),
-    };
-    let public_base = state.public_base.clone();
-    let routing = state.routing.clone();
-    let applied = state
-        .writer
-        .run_deferred(move |conn| {
-            Box::pin(async move {
-                // Writes nobody reads back wait here and travel with the next statement that
-                // needs an answer, or with the writer's savepoint boundary after this job.
-                let mut deferred = Deferred::default();
-                if let Some(previous) = webhook_events::claim(conn, &evidence).await? {
-                    return Ok(((previous, Effects::default()), deferred));
-                }
-                let now = evidence.received_at;
-                let (org_id, outcome, answer, effects) = match event {
-                    Event::Inbound(p) => {
-                        let o = calls::on_inbound(conn, &mut deferred, &routing, &p, now).await?;
-                        (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
-                    }
-                    Event::Dial(p, d) => {
-                        let o = calls::on_dial_complete(conn, &mut deferred, &routing, &p, &d, now).await?;
-                        (o.org_id, o.outcome, twiml::voice(&o.answer, &public_base), o.effects)
-                    }
-                    Event::Status(p, s) => {
-                        let o = calls::on_status(conn, &mut deferred, &routing, &p, &s, now).await?;
-                        (o.org_id, o.outcome, twiml::empty(), o.effects)
-                    }
-                    Event::Sms(sms) => {
-                        let o = messaging::on_inbound(conn, &mut deferred, &routing, &sms, now).await?;
-                        let answer = o.reply.as_deref().map_or_else(twiml::empty, twiml::message);
-                        (o.org_id, o.outcome, answer, o.effects)
-                    }
-                    Event::SmsStatus(cb) => {
-                        let o = messaging::on_status(conn, &mut deferred, &cb, now).await?;
-                        (o.org_id, o.outcome, twiml::empty(), o.effects)
-                    }
-                };
-                deferred.push(webhook_events::finish(
-                    &evidence.id,
-                    org_id.as_deref(),
-                    &outcome,
-                    &answer,
-                ));
-                Ok(((answer, effects), deferred))
-            })
-        })
-        .await;
-
-    match applied {
-        Ok((answer, effects)) => {
-            if effects.text_queued {
-                state.outbox_wake.notify_one();
-            }
-            state.live.publish(effects.live);
-            let answer = if answer.is_empty() { twiml::empty() } else { answer };
-            ([(header::CONTENT_TYPE, twiml::CONTENT_TYPE)], answer).into_response()
-        }
-        // Nothing was stored: 503 makes Twilio retry rather than believe it was handled.
-        Err(_) => reject(
-            state,
-            Rejection::Unavailable,
-            route,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily unavailable",
-        ),
-    }
+    pipeline::receive(state, &state.twilio, route, uri, headers, body).await
 }
 
 fn call_params(p: &Params) -> Result<CallParams, FormError> {
@@ -302,7 +257,7 @@ fn from_timezone(p: &Params) -> Option<&'static str> {
 /// carry the called number as well as the CallSid: a call belongs to the org that owns the
 /// number, so a callback naming another org's CallSid is a different delivery, never a
 /// replay of that org's.
-fn parse(route: Route, p: &Params) -> Result<(Event, String), FormError> {
+fn parse_event(route: Route, p: &Params) -> Result<(Event, String), FormError> {
     Ok(match route {
         Route::VoiceInbound => {
             let c = call_params(p)?;

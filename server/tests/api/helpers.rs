@@ -57,7 +57,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings, leptos).await.expect("application builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();
-    let live = app.state.live.clone();
+    let live = app.state.core.live.clone();
     let setup_token = app.state.setup_token.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()

@@ -79,9 +79,21 @@ impl Proc {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `serve` refuses to start without the site's wasm, JS and CSS; these tests drive the
+    /// API only, so empty stand-ins do.
+    fn stub_site(&self) -> String {
+        let pkg = self.dir.path().join("site/pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.css"] {
+            std::fs::write(pkg.join(file), b"").unwrap();
+        }
+        self.dir.path().join("site").display().to_string()
+    }
+
     async fn serve(&self, port: u16, env: &[(&str, &str)]) -> Child {
         let mut c = self.command();
         c.arg("serve")
+            .env("LEPTOS_SITE_ROOT", self.stub_site())
             .env("CALLSNARE_ADDR", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());

@@ -1,17 +1,23 @@
 //! The inbox: the org's leads, most recent activity first, live.
+//!
+//! The page is rendered on the server with the filters from the URL (filtering, search and
+//! paging are plain links and a GET form: full page loads). Its body is one island,
+//! [`LiveInbox`], which gets the first page of leads as props and refetches them, the
+//! figures and the bookings whenever the live feed says something changed.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::Form,
-    hooks::{use_location, use_query_map},
-};
+use leptos_router::hooks::{use_location, use_query_map};
+use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::live::{mark_seen, LiveVersion, Unread},
+    components::{
+        hydrated::mark_hydrated,
+        live::{live_updates, set_document_title, Latest},
+    },
     domain::Figure,
     models::BookingView,
-    models::{LeadSummary, RecoveryStats},
+    models::{LeadPage, LeadSummary, RecoveryStats},
     server_fns::inbox::{get_recovery_stats, list_leads, upcoming_bookings},
 };
 
@@ -35,91 +41,156 @@ pub fn age(now: i64, then: i64) -> String {
     }
 }
 
+/// The inbox filters as they are in the URL (`/app?status=…&needs_reply=true&q=…&cursor=…&figure=…`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InboxFilter {
+    pub status: Option<String>,
+    pub needs_reply: bool,
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub figure: Option<String>,
+}
+
+impl InboxFilter {
+    /// One page of leads for these filters.
+    pub async fn fetch(self) -> Result<LeadPage, crate::error::AppError> {
+        list_leads(self.status, Some(self.needs_reply), self.q, self.cursor, self.figure).await
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let LiveVersion(version) = expect_context::<LiveVersion>();
-    let Unread(unread) = expect_context::<Unread>();
     let query = use_query_map();
-    let params = move || {
-        query.with(|q| {
-            (
-                q.get("status").filter(|s| !s.is_empty()),
-                q.get("needs_reply").is_some_and(|v| v == "true"),
-                q.get("q").filter(|s| !s.is_empty()),
-                q.get("cursor").filter(|s| !s.is_empty()),
-                q.get("figure").filter(|s| !s.is_empty()),
-            )
-        })
-    };
+    let filter = query.with_untracked(|q| InboxFilter {
+        status: q.get("status").filter(|s| !s.is_empty()),
+        needs_reply: q.get("needs_reply").is_some_and(|v| v == "true"),
+        q: q.get("q").filter(|s| !s.is_empty()),
+        cursor: q.get("cursor").filter(|s| !s.is_empty()),
+        figure: q.get("figure").filter(|s| !s.is_empty()),
+    });
+    let search = use_location().search.get_untracked();
     let leads = Resource::new(
-        move || (params(), version.get()),
-        |((status, needs, q, cursor, figure), _)| list_leads(status, Some(needs), q, cursor, figure),
+        {
+            let filter = filter.clone();
+            move || filter.clone()
+        },
+        InboxFilter::fetch,
     );
-    let figure = move || params().4.as_deref().and_then(Figure::parse);
-    let search = use_location().search;
-    let stats = Resource::new(move || version.get(), |_| get_recovery_stats());
-    let bookings = Resource::new(move || version.get(), |_| upcoming_bookings());
-    let title = move || match unread.get() {
-        0 => "Inbox".to_owned(),
-        n => format!("({n}) Inbox"),
-    };
+    let stats = Resource::new(|| (), |_| get_recovery_stats());
+    let bookings = Resource::new(|| (), |_| upcoming_bookings());
     view! {
-        <Title text=title />
-        <div on:click=move |_| mark_seen() on:keydown=move |_| mark_seen()>
-            <h1>"Inbox"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move { stats.await.ok().map(|s| view! { <Stats s /> }) })}
-            </Suspense>
-            <Form method="GET" action="" attr:class="filters">
+        <Title text="Inbox" />
+        <h1>"Inbox"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading leads…"</p> }>
+            {move || {
+                let (filter, search) = (filter.clone(), search.clone());
+                Suspend::new(async move {
+                    let stats = stats.await.ok();
+                    let bookings = bookings.await.ok();
+                    match leads.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(page) => view! { <LiveInbox filter search page stats bookings /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The inbox below its heading. Rendered on the server from the props, then kept live in the browser:
+/// every live event refetches the leads (same filters), the figures and the bookings
+/// without a reload, and counts as unread in the tab title until the page is touched.
+#[island]
+pub fn LiveInbox(
+    filter: InboxFilter,
+    /// `location.search` of the page, for the "Older leads" link.
+    search: String,
+    page: LeadPage,
+    stats: Option<RecoveryStats>,
+    bookings: Option<Vec<BookingView>>,
+) -> impl IntoView {
+    mark_hydrated();
+    let live = live_updates();
+    let page = RwSignal::new(page);
+    let stats = RwSignal::new(stats);
+    let bookings = RwSignal::new(bookings);
+    let (latest_leads, latest_stats, latest_bookings) = (Latest::new(), Latest::new(), Latest::new());
+    let refetch_filter = filter.clone();
+    Effect::watch(
+        move || live.version.get(),
+        move |_, _, _| {
+            latest_leads.run(refetch_filter.clone().fetch(), move |r| {
+                if let Ok(p) = r {
+                    page.set(p);
+                }
+            });
+            latest_stats.run(get_recovery_stats(), move |r| {
+                if let Ok(s) = r {
+                    stats.set(Some(s));
+                }
+            });
+            latest_bookings.run(upcoming_bookings(), move |r| {
+                if let Ok(b) = r {
+                    bookings.set(Some(b));
+                }
+            });
+        },
+        false,
+    );
+    Effect::new(move |_| match live.unread.get() {
+        0 => set_document_title("Inbox"),
+        n => set_document_title(&format!("({n}) Inbox")),
+    });
+    let figure = filter.figure.as_deref().and_then(Figure::parse);
+    let status = filter.status.clone();
+    view! {
+        <div on:click=move |_| live.mark_seen() on:keydown=move |_| live.mark_seen()>
+            {move || stats.get().map(|s| view! { <Stats s /> })}
+            <form method="get" action="/app" class="filters">
                 <label>
                     "Status"
                     <select name="status">
                         <option value="">"Any"</option>
                         {["new", "contacted", "booked", "lost", "spam"]
                             .into_iter()
-                            .map(|s| view! { <option value=s selected=move || params().0.as_deref() == Some(s)>{s}</option> })
+                            .map(|s| view! { <option value=s selected=status.as_deref() == Some(s)>{s}</option> })
                             .collect_view()}
                     </select>
                 </label>
                 <label class="check">
-                    <input type="checkbox" name="needs_reply" value="true" prop:checked=move || params().1 />
+                    <input type="checkbox" name="needs_reply" value="true" checked=filter.needs_reply />
                     "Needs reply"
                 </label>
                 <label>
                     "Search"
-                    <input type="search" name="q" placeholder="Phone or name" prop:value=move || params().2.unwrap_or_default() />
+                    <input type="search" name="q" placeholder="Phone or name" value=filter.q.clone().unwrap_or_default() />
                 </label>
                 <button type="submit" class="button button-small">"Filter"</button>
-            </Form>
-            {move || figure().map(|f| view! {
+            </form>
+            {figure.map(|f| view! {
                 <p class="figure-banner">{f.describe()}" · "<a href="/app">"Show all leads"</a></p>
             })}
-            <Transition fallback=|| view! { <p class="muted">"Loading leads…"</p> }>
-                {move || Suspend::new(async move {
-                    match leads.await {
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(page) if page.leads.is_empty() => view! {
-                            <p class="empty card">"No leads here yet. Missed calls and customer texts show up the moment they happen."</p>
-                        }
-                        .into_any(),
-                        Ok(page) => {
-                            let now = page.server_now;
-                            let next = page.next_cursor.clone();
-                            view! {
-                                <ul class="lead-list" aria-label="Leads" aria-describedby="lead-keys">
-                                    {page.leads.into_iter().map(|l| view! { <LeadRow l now /> }).collect_view()}
-                                </ul>
-                                <p id="lead-keys" class="muted small">"Keys: j / k or ↓ / ↑ move through the leads, Enter opens one."</p>
-                                {next.map(|c| view! { <a class="button button-ghost" href=older(&search.get_untracked(), &c)>"Older leads"</a> })}
-                            }
-                            .into_any()
-                        }
+            {move || {
+                let p = page.get();
+                if p.leads.is_empty() {
+                    view! {
+                        <p class="empty card">"No leads here yet. Missed calls and customer texts show up the moment they happen."</p>
                     }
-                })}
-            </Transition>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move { bookings.await.ok().map(|b| view! { <Bookings b /> }) })}
-            </Suspense>
+                    .into_any()
+                } else {
+                    let now = p.server_now;
+                    let next = p.next_cursor.map(|c| older(&search, &c));
+                    view! {
+                        <ul class="lead-list" aria-label="Leads" aria-describedby="lead-keys">
+                            {p.leads.into_iter().map(|l| view! { <LeadRow l now /> }).collect_view()}
+                        </ul>
+                        <p id="lead-keys" class="muted small">"Keys: j / k or ↓ / ↑ move through the leads, Enter opens one."</p>
+                        {next.map(|href| view! { <a class="button button-ghost" href=href>"Older leads"</a> })}
+                    }
+                    .into_any()
+                }
+            }}
+            {move || bookings.get().map(|b| view! { <Bookings b /> })}
         </div>
     }
 }

@@ -9,6 +9,8 @@ use crate::{
     components::{
         app_chrome::{role_label, SessionResource},
         form::FormError,
+        hydrated::mark_hydrated,
+        live::Latest,
     },
     domain::{limits::EMAIL_MAX, Role},
     error::AppError,
@@ -19,36 +21,13 @@ use crate::{
     },
 };
 
+/// Loads the team on the server; a role that may not manage staff gets the refusal and
+/// nothing else. The lists and their actions are the [`TeamManager`] island.
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let session = expect_context::<SessionResource>();
-    let add = ServerAction::<AddMember>::new();
-    let change = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let reset = ServerAction::<ResetMemberPassword>::new();
-    let revoke = ServerAction::<RevokeInvitation>::new();
-    let invitations = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                change.version().get(),
-                remove.version().get(),
-                revoke.version().get(),
-            )
-        },
-        |_| list_invitations(),
-    );
-    let members = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                change.version().get(),
-                remove.version().get(),
-                reset.version().get(),
-            )
-        },
-        |_| list_members(),
-    );
+    let invitations = Resource::new(|| (), |_| list_invitations());
+    let members = Resource::new(|| (), |_| list_members());
     view! {
         <Title text="Team" />
         <h1>"Team"</h1>
@@ -58,41 +37,84 @@ pub fn TeamPage() -> impl IntoView {
                 let pending = invitations.await.unwrap_or_default();
                 match members.await {
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <section class="card">
-                            <h2>"Invite a member"</h2>
-                            <p class="muted small">
-                                "We email them a link to join; they become a member once they accept it. The link expires in 72 hours."
-                            </p>
-                            <ActionForm action=add attr:class="inline-form">
-                                <label>"Email" <input type="email" name="email" maxlength=EMAIL_MAX required /></label>
-                                <RoleSelect my_role current=Role::Staff />
-                                <button type="submit" class="button">"Send invitation"</button>
-                            </ActionForm>
-                            <FormError result=add.value() />
-                            <LinkSent result=add.value() what="Invitation sent to" />
-                        </section>
-                        <PendingInvitations pending my_role revoke />
-                        <FormError result=change.value() />
-                        <FormError result=remove.value() />
-                        <FormError result=reset.value() />
-                        <LinkSent result=reset.value() what="A link to set a new password was emailed to" />
-                        <table class="table">
-                            <thead>
-                                <tr><th>"Member"</th><th>"Role"</th><th>"Status"</th><th>"Actions"</th></tr>
-                            </thead>
-                            <tbody>
-                                {list
-                                    .into_iter()
-                                    .map(|m| view! { <MemberRow m my_role change remove reset /> })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    }
-                    .into_any(),
+                    Ok(members) => view! { <TeamManager my_role members pending /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Invitations, members and what the signed-in role may do to them. Each action runs
+/// without a reload (showing its error or the address a link was mailed to) and then
+/// refetches both lists.
+#[island]
+pub fn TeamManager(my_role: Role, members: Vec<MemberView>, pending: Vec<InvitationView>) -> impl IntoView {
+    mark_hydrated();
+    let add = ServerAction::<AddMember>::new();
+    let change = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let reset = ServerAction::<ResetMemberPassword>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let members = RwSignal::new(members);
+    let pending = RwSignal::new(pending);
+    let (latest_members, latest_pending) = (Latest::new(), Latest::new());
+    Effect::watch(
+        move || {
+            (
+                add.version().get(),
+                change.version().get(),
+                remove.version().get(),
+                reset.version().get(),
+                revoke.version().get(),
+            )
+        },
+        move |_, _, _| {
+            latest_members.run(list_members(), move |r| {
+                if let Ok(list) = r {
+                    members.set(list);
+                }
+            });
+            latest_pending.run(list_invitations(), move |r| {
+                if let Ok(list) = r {
+                    pending.set(list);
+                }
+            });
+        },
+        false,
+    );
+    view! {
+        <section class="card">
+            <h2>"Invite a member"</h2>
+            <p class="muted small">
+                "We email them a link to join; they become a member once they accept it. The link expires in 72 hours."
+            </p>
+            <ActionForm action=add attr:class="inline-form">
+                <label>"Email" <input type="email" name="email" maxlength=EMAIL_MAX required /></label>
+                <RoleSelect my_role current=Role::Staff />
+                <button type="submit" class="button">"Send invitation"</button>
+            </ActionForm>
+            <FormError result=add.value() />
+            <LinkSent result=add.value() what="Invitation sent to" />
+        </section>
+        {move || view! { <PendingInvitations pending=pending.get() my_role revoke /> }}
+        <FormError result=change.value() />
+        <FormError result=remove.value() />
+        <FormError result=reset.value() />
+        <LinkSent result=reset.value() what="A link to set a new password was emailed to" />
+        <table class="table">
+            <thead>
+                <tr><th>"Member"</th><th>"Role"</th><th>"Status"</th><th>"Actions"</th></tr>
+            </thead>
+            <tbody>
+                {move || {
+                    members
+                        .get()
+                        .into_iter()
+                        .map(|m| view! { <MemberRow m my_role change remove reset /> })
+                        .collect_view()
+                }}
+            </tbody>
+        </table>
     }
 }
 

@@ -1,6 +1,5 @@
-use sqlx::SqliteConnection;
-
 use super::pipeline::Stmt;
+use super::Conn;
 use crate::domain::ids::CallId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,7 +39,7 @@ pub struct NewCall<'a> {
 /// either way. Another org's call with the same CallSid is never matched.
 /// One statement: the update on conflict (which only fills a missing STIR verdict) makes
 /// `RETURNING` yield the existing row.
-pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
+pub async fn upsert(conn: &mut Conn, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, stir_verstat, started_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
@@ -63,7 +62,7 @@ pub async fn upsert(conn: &mut SqliteConnection, c: NewCall<'_>, now: i64) -> Re
 /// Sets the outcome only if none is set yet: late, repeated or out-of-order callbacks can
 /// never turn a missed call into an answered one or the reverse. True when this call set it.
 pub async fn set_outcome_once(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     call_id: &str,
     outcome: &str,
     dial_call_status: Option<&str>,
@@ -88,7 +87,7 @@ pub async fn set_outcome_once(
 
 /// Applies a status callback only when it is newer than the last one applied.
 pub async fn update_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     call_id: &str,
     status: &str,
     sequence: Option<i64>,

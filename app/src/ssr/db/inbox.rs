@@ -2,11 +2,12 @@
 //! one lead's thread and timeline, bookings and recovery figures. Every query is scoped
 //! by org, so another org's ids simply are not found.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 
+use super::Conn;
 use crate::{
     domain::{lead_search::LeadSearch, Figure},
-    models::{BookingView, LeadSummary, TimelineItem},
+    models::{BookingView, LeadSummary},
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -58,11 +59,7 @@ pub struct ListQuery<'a> {
     pub limit: i64,
 }
 
-pub async fn list(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    q: ListQuery<'_>,
-) -> Result<Vec<LeadSummary>, sqlx::Error> {
+pub async fn list(conn: &mut Conn, org_id: &str, q: ListQuery<'_>) -> Result<Vec<LeadSummary>, sqlx::Error> {
     let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
          (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = "
@@ -118,7 +115,7 @@ pub struct LeadDetailRow {
 }
 
 pub async fn get(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     lead_id: &str,
 ) -> Result<Option<(LeadSummary, LeadDetailRow)>, sqlx::Error> {
@@ -139,89 +136,62 @@ pub async fn get(
     Ok(Some((row.into(), detail)))
 }
 
-/// Calls, texts, bookings and notable events of one lead, oldest first.
-pub async fn timeline(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    lead_id: &str,
-) -> Result<Vec<TimelineItem>, sqlx::Error> {
-    let mut items = Vec::new();
-    type CallFacts = (i64, Option<String>, Option<String>, Option<i64>);
-    let calls: Vec<CallFacts> = sqlx::query_as(
+/// One call of a lead, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TimelineCall {
+    pub started_at: i64,
+    pub outcome: Option<String>,
+    pub dial_call_status: Option<String>,
+    pub dial_call_duration: Option<i64>,
+}
+
+/// One text of a lead, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TimelineMessage {
+    pub created_at: i64,
+    pub direction: String,
+    pub purpose: String,
+    pub body: String,
+    pub status: String,
+    /// The provider's error code for a failed delivery.
+    pub error_code: Option<String>,
+}
+
+/// One notable lead event (not the call and text events the rows above already show).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TimelineEvent {
+    pub occurred_at: i64,
+    pub kind: String,
+    pub actor_kind: String,
+    /// JSON text.
+    pub detail: String,
+}
+
+/// Everything one lead's timeline is made of; `services::timeline_text` words it.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineFacts {
+    pub calls: Vec<TimelineCall>,
+    pub messages: Vec<TimelineMessage>,
+    pub events: Vec<TimelineEvent>,
+}
+
+/// Calls, texts and notable events of one lead, unordered.
+pub async fn timeline(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<TimelineFacts, sqlx::Error> {
+    let calls = sqlx::query_as(
         "SELECT started_at, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
-    for (at, outcome, dial, secs) in calls {
-        let outcome = outcome.unwrap_or_else(|| "in progress".into());
-        let title = match outcome.as_str() {
-            "missed" => "Missed call",
-            "after_hours" => "Call after hours",
-            "abandoned" => "Caller hung up before anyone answered",
-            "answered" => "Answered call",
-            _ => "Call",
-        };
-        let body = match (dial, secs) {
-            (Some(d), Some(s)) => format!("Office phones: {d}, rang {s} s"),
-            (Some(d), None) => format!("Office phones: {d}"),
-            _ => String::new(),
-        };
-        items.push(TimelineItem {
-            at,
-            at_label: String::new(),
-            kind: "call".into(),
-            title: title.into(),
-            body,
-            status: outcome,
-            actor: "caller".into(),
-        });
-    }
-    let msgs: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
+    let messages = sqlx::query_as(
         "SELECT created_at, direction, purpose, body, status, error_code FROM messages WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
-    for (at, direction, purpose, body, status, error) in msgs {
-        let inbound = direction == "inbound";
-        let title = match (inbound, purpose.as_str()) {
-            (true, _) => "Customer texted",
-            (false, "text_back") => "Automatic text-back",
-            (false, "keyword_reply") => "Automatic reply",
-            (false, "confirmation") => "Booking confirmation",
-            _ => "Staff reply",
-        };
-        let status = match error.as_deref() {
-            Some("21610") => "failed: the customer opted out (STOP)".to_owned(),
-            Some("30003") => "failed: unreachable handset".to_owned(),
-            Some("30006") => "failed: landline or unreachable carrier".to_owned(),
-            Some(code) => format!("{status} (error {code})"),
-            None => status,
-        };
-        items.push(TimelineItem {
-            at,
-            at_label: String::new(),
-            kind: if inbound {
-                "message_in".into()
-            } else {
-                "message_out".into()
-            },
-            title: title.into(),
-            body,
-            status,
-            actor: if inbound {
-                "customer".into()
-            } else if purpose == "reply" {
-                "staff".into()
-            } else {
-                "CallSnare".into()
-            },
-        });
-    }
-    let events: Vec<(i64, String, String, String)> = sqlx::query_as(
+    let events = sqlx::query_as(
         "SELECT occurred_at, kind, actor_kind, detail FROM lead_events WHERE org_id = $1 AND lead_id = $2 \
          AND kind NOT IN ('sms.received', 'sms.sent', 'text_back.queued', 'reply.queued') AND kind NOT LIKE 'call.%'",
     )
@@ -229,47 +199,11 @@ pub async fn timeline(
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
-    for (at, kind, actor, detail) in events {
-        let d: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
-        let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        let (title, body) = match kind.as_str() {
-            "status.changed" => ("Status changed".to_owned(), format!("{} → {}", s("before"), s("after"))),
-            "lead.edited" => ("Details updated".to_owned(), s("fields")),
-            "lead.assigned" => ("Assigned".to_owned(), s("to")),
-            "lead.escalated" => ("Escalated: nobody responded in time".to_owned(), s("summary")),
-            "booking.created" => ("Job booked".to_owned(), s("summary")),
-            "contact.opted_out" => ("Customer opted out of texts".to_owned(), String::new()),
-            "contact.opted_in" => ("Customer opted back in".to_owned(), String::new()),
-            "text_back.skipped" => ("Text-back not sent".to_owned(), s("decision").replace('_', " ")),
-            "sms.failed" => ("Text failed".to_owned(), s("error")),
-            other => (other.replace(['.', '_'], " "), String::new()),
-        };
-        items.push(TimelineItem {
-            at,
-            at_label: String::new(),
-            kind: "event".into(),
-            title,
-            body,
-            status: String::new(),
-            actor: s("by").if_empty(&actor),
-        });
-    }
-    items.sort_by_key(|i| i.at);
-    Ok(items)
-}
-
-trait IfEmpty {
-    fn if_empty(self, other: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, other: &str) -> String {
-        if self.is_empty() {
-            other.to_owned()
-        } else {
-            self
-        }
-    }
+    Ok(TimelineFacts {
+        calls,
+        messages,
+        events,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -285,7 +219,7 @@ struct BookingRow {
 }
 
 pub async fn upcoming_bookings(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     from: i64,
     limit: i64,
@@ -368,7 +302,7 @@ fn push_figure(b: &mut QueryBuilder<Sqlite>, org_id: &str, figure: Figure, since
 
 /// Figures are counted from stored records every time (no counters that drift).
 pub async fn recovery(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     today_start: i64,
     since: i64,

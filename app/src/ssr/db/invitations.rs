@@ -2,8 +2,7 @@
 //! accept through the link mailed to them; only a SHA-256 of the link's token is stored.
 //! "Pending" means not accepted, not revoked and not expired.
 
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::{
     ids::{InvitationId, OrgId},
     EmailAddress, Role,
@@ -18,12 +17,7 @@ pub struct NewInvitation<'a> {
     pub created_by: Option<&'a str>,
 }
 
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    org_id: &OrgId,
-    inv: NewInvitation<'_>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, org_id: &OrgId, inv: NewInvitation<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, token_hash, expires_at, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -44,7 +38,7 @@ pub async fn insert(
 /// Revokes the org's pending invitations for `email` (a newer one replaces them, or the
 /// person was removed). Returns how many were revoked.
 pub async fn revoke_pending_for_email(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     email: &str,
     now: i64,
@@ -71,11 +65,7 @@ pub struct InvitationRow {
 }
 
 /// The org's pending invitations, oldest first.
-pub async fn list_pending_for_org(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    now: i64,
-) -> Result<Vec<InvitationRow>, sqlx::Error> {
+pub async fn list_pending_for_org(conn: &mut Conn, org_id: &str, now: i64) -> Result<Vec<InvitationRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, email, role, expires_at, created_at FROM invitations \
          WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
@@ -89,7 +79,7 @@ pub async fn list_pending_for_org(
 
 /// One of the org's pending invitations; another org's id is simply not found.
 pub async fn find_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     id: &str,
     now: i64,
@@ -106,7 +96,7 @@ pub async fn find_pending(
 }
 
 /// Revokes one of the org's invitations if it is still pending.
-pub async fn revoke(conn: &mut SqliteConnection, org_id: &str, id: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn revoke(conn: &mut Conn, org_id: &str, id: &str, now: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE invitations SET revoked_at = $3, updated_at = $3 \
          WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
@@ -132,7 +122,7 @@ pub struct InvitationByToken {
 
 /// The pending invitation a token opens, if any.
 pub async fn find_pending_by_token(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token_hash: &str,
     now: i64,
 ) -> Result<Option<InvitationByToken>, sqlx::Error> {
@@ -158,11 +148,7 @@ pub struct AcceptedInvitation {
 
 /// Marks the invitation accepted if it is still pending, in one statement, so a link can
 /// be used once however many tabs race for it.
-pub async fn consume(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<AcceptedInvitation>, sqlx::Error> {
+pub async fn consume(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<AcceptedInvitation>, sqlx::Error> {
     sqlx::query_as(
         "UPDATE invitations SET accepted_at = $2, updated_at = $2 \
          WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
@@ -176,7 +162,7 @@ pub async fn consume(
 
 /// Invitations the org created since `since`, to one address or to anyone.
 pub async fn count_created_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     email: Option<&str>,
     since: i64,

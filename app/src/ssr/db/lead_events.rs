@@ -1,12 +1,12 @@
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 use super::pipeline::Stmt;
+use super::Conn;
 use crate::domain::ids::LeadEventId;
 
 /// Appends one fact to a lead's timeline.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     lead_id: &str,
     kind: &str,

@@ -1,13 +1,12 @@
-use sqlx::SqliteConnection;
-
 use super::pipeline::Stmt;
+use super::Conn;
 use crate::domain::ids::LeadId;
 
 /// Returns the open lead for (org, caller), opening one with `source` if there is none,
 /// and whether it was just opened. The partial unique index makes "one open lead per
 /// caller" a database fact; one statement either inserts or touches the existing lead.
 pub async fn open_for_caller(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     caller: &str,
     source: &str,
@@ -40,7 +39,7 @@ pub async fn open_for_caller(
 
 /// Records a message on the lead for the inbox row: preview, and who spoke last.
 pub async fn note_message(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     lead_id: &str,
     body: &str,
@@ -76,4 +75,184 @@ pub enum MessageSide {
     Customer,
     Staff,
     Automatic,
+}
+
+/// What replying to, editing or booking a lead needs to know about it and its org.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReplyContextRow {
+    pub caller_number: String,
+    pub status: String,
+    pub name: String,
+    pub timezone: String,
+    pub caller_timezone: Option<String>,
+    pub send_window_start_minute: i64,
+    pub send_window_end_minute: i64,
+}
+
+pub async fn find_reply_context(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+) -> Result<Option<ReplyContextRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.caller_number, l.status, o.name, o.timezone, l.caller_timezone, r.send_window_start_minute, r.send_window_end_minute \
+         FROM leads l JOIN orgs o ON o.id = l.org_id JOIN routing_settings r ON r.org_id = l.org_id WHERE l.org_id = $1 AND l.id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The tracked number the customer last reached (by a call or an inbound text), if any.
+pub async fn last_reached_number(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
+         UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') \
+         ORDER BY at DESC LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Sets the status; `lost` and `spam` close the lead. Any status change is a staff response.
+pub async fn set_status(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+    status: &str,
+    is_open: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE leads SET status = $3, is_open = $4, first_staff_response_at = COALESCE(first_staff_response_at, $5), updated_at = $5 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .bind(status)
+    .bind(is_open)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The lead's editable details: (name, address, notes).
+pub async fn get_details(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+) -> Result<(String, String, String), sqlx::Error> {
+    sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn update_details(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+    (name, address, notes): (&str, &str, &str),
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leads SET name = $3, address = $4, notes = $5, updated_at = $6 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .bind(name)
+        .bind(address)
+        .bind(notes)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_assignee(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// `None` unassigns.
+pub async fn update_assignee(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+    user_id: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leads SET assigned_user_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A new lead nobody has answered whose escalation is due, with what escalating it needs.
+#[derive(Debug, sqlx::FromRow)]
+pub struct EscalationDueRow {
+    pub lead_id: String,
+    pub org_id: String,
+    pub caller_number: String,
+    pub escalation_minutes: i64,
+    pub escalation_number: Option<String>,
+    pub timezone: String,
+    pub business_hours: Option<String>,
+    /// The org's first tracked number: escalation texts are sent from it.
+    pub from_number: Option<String>,
+}
+
+/// Up to `limit` leads due for escalation at `now`, oldest due first.
+pub async fn list_escalation_due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<EscalationDueRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
+                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id ORDER BY t.created_at LIMIT 1) AS from_number \
+         FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
+         WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
+           AND l.escalation_due_at <= $1 \
+         ORDER BY l.escalation_due_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Moves the lead's escalation to `due_at` (`None` drops it from the scan).
+pub async fn update_escalation_due(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &str,
+    due_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(lead_id)
+        .bind(due_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the lead escalated; false if it already was (escalation happens once).
+pub async fn claim_escalation(conn: &mut Conn, org_id: &str, lead_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let claimed =
+        sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")
+            .bind(org_id)
+            .bind(lead_id)
+            .bind(now)
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(claimed == 1)
 }

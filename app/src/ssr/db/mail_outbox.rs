@@ -4,7 +4,7 @@
 //! so a worker that dies mid-send leaves the row to be retried. A delivered row keeps its
 //! envelope but loses its body, so the link does not linger.
 
-use sqlx::SqliteConnection;
+use super::Conn;
 
 use crate::domain::ids::MailId;
 
@@ -17,7 +17,7 @@ pub struct NewMail<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, m: NewMail<'_>, now: i64) -> Result<MailId, sqlx::Error> {
+pub async fn insert(conn: &mut Conn, m: NewMail<'_>, now: i64) -> Result<MailId, sqlx::Error> {
     let id = MailId::new();
     sqlx::query(
         "INSERT INTO mail_outbox (id, to_address, kind, subject, body, token_hash, expires_at, next_attempt_at, created_at, updated_at) \
@@ -50,7 +50,7 @@ macro_rules! link_alive {
 
 /// Blanks the body of every held mail whose link no longer works (used, revoked, replaced
 /// or expired), so the store keeps no live link it does not need. Returns how many.
-pub async fn blank_dead(conn: &mut SqliteConnection, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn blank_dead(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(concat!(
         "UPDATE mail_outbox SET body = '', updated_at = $1 WHERE body <> '' AND NOT ",
         link_alive!()
@@ -74,12 +74,7 @@ pub struct DueMail {
 
 /// Claims up to `limit` due mails by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so a row is claimed once.
-pub async fn claim_due(
-    conn: &mut SqliteConnection,
-    now: i64,
-    lease_ms: i64,
-    limit: i64,
-) -> Result<Vec<DueMail>, sqlx::Error> {
+pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueMail>, sqlx::Error> {
     let due: Vec<DueMail> = sqlx::query_as(concat!(
         "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 AND body <> '' AND ",
@@ -104,7 +99,7 @@ pub async fn claim_due(
 }
 
 /// Delivered: records when, and blanks the body so the link is gone from the store.
-pub async fn mark_sent(conn: &mut SqliteConnection, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_sent(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE mail_outbox SET sent_at = $2, body = '', last_error = NULL, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -115,7 +110,7 @@ pub async fn mark_sent(conn: &mut SqliteConnection, id: &str, now: i64) -> Resul
 
 /// Not delivered this time; try again at `next_attempt_at`.
 pub async fn schedule_retry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     next_attempt_at: i64,
     error: &str,
@@ -133,7 +128,7 @@ pub async fn schedule_retry(
 
 /// Given up (refused for good, or too many attempts). The body stays, so the operator can
 /// still pass the link on (`callsnare mail list`).
-pub async fn mark_failed(conn: &mut SqliteConnection, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(conn: &mut Conn, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE mail_outbox SET failed_at = $2, last_error = $3, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -157,11 +152,7 @@ pub struct HeldMail {
 
 /// Every mail not delivered whose link still works, oldest first, optionally only those
 /// to `to_address`.
-pub async fn list_held(
-    conn: &mut SqliteConnection,
-    to_address: Option<&str>,
-    now: i64,
-) -> Result<Vec<HeldMail>, sqlx::Error> {
+pub async fn list_held(conn: &mut Conn, to_address: Option<&str>, now: i64) -> Result<Vec<HeldMail>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT created_at, to_address, subject, body, attempts, last_error, failed_at FROM mail_outbox \
          WHERE sent_at IS NULL AND body <> '' AND ($2 IS NULL OR to_address = $2) AND ",
@@ -175,12 +166,7 @@ pub async fn list_held(
 }
 
 /// Mails of `kind` queued to `to_address` since `since` (delivered or not).
-pub async fn count_since(
-    conn: &mut SqliteConnection,
-    to_address: &str,
-    kind: &str,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
+pub async fn count_since(conn: &mut Conn, to_address: &str, kind: &str, since: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND kind = $2 AND created_at >= $3")
         .bind(to_address)
         .bind(kind)

@@ -1,12 +1,11 @@
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::{
     ids::{OrgId, UserId},
     Role,
 };
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &OrgId,
     user_id: &UserId,
     role: Role,
@@ -30,7 +29,7 @@ pub struct MembershipRow {
 }
 
 /// The user's orgs, by name, for the org switcher and the default org.
-pub async fn list_for_user(conn: &mut SqliteConnection, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
+pub async fn list_for_user(conn: &mut Conn, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.org_id, o.name AS org_name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id \
          WHERE m.user_id = $1 ORDER BY o.name, m.org_id",
@@ -51,7 +50,7 @@ pub struct MemberRow {
     pub active: bool,
 }
 
-pub async fn list_for_org(conn: &mut SqliteConnection, org_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
+pub async fn list_for_org(conn: &mut Conn, org_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.user_id, u.email, u.name, m.role, m.created_at, (u.password_hash LIKE '$argon2%') AS active \
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at, u.email",
@@ -61,11 +60,7 @@ pub async fn list_for_org(conn: &mut SqliteConnection, org_id: &str) -> Result<V
     .await
 }
 
-pub async fn find_role(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    user_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn find_role(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
@@ -73,20 +68,14 @@ pub async fn find_role(
         .await
 }
 
-pub async fn count_owners(conn: &mut SqliteConnection, org_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn count_owners(conn: &mut Conn, org_id: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
         .bind(org_id)
         .fetch_one(conn)
         .await
 }
 
-pub async fn set_role(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    user_id: &str,
-    role: Role,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn set_role(conn: &mut Conn, org_id: &str, user_id: &str, role: Role, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE memberships SET role = $3, updated_at = $4 WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
@@ -97,7 +86,7 @@ pub async fn set_role(
     Ok(())
 }
 
-pub async fn delete(conn: &mut SqliteConnection, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
@@ -107,11 +96,22 @@ pub async fn delete(conn: &mut SqliteConnection, org_id: &str, user_id: &str) ->
 }
 
 /// Everyone a lead of the org can be assigned to: (user id, email), by email.
-pub async fn assignees(conn: &mut SqliteConnection, org_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn assignees(conn: &mut Conn, org_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
     )
     .bind(org_id)
     .fetch_all(conn)
+    .await
+}
+
+/// The email of a member of this org; `None` for anyone who is not one.
+pub async fn find_member_email(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(conn)
     .await
 }

@@ -1,6 +1,5 @@
-use sqlx::SqliteConnection;
-
 use super::pipeline::{Deferred, Stmt};
+use super::Conn;
 use crate::domain::ids::MessageId;
 
 pub struct NewMessage<'a> {
@@ -18,11 +17,7 @@ pub struct NewMessage<'a> {
 }
 
 /// Inserts a message; `None` when its provider SID or dedupe key already exists.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    m: NewMessage<'_>,
-    now: i64,
-) -> Result<Option<MessageId>, sqlx::Error> {
+pub async fn insert(conn: &mut Conn, m: NewMessage<'_>, now: i64) -> Result<Option<MessageId>, sqlx::Error> {
     let (id, stmt) = insert_stmt(m, now);
     let n = stmt.execute(conn).await?;
     Ok((n == 1).then_some(id))
@@ -61,7 +56,7 @@ pub struct SentMessage {
     pub status: String,
 }
 
-pub async fn find_by_provider_sid(conn: &mut SqliteConnection, sid: &str) -> Result<Option<SentMessage>, sqlx::Error> {
+pub async fn find_by_provider_sid(conn: &mut Conn, sid: &str) -> Result<Option<SentMessage>, sqlx::Error> {
     sqlx::query_as("SELECT id, org_id, lead_id, to_number, status FROM messages WHERE provider_sid = $1")
         .bind(sid)
         .fetch_optional(conn)
@@ -99,7 +94,7 @@ pub struct TextBackFacts {
 }
 
 pub async fn text_back_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     org_id: &str,
     phone: &str,

@@ -1,8 +1,7 @@
-use sqlx::SqliteConnection;
-
+use super::Conn;
 /// Records the latest opt-out state for (org, phone); `source` says what caused it.
 pub async fn set(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     phone: &str,
     opted_out: bool,
@@ -23,7 +22,7 @@ pub async fn set(
     Ok(())
 }
 
-pub async fn is_opted_out(conn: &mut SqliteConnection, org_id: &str, phone: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_opted_out(conn: &mut Conn, org_id: &str, phone: &str) -> Result<bool, sqlx::Error> {
     let v: Option<bool> = sqlx::query_scalar("SELECT opted_out FROM opt_outs WHERE org_id = $1 AND phone = $2")
         .bind(org_id)
         .bind(phone)

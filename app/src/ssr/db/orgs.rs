@@ -1,5 +1,4 @@
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::{ids::OrgId, OrgSlug, OrgTimezone};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,7 +10,7 @@ pub struct OrgRow {
 }
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &OrgId,
     slug: &OrgSlug,
     name: &str,
@@ -29,13 +28,21 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn find_by_slug(conn: &mut SqliteConnection, slug: &OrgSlug) -> Result<Option<OrgRow>, sqlx::Error> {
+pub async fn find_by_slug(conn: &mut Conn, slug: &OrgSlug) -> Result<Option<OrgRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, slug, name, timezone FROM orgs WHERE slug = $1")
         .bind(slug.as_str())
         .fetch_optional(conn)
         .await
 }
 
-pub async fn count(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+pub async fn count(conn: &mut Conn) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(conn).await
+}
+
+/// The org's IANA timezone name as stored.
+pub async fn get_timezone(conn: &mut Conn, org_id: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(conn)
+        .await
 }

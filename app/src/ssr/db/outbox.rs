@@ -2,13 +2,14 @@
 //! text; a worker sends it. Claiming sets a lease (`next_attempt_at` in the future), so a
 //! worker that dies mid-send leaves a row that is retried when the lease runs out.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::pipeline::Stmt;
+use super::Conn;
 use crate::domain::ids::OutboxId;
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     message_id: &str,
     next_attempt_at: i64,
@@ -52,12 +53,7 @@ pub struct DueText {
 /// Claims up to `limit` due rows by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so two workers never claim the
 /// same row; two statements per batch whatever its size.
-pub async fn claim_due(
-    conn: &mut SqliteConnection,
-    now: i64,
-    lease_ms: i64,
-    limit: i64,
-) -> Result<Vec<DueText>, sqlx::Error> {
+pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueText>, sqlx::Error> {
     let due: Vec<DueText> = sqlx::query_as(
         "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, o.created_at AS queued_at, m.from_number, m.to_number, m.body, \
                 COALESCE(x.opted_out, FALSE) AS opted_out \
@@ -104,12 +100,7 @@ pub fn set_state(
 }
 
 /// Cancels every unsent text to a number that just opted out.
-pub async fn cancel_pending_to(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    phone: &str,
-    now: i64,
-) -> Result<u64, sqlx::Error> {
+pub async fn cancel_pending_to(conn: &mut Conn, org_id: &str, phone: &str, now: i64) -> Result<u64, sqlx::Error> {
     sqlx::query(
         "UPDATE messages SET status = 'canceled', updated_at = $3 WHERE org_id = $1 AND to_number = $2 AND id IN \
          (SELECT message_id FROM sms_outbox WHERE org_id = $1 AND state = 'pending')",

@@ -2,7 +2,7 @@
 //! an org's admin (`org_id` set) works only while its user is still a member of that org;
 //! one the account holder asked for ("Forgot password?") belongs to no org.
 
-use sqlx::SqliteConnection;
+use super::Conn;
 
 /// A usable link (`$2` is now): unused, not revoked, unexpired and, when an org issued it,
 /// its user is still a member of that org. Shared by [`consume`] and [`is_usable`] so the
@@ -25,7 +25,7 @@ pub struct NewToken<'a> {
     pub created_by: Option<&'a str>,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, t: NewToken<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, t: NewToken<'_>, now: i64) -> Result<(), sqlx::Error> {
     let NewToken {
         id,
         user_id,
@@ -60,7 +60,7 @@ pub async fn insert(conn: &mut SqliteConnection, t: NewToken<'_>, now: i64) -> R
 /// Marks the token used and returns (user_id, org_id) if it was usable (see `usable!`).
 /// One statement, so two concurrent uses of one link cannot both succeed.
 pub async fn consume(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token_hash: &str,
     now: i64,
 ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
@@ -75,7 +75,7 @@ pub async fn consume(
     .await
 }
 
-pub async fn is_usable(conn: &mut SqliteConnection, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_usable(conn: &mut Conn, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(concat!(
         "SELECT COUNT(*) FROM password_tokens WHERE token_hash = $1 AND ",
         usable!()
@@ -90,7 +90,7 @@ pub async fn is_usable(conn: &mut SqliteConnection, token_hash: &str, now: i64) 
 /// Revokes every outstanding link `org_id` issued for `user_id` (the member was removed or
 /// their role changed). Links the user asked for themselves, or another org issued, stay.
 pub async fn revoke_for_user_in_org(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     user_id: &str,
     now: i64,

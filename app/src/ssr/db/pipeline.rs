@@ -18,8 +18,10 @@
 
 use sqlx::{
     sqlite::{SqliteArguments, SqliteRow},
-    Arguments, FromRow, SqliteConnection,
+    Arguments, FromRow,
 };
+
+use super::Conn;
 
 /// A bind value owned by a pending statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +73,7 @@ impl Stmt {
     }
 
     /// Runs this statement alone.
-    pub async fn execute(self, conn: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
+    pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         sqlx::query_with(self.sql, arguments(&self.args)?)
             .execute(conn)
             .await
@@ -95,7 +97,7 @@ impl Deferred {
     }
 
     /// Runs everything pending in one round trip.
-    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    pub async fn flush(&mut self, conn: &mut Conn) -> Result<(), sqlx::Error> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -106,13 +108,13 @@ impl Deferred {
 
     /// Runs everything pending, then `sql` (fixed statements without arguments, such as a
     /// savepoint boundary), in one round trip.
-    pub async fn flush_then(&mut self, conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    pub async fn flush_then(&mut self, conn: &mut Conn, sql: &'static str) -> Result<(), sqlx::Error> {
         self.pending.push(Stmt::new(sql));
         self.flush(conn).await
     }
 
     /// Runs everything pending, then `query`, in one round trip; returns `query`'s one row.
-    pub async fn fetch_one<R>(&mut self, conn: &mut SqliteConnection, query: Stmt) -> Result<R, sqlx::Error>
+    pub async fn fetch_one<R>(&mut self, conn: &mut Conn, query: Stmt) -> Result<R, sqlx::Error>
     where
         R: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
@@ -196,7 +198,7 @@ mod tests {
     #[tokio::test]
     async fn pending_writes_run_in_order_before_the_read_that_travels_with_them() {
         use sqlx::Connection;
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let mut conn = Conn::connect("sqlite::memory:").await.unwrap();
         sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
             .execute(&mut conn)
             .await

@@ -1,8 +1,8 @@
 //! Where each account has signed in successfully (by source: an address, an IPv6 /64).
 
-use sqlx::SqliteConnection;
+use super::Conn;
 
-pub async fn remember(conn: &mut SqliteConnection, user_id: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn remember(conn: &mut Conn, user_id: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sign_in_sources (user_id, source, last_success_at) VALUES ($1, $2, $3) \
          ON CONFLICT (user_id, source) DO UPDATE SET last_success_at = excluded.last_success_at",
@@ -16,12 +16,7 @@ pub async fn remember(conn: &mut SqliteConnection, user_id: &str, source: &str, 
 }
 
 /// Whether the account signed in successfully from `source` since `since`.
-pub async fn is_known(
-    conn: &mut SqliteConnection,
-    user_id: &str,
-    source: &str,
-    since: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn is_known(conn: &mut Conn, user_id: &str, source: &str, since: i64) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sign_in_sources WHERE user_id = $1 AND source = $2 AND last_success_at >= $3",
     )

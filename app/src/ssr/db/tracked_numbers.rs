@@ -1,5 +1,4 @@
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::{
     ids::{OrgId, TrackedNumberId},
     E164Phone,
@@ -18,7 +17,7 @@ pub struct NewTrackedNumber<'a> {
     pub ring_timeout_secs: i64,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, n: NewTrackedNumber<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, n: NewTrackedNumber<'_>, now: i64) -> Result<(), sqlx::Error> {
     let forward_to = serde_json::to_string(n.forward_to).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO tracked_numbers (id, org_id, e164, label, forward_to, ring_timeout_secs, created_at, updated_at) \
@@ -57,7 +56,7 @@ pub struct NumberRouting {
     pub escalation_minutes: i64,
 }
 
-pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
+pub async fn find_routing(conn: &mut Conn, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
     sqlx::query_as(
         "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
                 t.ring_timeout_secs, r.business_hours, r.text_back_template, r.after_hours_greeting, \
@@ -71,4 +70,12 @@ pub async fn find_routing(conn: &mut SqliteConnection, e164: &str) -> Result<Opt
     .bind(e164)
     .fetch_optional(conn)
     .await
+}
+
+/// The org's first tracked number (texts not tied to a number the customer reached go from it).
+pub async fn find_first_for_org(conn: &mut Conn, org_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT e164 FROM tracked_numbers WHERE org_id = $1 ORDER BY created_at LIMIT 1")
+        .bind(org_id)
+        .fetch_optional(conn)
+        .await
 }

@@ -1,9 +1,8 @@
-use sqlx::SqliteConnection;
-
+use super::Conn;
 use crate::domain::{ids::UserId, EmailAddress};
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &UserId,
     email: &EmailAddress,
     password_hash: &str,
@@ -22,10 +21,7 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn find_id_by_email(
-    conn: &mut SqliteConnection,
-    email: &EmailAddress,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn find_id_by_email(conn: &mut Conn, email: &EmailAddress) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(conn)
@@ -49,14 +45,14 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-pub async fn find_by_email(conn: &mut SqliteConnection, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(conn)
         .await
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
@@ -65,7 +61,7 @@ pub async fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<UserRo
 
 /// Replaces the password hash. The session auth hash changes with it, which ends every
 /// other session of this user.
-pub async fn set_password_hash(conn: &mut SqliteConnection, id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)

@@ -1,9 +1,8 @@
 //! Provider callback evidence. One row per distinct delivery key; retries bump a counter and
 //! get the stored answer back.
 
-use sqlx::SqliteConnection;
-
 use super::pipeline::Stmt;
+use super::Conn;
 use crate::domain::ids::WebhookEventId;
 
 pub struct NewEvidence {
@@ -22,7 +21,7 @@ pub struct NewEvidence {
 /// `Some(response)` means this key was seen before: the stored answer is returned and the
 /// duplicate counted. The unique key decides, so two identical deliveries at the same
 /// instant cannot both be new.
-pub async fn claim(conn: &mut SqliteConnection, ev: &NewEvidence) -> Result<Option<String>, sqlx::Error> {
+pub async fn claim(conn: &mut Conn, ev: &NewEvidence) -> Result<Option<String>, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO webhook_events (id, provider, route, idempotency_key, signature_verdict, headers, payload, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, idempotency_key) DO NOTHING",

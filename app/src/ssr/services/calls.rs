@@ -3,8 +3,8 @@
 //! outcome attaches the call to the caller's open lead and queues one text-back.
 
 use serde_json::json;
-use sqlx::SqliteConnection;
 
+use crate::ssr::db::Conn;
 use crate::{
     domain::Caller,
     ssr::{
@@ -82,7 +82,7 @@ impl VoiceOutcome {
 }
 
 async fn upsert_call(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     routing: &Routing,
     p: &CallParams,
     status: &str,
@@ -105,7 +105,7 @@ async fn upsert_call(
 }
 
 pub async fn on_inbound(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
@@ -154,7 +154,7 @@ pub async fn on_inbound(
 }
 
 pub async fn on_dial_complete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
@@ -213,7 +213,7 @@ pub async fn on_dial_complete(
 const TERMINAL: &[&str] = &["completed", "busy", "failed", "no-answer", "canceled"];
 
 pub async fn on_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     cache: &RoutingCache,
     p: &CallParams,
@@ -262,7 +262,7 @@ pub async fn on_status(
 /// open lead and queues the text-back. `None` when the outcome was already settled.
 #[allow(clippy::too_many_arguments)]
 async fn settle_missed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     routing: &Routing,
     call: &calls::CallRow,

@@ -5,46 +5,22 @@
 //! never escalated twice.
 
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use crate::{
     domain::{business_hours::BusinessHours, ids::OrgId},
     ssr::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
-        db::{lead_events, messages, outbox},
+        db::{lead_events, leads, messages, outbox, Conn},
         live::{Effects, LiveKind},
         services::routing::{due_after_open_minutes, open_at},
     },
 };
 
-#[derive(sqlx::FromRow)]
-struct Due {
-    lead_id: String,
-    org_id: String,
-    caller_number: String,
-    escalation_minutes: i64,
-    escalation_number: Option<String>,
-    timezone: String,
-    business_hours: Option<String>,
-    from_number: Option<String>,
-}
-
 /// Leads checked per scan; the due index hands them over oldest first.
 const SCAN_LIMIT: i64 = 100;
 
-pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, sqlx::Error> {
-    let due: Vec<Due> = sqlx::query_as(
-        "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
-                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id ORDER BY t.created_at LIMIT 1) AS from_number \
-         FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
-         WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
-           AND l.escalation_due_at <= $1 \
-         ORDER BY l.escalation_due_at LIMIT $2",
-    )
-    .bind(now)
-    .bind(SCAN_LIMIT)
-    .fetch_all(&mut *conn)
-    .await?;
+pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> {
+    let due = leads::list_escalation_due(conn, now, SCAN_LIMIT).await?;
     let mut effects = Effects::default();
     for d in due {
         let tz: chrono_tz::Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
@@ -61,23 +37,10 @@ pub async fn run_due(conn: &mut SqliteConnection, now: i64) -> Result<Effects, s
             } else {
                 due_after_open_minutes(now, 1, hours.as_ref(), tz)
             };
-            sqlx::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
-                .bind(&d.org_id)
-                .bind(&d.lead_id)
-                .bind(next)
-                .execute(&mut *conn)
-                .await?;
+            leads::update_escalation_due(conn, &d.org_id, &d.lead_id, next).await?;
             continue;
         }
-        let claimed =
-            sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")
-                .bind(&d.org_id)
-                .bind(&d.lead_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-        if claimed != 1 {
+        if !leads::claim_escalation(conn, &d.org_id, &d.lead_id, now).await? {
             continue;
         }
         let summary = format!("No staff response within {} minutes", d.escalation_minutes);

@@ -3,7 +3,6 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use crate::{
     domain::{
@@ -13,7 +12,7 @@ use crate::{
     },
     ssr::{
         audit::{self, ActorKind, AuditAction, AuditEntry},
-        db::{lead_events, leads, messages, opt_outs, outbox},
+        db::{bookings, lead_events, leads, memberships, messages, opt_outs, outbox, tracked_numbers, Conn},
         live::{Effects, LiveKind},
         services::routing::local_clock,
     },
@@ -60,47 +59,17 @@ struct LeadCtx {
     from_number: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct LeadCtxRow {
-    caller_number: String,
-    status: String,
-    name: String,
-    timezone: String,
-    caller_timezone: Option<String>,
-    send_window_start_minute: i64,
-    send_window_end_minute: i64,
-}
-
-async fn lead_ctx(conn: &mut SqliteConnection, org_id: &str, lead_id: &str) -> Result<LeadCtx, InboxError> {
-    let row: Option<LeadCtxRow> = sqlx::query_as(
-        "SELECT l.caller_number, l.status, o.name, o.timezone, l.caller_timezone, r.send_window_start_minute, r.send_window_end_minute \
-         FROM leads l JOIN orgs o ON o.id = l.org_id JOIN routing_settings r ON r.org_id = l.org_id WHERE l.org_id = $1 AND l.id = $2",
-    )
-    .bind(org_id)
-    .bind(lead_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let row = row.ok_or(InboxError::NotFound)?;
+async fn lead_ctx(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<LeadCtx, InboxError> {
+    let row = leads::find_reply_context(conn, org_id, lead_id)
+        .await?
+        .ok_or(InboxError::NotFound)?;
     let tz = row.timezone.parse().unwrap_or(chrono_tz::UTC);
     let recipient_tz = row.caller_timezone.and_then(|z| z.parse().ok()).unwrap_or(tz);
     // Reply from the number the customer reached; else the org's first tracked number.
-    let from_number: Option<String> = sqlx::query_scalar(
-        "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
-         UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') \
-         ORDER BY at DESC LIMIT 1",
-    )
-    .bind(org_id)
-    .bind(lead_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let from_number = match from_number {
+    let reached = leads::last_reached_number(conn, org_id, lead_id).await?;
+    let from_number = match reached {
         Some(n) => Some(n),
-        None => {
-            sqlx::query_scalar("SELECT e164 FROM tracked_numbers WHERE org_id = $1 ORDER BY created_at LIMIT 1")
-                .bind(org_id)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
+        None => tracked_numbers::find_first_for_org(conn, org_id).await?,
     };
     Ok(LeadCtx {
         caller: row.caller_number,
@@ -118,12 +87,7 @@ async fn lead_ctx(conn: &mut SqliteConnection, org_id: &str, lead_id: &str) -> R
 
 /// Whether it is outside the send window in the customer's local time now (the business's
 /// timezone stands in when Twilio did not say where the number is from).
-pub async fn in_quiet_hours(
-    conn: &mut SqliteConnection,
-    org_id: &str,
-    lead_id: &str,
-    now: i64,
-) -> Result<bool, InboxError> {
+pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i64) -> Result<bool, InboxError> {
     let ctx = lead_ctx(conn, org_id, lead_id).await?;
     let (_, minute) = local_clock(ctx.recipient_tz, now);
     Ok(!ctx.window.contains(minute))
@@ -132,7 +96,7 @@ pub async fn in_quiet_hours(
 /// A staff action on a lead lands on its timeline and in the audit trail together.
 #[allow(clippy::too_many_arguments)]
 async fn record_action(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     kind: &str,
@@ -146,7 +110,7 @@ async fn record_action(
 }
 
 async fn record_audit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     action: AuditAction,
     lead_id: &str,
@@ -175,7 +139,7 @@ async fn record_audit(
 
 #[allow(clippy::too_many_arguments)]
 async fn queue_text(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     ctx: &LeadCtx,
@@ -215,7 +179,7 @@ async fn queue_text(
 }
 
 pub async fn reply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     body: &str,
@@ -261,7 +225,7 @@ pub async fn reply(
 }
 
 async fn set_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     before: &str,
@@ -269,17 +233,7 @@ async fn set_status(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let open = !matches!(after, "lost" | "spam");
-    sqlx::query(
-        "UPDATE leads SET status = $3, is_open = $4, first_staff_response_at = COALESCE(first_staff_response_at, $5), updated_at = $5 \
-         WHERE org_id = $1 AND id = $2",
-    )
-    .bind(a.org_id)
-    .bind(lead_id)
-    .bind(after)
-    .bind(open)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    leads::set_status(conn, a.org_id, lead_id, after, open, now).await?;
     record_action(
         conn,
         a,
@@ -303,7 +257,7 @@ pub struct LeadEdit<'a> {
 }
 
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     e: LeadEdit<'_>,
@@ -316,12 +270,7 @@ pub async fn update(
         .and_then(|()| limits::check("address", "Address", e.address, ADDRESS_MAX))
         .and_then(|()| limits::check("notes", "Notes", e.notes, NOTES_MAX))?;
     let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
-    let (name_before, address_before, notes_before): (String, String, String) =
-        sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
-            .bind(a.org_id)
-            .bind(lead_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (name_before, address_before, notes_before) = leads::get_details(conn, a.org_id, lead_id).await?;
     let mut changed = Vec::new();
     for (field, before, after) in [
         ("name", &name_before, e.name),
@@ -333,17 +282,8 @@ pub async fn update(
         }
     }
     if !changed.is_empty() {
-        sqlx::query(
-            "UPDATE leads SET name = $3, address = $4, notes = $5, updated_at = $6 WHERE org_id = $1 AND id = $2",
-        )
-        .bind(a.org_id)
-        .bind(lead_id)
-        .bind(e.name.trim())
-        .bind(e.address.trim())
-        .bind(e.notes.trim())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        let details = (e.name.trim(), e.address.trim(), e.notes.trim());
+        leads::update_details(conn, a.org_id, lead_id, details, now).await?;
         record_action(
             conn,
             a,
@@ -357,33 +297,19 @@ pub async fn update(
         .await?;
     }
     if let Some(assignee) = e.assigned_user_id {
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
-                .bind(a.org_id)
-                .bind(lead_id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let current = leads::get_assignee(conn, a.org_id, lead_id).await?;
         let wanted = (!assignee.is_empty()).then_some(assignee);
         if current.as_deref() != wanted {
             let email: Option<String> = match wanted {
                 None => None,
                 // Only a member of this org can be assigned; anyone else is "not found".
                 Some(uid) => Some(
-                    sqlx::query_scalar("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2")
-                        .bind(a.org_id)
-                        .bind(uid)
-                        .fetch_optional(&mut *conn)
+                    memberships::find_member_email(conn, a.org_id, uid)
                         .await?
                         .ok_or(InboxError::NotFound)?,
                 ),
             };
-            sqlx::query("UPDATE leads SET assigned_user_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
-                .bind(a.org_id)
-                .bind(lead_id)
-                .bind(wanted)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+            leads::update_assignee(conn, a.org_id, lead_id, wanted, now).await?;
             let to = email.clone().unwrap_or_else(|| "nobody".into());
             record_action(
                 conn,
@@ -424,7 +350,7 @@ fn local_ms(tz: chrono_tz::Tz, date: NaiveDate, time: NaiveTime) -> Option<i64> 
 }
 
 pub async fn book(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     a: &Actor<'_>,
     lead_id: &str,
     b: NewBooking<'_>,
@@ -465,22 +391,22 @@ pub async fn book(
         ));
     }
     let id = BookingId::new();
-    sqlx::query(
-        "INSERT INTO bookings (id, org_id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    bookings::insert(
+        conn,
+        bookings::NewBooking {
+            id: &id,
+            org_id: a.org_id,
+            lead_id,
+            window_start: start,
+            window_end: end,
+            job_type: b.job_type,
+            address: b.address.trim(),
+            notes: b.notes.trim(),
+            job_value_cents: value_cents,
+            created_by: a.user_id,
+        },
+        now,
     )
-    .bind(id.as_str())
-    .bind(a.org_id)
-    .bind(lead_id)
-    .bind(start)
-    .bind(end)
-    .bind(b.job_type)
-    .bind(b.address.trim())
-    .bind(b.notes.trim())
-    .bind(value_cents)
-    .bind(a.user_id)
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
     let summary = format!(
         "{} on {}, arriving {}–{}{}",

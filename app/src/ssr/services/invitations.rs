@@ -10,6 +10,7 @@
 use secrecy::SecretString;
 use serde_json::json;
 
+use crate::ssr::db::Conn;
 use crate::{
     domain::{
         ids::{InvitationId, OrgId, UserId},
@@ -65,7 +66,7 @@ async fn record(tx: &mut Tx<'_>, r: Record<'_>, meta: &Meta, now: i64) -> Result
 /// Whether whoever sent an invitation may still give that role in that org (they could
 /// have been removed or demoted since). An invitation with no recorded sender stands.
 async fn sender_still_may(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     created_by: Option<&str>,
     role: Role,

@@ -2,8 +2,8 @@
 //! the outcomes of the outbox worker's sends.
 
 use serde_json::json;
-use sqlx::SqliteConnection;
 
+use crate::ssr::db::Conn;
 use crate::{
     domain::{Caller, SmsKeyword},
     ssr::{
@@ -39,7 +39,7 @@ pub struct SmsOutcome {
 /// An inbound SMS. The common case (no keyword) ends with writes that wait in `pending` for
 /// the caller's next round trip.
 pub async fn on_inbound(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     cache: &RoutingCache,
     sms: &InboundSms,
@@ -220,7 +220,7 @@ fn status_rank(status: &str) -> u8 {
 
 /// A delivery-status callback for a text we sent. The status change waits in `pending`.
 pub async fn on_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     cb: &StatusCallback,
     now: i64,
@@ -265,7 +265,7 @@ pub async fn on_status(
 
 /// Twilio's 21610 is authoritative: the number is opted out whatever our ledger said.
 async fn mark_unsubscribed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org_id: &str,
     lead_id: &str,
     phone: &str,
@@ -309,7 +309,7 @@ pub enum SendResult {
 /// Records what the provider said about a send. Its writes wait in `pending`, to travel with
 /// the writer's next savepoint boundary.
 pub async fn record_send(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     due: &outbox::DueText,
     result: &SendResult,

@@ -241,13 +241,7 @@ pub async fn set_escalation(
         .await?
         .ok_or_else(|| AddNumberError::UnknownOrg(slug.to_string()))?;
     let org_id = OrgId::parse(&org.id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    sqlx::query("UPDATE routing_settings SET escalation_number = $2, escalation_minutes = $3, updated_at = $4 WHERE org_id = $1")
-        .bind(org_id.as_str())
-        .bind(number.map(E164Phone::as_str))
-        .bind(minutes)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    routing_settings::update_escalation(&mut tx, &org_id, number.map(E164Phone::as_str), minutes, now).await?;
     cli_audit(
         &mut tx,
         &org_id,

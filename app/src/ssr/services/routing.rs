@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, TimeZone, Timelike, Utc};
 
+use crate::ssr::db::Conn;
 use crate::{
     domain::business_hours::{BusinessHours, SendWindow},
     ssr::db::tracked_numbers::NumberRouting,
@@ -135,11 +136,7 @@ impl RoutingCache {
     }
 
     /// The routing for `e164`, from memory when fresh, else read through `conn`.
-    pub async fn get(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        e164: &str,
-    ) -> Result<Option<std::sync::Arc<Routing>>, sqlx::Error> {
+    pub async fn get(&self, conn: &mut Conn, e164: &str) -> Result<Option<std::sync::Arc<Routing>>, sqlx::Error> {
         if let Some(hit) = self.fresh(e164) {
             return Ok(hit);
         }

@@ -4,8 +4,8 @@
 //! transaction, so it commits together with the missed outcome or not at all.
 
 use serde_json::json;
-use sqlx::SqliteConnection;
 
+use crate::ssr::db::Conn;
 use crate::ssr::{
     db::{lead_events, leads, messages, outbox, pipeline::Deferred},
     live::{Effects, LiveKind},
@@ -49,7 +49,7 @@ pub struct TextBackFor<'a> {
 /// Decides and, if it is to go, queues the text-back. The writes it ends with wait in
 /// `pending` for the caller's next round trip.
 pub async fn queue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     routing: &Routing,
     t: TextBackFor<'_>,
@@ -112,7 +112,7 @@ pub async fn queue(
 }
 
 async fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     pending: &mut Deferred,
     routing: &Routing,
     t: &TextBackFor<'_>,

@@ -1,0 +1,95 @@
+//! The core handle every entry point shares (server functions, webhooks, workers): the pool,
+//! the single writer, the live feed, the outbox's wake-up and the routing cache, built once
+//! at start-up. Its `commit*` helpers run a writer job and, only after the commit that holds
+//! the job's writes, dispatch the job's [`Effects`]: wake the outbox when a text was queued,
+//! then publish the live events. Nothing is published for a write that did not commit.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use tokio::sync::Notify;
+
+use crate::ssr::{
+    db::{pipeline::Deferred, Conn, Db},
+    live::{Effects, LiveFeed},
+    services::routing::RoutingCache,
+    writer::{WriteError, Writer},
+};
+
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    /// The single writer that group-commits webhook, outbox and staff writes.
+    pub writer: Writer,
+    pub live: LiveFeed,
+    /// Wakes the outbox worker when a text is queued.
+    pub outbox_wake: Arc<Notify>,
+    /// Tracked-number routing, read through the writer's connection at most once a second.
+    /// One instance for the process, so a change (a settings page) can [`RoutingCache::forget`].
+    pub routing: Arc<RoutingCache>,
+}
+
+impl Core {
+    /// A core around an open pool and a running writer, with a fresh live feed, outbox
+    /// wake-up and routing cache.
+    pub fn new(db: Db, writer: Writer) -> Self {
+        Self {
+            db,
+            writer,
+            live: LiveFeed::new(),
+            outbox_wake: Arc::new(Notify::new()),
+            routing: Arc::new(RoutingCache::default()),
+        }
+    }
+
+    /// What a committed write makes happen next: the outbox wakes if a text was queued, and
+    /// the live events go out. Call only after the commit.
+    pub fn dispatch(&self, effects: Effects) {
+        if effects.text_queued {
+            self.outbox_wake.notify_one();
+        }
+        self.live.publish(effects.live);
+    }
+
+    /// [`Writer::run`], then [`dispatch`](Self::dispatch) of the job's effects once committed.
+    pub async fn commit<T, F>(&self, work: F) -> Result<T, WriteError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, Effects), sqlx::Error>> + Send + 'static,
+    {
+        let (value, effects) = self.writer.run(work).await?;
+        self.dispatch(effects);
+        Ok(value)
+    }
+
+    /// [`Writer::run_deferred`] (writes nobody reads back travel with the next round trip),
+    /// then [`dispatch`](Self::dispatch) once committed.
+    pub async fn commit_deferred<T, F>(&self, work: F) -> Result<T, WriteError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<((T, Effects), Deferred), sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        let (value, effects) = self.writer.run_deferred(work).await?;
+        self.dispatch(effects);
+        Ok(value)
+    }
+
+    /// [`Writer::run_fallible`]: a refusal (`Ok(Err(e))`) rolls the job back and dispatches
+    /// nothing; an accepted job's effects are dispatched once committed.
+    pub async fn commit_fallible<T, E, F>(&self, work: F) -> Result<Result<T, E>, WriteError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<Result<(T, Effects), E>, sqlx::Error>> + Send + 'static,
+    {
+        Ok(match self.writer.run_fallible(work).await? {
+            Ok((value, effects)) => {
+                self.dispatch(effects);
+                Ok(value)
+            }
+            Err(refused) => Err(refused),
+        })
+    }
+}
