@@ -402,7 +402,7 @@ async fn run() {
     // `serve` refuses to start without the site's assets; the bench needs none of them.
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
-    for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.css"] {
+    for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.wasm", "callsnare.css"] {
         std::fs::write(site.join("pkg").join(file), b"").unwrap();
     }
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());

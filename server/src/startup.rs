@@ -176,14 +176,23 @@ pub fn leptos_options_from_env() -> LeptosOptions {
 }
 
 /// The site files a served page asks for: `{site_root}/{site_pkg_dir}/{output_name}.js`,
-/// `_bg.wasm` and `.css`. A binary built by plain `cargo build`/`cargo bench` serves pages
+/// its wasm and `.css`. A binary built by plain `cargo build`/`cargo bench` serves pages
 /// whose hydration script and styles would be missing when these were never built (or
 /// `LEPTOS_SITE_ROOT` points elsewhere), so `serve` refuses to start without them. Tests that
 /// build [`Application`] directly do not go through this check.
 pub fn check_site_assets(options: &LeptosOptions) -> Result<(), String> {
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let name: &str = &options.output_name;
-    for file in [format!("{name}.js"), format!("{name}_bg.wasm"), format!("{name}.css")] {
+    // The page asks for the wasm under the name Leptos derives at compile time: cargo-leptos
+    // bakes LEPTOS_OUTPUT_NAME in and writes `{name}.wasm`; a plain cargo build does not,
+    // and its pages ask for `{name}_bg.wasm`, which cargo-leptos never writes. Checking the
+    // same name the page will ask for is what catches a binary built the wrong way.
+    let wasm = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        format!("{name}.wasm")
+    } else {
+        format!("{name}_bg.wasm")
+    };
+    for file in [format!("{name}.js"), wasm, format!("{name}.css")] {
         let path = pkg.join(&file);
         if !path.is_file() {
             return Err(format!(

@@ -84,7 +84,7 @@ impl Proc {
     fn stub_site(&self) -> String {
         let pkg = self.dir.path().join("site/pkg");
         std::fs::create_dir_all(&pkg).unwrap();
-        for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.css"] {
+        for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.wasm", "callsnare.css"] {
             std::fs::write(pkg.join(file), b"").unwrap();
         }
         self.dir.path().join("site").display().to_string()
