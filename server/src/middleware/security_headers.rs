@@ -55,7 +55,22 @@ pub fn content_security_policy(nonce: &str, dev_reload: bool) -> String {
     )
 }
 
+/// The policy for answers that are never a page (provider callbacks, health checks): they
+/// run no script and load nothing, so they need no nonce, and minting one per callback
+/// would cost the webhook path for nothing.
+pub const NO_CONTENT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Paths that only ever answer machines, never a page.
+fn machine_only(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+}
+
 pub async fn apply(State(cfg): State<Arc<SecurityHeaders>>, mut req: Request, next: Next) -> Response {
+    if machine_only(req.uri().path()) {
+        let mut res = next.run(req).await;
+        set_headers(res.headers_mut(), NO_CONTENT_POLICY, cfg.hsts);
+        return res;
+    }
     let nonce = Nonce::new();
     let csp = content_security_policy(&nonce, cfg.dev_reload);
     req.extensions_mut().insert(nonce);
@@ -65,7 +80,12 @@ pub async fn apply(State(cfg): State<Arc<SecurityHeaders>>, mut req: Request, ne
 }
 
 fn set_headers(h: &mut HeaderMap, csp: &str, hsts: bool) {
-    if let Ok(v) = HeaderValue::from_str(csp) {
+    let csp = if csp == NO_CONTENT_POLICY {
+        Ok(HeaderValue::from_static(NO_CONTENT_POLICY))
+    } else {
+        HeaderValue::from_str(csp)
+    };
+    if let Ok(v) = csp {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
