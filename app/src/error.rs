@@ -101,7 +101,7 @@ impl FromServerFnError for AppError {
 /// Sets the response status (or, for a plain form post, the redirect back) on the way out.
 #[cfg(feature = "ssr")]
 fn bad_request() -> AppError {
-    crate::ssr::auth::principal::fail(AppError::BadRequest)
+    crate::ssr::context::fail(AppError::BadRequest)
 }
 
 #[cfg(not(feature = "ssr"))]

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod escalation;
+pub mod extract;
 pub mod mail;
 pub mod maintenance;
 pub mod middleware;

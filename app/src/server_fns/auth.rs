@@ -12,13 +12,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             limits::{EMAIL_MAX, PASSWORD_MAX},
             redirect::safe_next,
         },
-        ssr::auth::{
-            principal::{db, fail, internal, request_meta, start_session},
-            sign_in::{sign_in, Attempt, SignInError},
+        ssr::{
+            auth::sign_in::{sign_in, Attempt, SignInError},
+            context::{db, fail, internal, request_meta, start_session},
         },
     };
 
-    let (ip, request_id) = request_meta();
+    let request = request_meta();
     // A browser without JavaScript posts the form itself: send it back to the form with a
     // message instead of answering with the typed error body.
     let plain_form = use_context::<axum::http::request::Parts>()
@@ -35,8 +35,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let attempt = Attempt {
         email: &email,
         password: SecretString::from(password),
-        ip: ip.as_deref(),
-        request_id: request_id.as_deref(),
+        request: &request,
     };
     let outcome = if oversized {
         Err(SignInError::Invalid)
@@ -73,29 +72,29 @@ pub async fn logout() -> Result<(), AppError> {
     use serde_json::json;
 
     use crate::ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
-        auth::principal::{auth_session, db, internal, request_meta},
+        actor::{Acting, Actor},
+        audit::{self, AuditAction, Target},
         clock::now_ms,
+        context::{auth_session, db, internal, request_meta},
     };
 
     let db = db();
     let mut auth = auth_session().await?;
     if let Some(user) = auth.logout().await.map_err(internal)? {
-        let (ip, request_id) = request_meta();
+        let acting = Acting::new(
+            Actor::User {
+                user_id: user.id.clone(),
+            },
+            None,
+            &request_meta(),
+        );
         let mut conn = db.acquire().await.map_err(internal)?;
         audit::record(
             &mut conn,
-            AuditEntry {
-                org_id: None,
-                actor_kind: ActorKind::User,
-                actor_id: Some(&user.id),
-                action: AuditAction::SignedOut,
-                target_kind: Some("user"),
-                target_id: Some(&user.id),
-                request_id: request_id.as_deref(),
-                ip: ip.as_deref(),
-                metadata: json!({}),
-            },
+            &acting,
+            AuditAction::SignedOut,
+            Target::User(&user.id),
+            json!({}),
             now_ms(),
         )
         .await
@@ -108,7 +107,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user and current org, or `None` when signed out.
 #[server(prefix = "/rpc", endpoint = "auth/session")]
 pub async fn current_session() -> Result<Option<SessionView>, AppError> {
-    use crate::{domain::permission::Action, models::OrgChoice, ssr::auth::require};
+    use crate::{domain::permission::Action, models::OrgChoice, ssr::context::require};
 
     match require(Action::ViewInbox).await {
         Ok(p) => Ok(Some(SessionView {
@@ -145,9 +144,9 @@ pub async fn current_session() -> Result<Option<SessionView>, AppError> {
 pub async fn switch_org(org_id: String) -> Result<(), AppError> {
     use crate::{
         domain::permission::Action,
-        ssr::auth::{
-            principal::{auth_session, fail, internal, ORG_KEY},
-            require,
+        ssr::{
+            auth::principal::ORG_KEY,
+            context::{auth_session, fail, internal, require},
         },
     };
 
@@ -172,24 +171,19 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             permission::Action,
         },
         ssr::{
-            auth::{
-                principal::{auth_session, db, fail, internal, request_meta},
-                require,
-            },
-            services::team::{self, Meta},
+            context::{auth_session, db, fail, internal, require_staff},
+            services::team,
         },
     };
 
-    let p = require(Action::ViewInbox).await?;
+    let me = require_staff(Action::ViewInbox).await?;
     limits::check("current_password", "Current password", &current_password, PASSWORD_MAX)
         .map_err(|e| fail(e.into()))?;
-    let (ip, request_id) = request_meta();
     let user = team::change_own_password(
         &db(),
-        &p,
+        &me,
         SecretString::from(current_password),
         SecretString::from(new_password),
-        &Meta { ip, request_id },
     )
     .await?;
     // Re-login this session with the new auth hash; every other session is now stale.
@@ -203,23 +197,22 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(prefix = "/rpc", endpoint = "auth/forgot_password")]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
     use crate::ssr::{
-        auth::principal::{db, request_meta},
-        services::team::{self, Meta, FORGOT_PASSWORD_ANSWER},
+        context::{db, fail, request_meta},
+        services::team::{self, FORGOT_PASSWORD_ANSWER},
         state::AppState,
     };
 
     // context first: during SSR the page's owner may change while this is in flight
     let state = expect_context::<AppState>();
     let db = db();
-    let (ip, request_id) = request_meta();
-    crate::domain::EmailAddress::parse(&email)
-        .map_err(|e| crate::ssr::auth::principal::fail(AppError::validation("email", e.to_string())))?;
+    let request = request_meta();
+    crate::domain::EmailAddress::parse(&email).map_err(|e| fail(AppError::validation("email", e.to_string())))?;
     // Done after answering: whether the address has an account changes how much is written
     // (and a commit's disk sync is measurable), so the answer must not wait for it.
     let public_base = state.public_base.clone();
     let mail_wake = state.mail_wake.clone();
     tokio::spawn(async move {
-        match team::request_password_link(&db, &public_base, &email, &Meta { ip, request_id }).await {
+        match team::request_password_link(&db, &public_base, &email, &request).await {
             Ok(()) => mail_wake.notify_one(),
             Err(err) => tracing::warn!(error.message = %err, "could not queue a password link"),
         }

@@ -14,63 +14,22 @@ mod support {
     use crate::{
         error::AppError,
         ssr::{
-            auth::{
-                principal::{fail, internal, request_meta},
-                Principal,
-            },
+            auth::Principal,
+            context::internal,
             db::{Conn, PooledConn},
             live::Effects,
-            services::inbox::{Actor, InboxError},
+            services::inbox::InboxError,
             state::AppState,
             writer::WriteError,
         },
     };
-
-    impl From<InboxError> for AppError {
-        fn from(e: InboxError) -> Self {
-            match e {
-                InboxError::NotFound => fail(AppError::NotFound),
-                InboxError::OptedOut => fail(AppError::Conflict(e.to_string())),
-                InboxError::Invalid(field, m) => fail(AppError::validation(field, m)),
-                InboxError::Db(err) => internal(err),
-            }
-        }
-    }
-
-    pub struct OwnedActor {
-        pub org_id: String,
-        pub user_id: String,
-        pub ip: Option<String>,
-        pub request_id: Option<String>,
-    }
-
-    impl OwnedActor {
-        pub fn of(p: &Principal) -> Self {
-            let (ip, request_id) = request_meta();
-            Self {
-                org_id: p.org_id.clone(),
-                user_id: p.user_id.clone(),
-                ip,
-                request_id,
-            }
-        }
-
-        pub fn actor(&self) -> Actor<'_> {
-            Actor {
-                org_id: &self.org_id,
-                user_id: &self.user_id,
-                ip: self.ip.as_deref(),
-                request_id: self.request_id.as_deref(),
-            }
-        }
-    }
 
     /// The prelude of every inbox read: a staff member of the org, a connection, the org's
     /// timezone.
     pub async fn reader() -> Result<(Principal, PooledConn, chrono_tz::Tz), AppError> {
         use crate::{
             domain::permission::Action,
-            ssr::auth::{principal::db, require},
+            ssr::context::{db, require},
         };
         let db = db();
         let p = require(Action::ViewInbox).await?;
@@ -148,10 +107,7 @@ pub async fn list_leads(
     use crate::{
         domain::{lead_search::LeadSearch, permission::Action, Figure},
         ssr::{
-            auth::{
-                principal::{db, fail, internal},
-                require,
-            },
+            context::{db, fail, internal, require},
             db::inbox::{self, ListQuery, PAGE_SIZE},
             services::inbox::STATUSES,
         },
@@ -226,8 +182,8 @@ pub async fn list_leads(
 #[server(prefix = "/rpc", endpoint = "leads/get")]
 pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
     use crate::ssr::{
-        auth::principal::{fail, internal},
         clock::now_ms,
+        context::{fail, internal},
         db::{inbox, opt_outs},
         services::{inbox::in_quiet_hours, timeline_text},
     };
@@ -275,25 +231,24 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
 /// Sends a staff reply through the outbox (or holds it until the send window opens).
 #[server(prefix = "/rpc", endpoint = "leads/reply")]
 pub async fn reply_to_lead(lead_id: String, body: String, hold_until_morning: Option<bool>) -> Result<(), AppError> {
-    use self::support::{write, OwnedActor};
+    use self::support::write;
     use crate::{
         domain::{
             limits::{self, REPLY_BODY_MAX},
             permission::Action,
         },
         ssr::{
-            auth::{principal::fail, require},
             clock::now_ms,
+            context::{fail, require_staff},
             services::inbox,
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
-    let p = require(Action::WorkLeads).await?;
+    let me = require_staff(Action::WorkLeads).await?;
     limits::check("body", "A reply", &body, REPLY_BODY_MAX).map_err(|e| fail(e.into()))?;
-    let who = OwnedActor::of(&p);
     let hold = hold_until_morning.unwrap_or(false);
     write(state, move |conn| {
-        Box::pin(async move { Ok(inbox::reply(conn, &who.actor(), &lead_id, &body, hold, now_ms()).await) })
+        Box::pin(async move { Ok(inbox::reply(conn, &me, &lead_id, &body, hold, now_ms()).await) })
     })
     .await
 }
@@ -307,25 +262,24 @@ pub async fn update_lead(
     notes: String,
     assigned_user_id: Option<String>,
 ) -> Result<(), AppError> {
-    use self::support::{write, OwnedActor};
+    use self::support::write;
     use crate::{
         domain::{
             limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX},
             permission::Action,
         },
         ssr::{
-            auth::{principal::fail, require},
             clock::now_ms,
+            context::{fail, require_staff},
             services::inbox::{self, LeadEdit},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
-    let p = require(Action::WorkLeads).await?;
+    let me = require_staff(Action::WorkLeads).await?;
     limits::check("name", "Name", &name, LEAD_NAME_MAX)
         .and_then(|()| limits::check("address", "Address", &address, ADDRESS_MAX))
         .and_then(|()| limits::check("notes", "Notes", &notes, NOTES_MAX))
         .map_err(|e| fail(e.into()))?;
-    let who = OwnedActor::of(&p);
     write(state, move |conn| {
         Box::pin(async move {
             let edit = LeadEdit {
@@ -335,7 +289,7 @@ pub async fn update_lead(
                 notes: &notes,
                 assigned_user_id: assigned_user_id.as_deref(),
             };
-            Ok(inbox::update(conn, &who.actor(), &lead_id, edit, now_ms()).await)
+            Ok(inbox::update(conn, &me, &lead_id, edit, now_ms()).await)
         })
     })
     .await
@@ -353,20 +307,20 @@ pub async fn book_lead(
     job_value: Option<String>,
     send_confirmation: Option<bool>,
 ) -> Result<(), AppError> {
-    use self::support::{write, OwnedActor};
+    use self::support::write;
     use crate::{
         domain::{
             limits::{self, ADDRESS_MAX, JOB_TYPE_MAX, NOTES_MAX},
             permission::Action,
         },
         ssr::{
-            auth::{principal::fail, require},
             clock::now_ms,
+            context::{fail, require_staff},
             services::inbox::{self, NewBooking},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
-    let p = require(Action::BookJobs).await?;
+    let me = require_staff(Action::BookJobs).await?;
     let (address_text, notes_text) = (
         address.as_deref().unwrap_or_default(),
         notes.as_deref().unwrap_or_default(),
@@ -388,7 +342,6 @@ pub async fn book_lead(
             ))
         })?),
     };
-    let who = OwnedActor::of(&p);
     write(state, move |conn| {
         Box::pin(async move {
             let b = NewBooking {
@@ -401,7 +354,7 @@ pub async fn book_lead(
                 job_value_dollars: value,
                 send_confirmation: send_confirmation.unwrap_or(false),
             };
-            Ok(inbox::book(conn, &who.actor(), &lead_id, b, now_ms()).await)
+            Ok(inbox::book(conn, &me, &lead_id, b, now_ms()).await)
         })
     })
     .await
@@ -409,7 +362,7 @@ pub async fn book_lead(
 
 #[server(prefix = "/rpc", endpoint = "leads/stats")]
 pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
-    use crate::ssr::{auth::principal::internal, clock::now_ms, db::inbox};
+    use crate::ssr::{clock::now_ms, context::internal, db::inbox};
     let (p, mut conn, tz) = self::support::reader().await?;
     let (today, month) = self::support::figure_starts(now_ms(), tz);
     inbox::recovery(&mut conn, &p.org_id, today, month)
@@ -419,7 +372,7 @@ pub async fn get_recovery_stats() -> Result<RecoveryStats, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "bookings/upcoming")]
 pub async fn upcoming_bookings() -> Result<Vec<BookingView>, AppError> {
-    use crate::ssr::{auth::principal::internal, clock::now_ms, db::inbox};
+    use crate::ssr::{clock::now_ms, context::internal, db::inbox};
     let (p, mut conn, tz) = self::support::reader().await?;
     let mut list = inbox::upcoming_bookings(&mut conn, &p.org_id, now_ms(), 50)
         .await

@@ -8,10 +8,7 @@ use crate::{error::AppError, models::InviteView};
 /// The signed-in visitor, if any (never an error for a signed-out one).
 #[cfg(feature = "ssr")]
 async fn visitor() -> Result<Option<crate::ssr::auth::SessionUser>, AppError> {
-    use crate::ssr::{
-        auth::principal::{auth_session, session_expired},
-        state::AppState,
-    };
+    use crate::ssr::{auth::principal::session_expired, context::auth_session, state::AppState};
     // context first: during SSR the page's owner may change while this is in flight
     let absolute_ms = expect_context::<AppState>().session_absolute_ms;
     let auth = auth_session().await?;
@@ -27,7 +24,7 @@ async fn visitor() -> Result<Option<crate::ssr::auth::SessionUser>, AppError> {
 /// Public: what the invitation page shows for a link, or `None` when it cannot be used.
 #[server(prefix = "/rpc", endpoint = "invite/check")]
 pub async fn check_invitation(token: String) -> Result<Option<InviteView>, AppError> {
-    use crate::ssr::{auth::principal::db, services::invitations};
+    use crate::ssr::{context::db, services::invitations};
     let db = db();
     let signed_in = visitor().await?;
     Ok(invitations::check_invitation(&db, &token, signed_in.as_ref()).await?)
@@ -41,16 +38,16 @@ pub async fn accept_invitation(token: String, password: Option<String>) -> Resul
     use secrecy::SecretString;
 
     use crate::ssr::{
-        auth::principal::{auth_session, db, internal, request_meta, start_session, ORG_KEY},
-        services::{invitations, team::Meta},
+        auth::principal::ORG_KEY,
+        context::{auth_session, db, internal, request_meta, start_session},
+        services::invitations,
     };
 
     let db = db();
-    let (ip, request_id) = request_meta();
+    let request = request_meta();
     let signed_in = visitor().await?;
     let password = password.filter(|p| !p.is_empty()).map(SecretString::from);
-    let accepted =
-        invitations::accept_invitation(&db, &token, password, signed_in.as_ref(), &Meta { ip, request_id }).await?;
+    let accepted = invitations::accept_invitation(&db, &token, password, signed_in.as_ref(), &request).await?;
     if accepted.new_account {
         start_session(&accepted.user).await?;
     }

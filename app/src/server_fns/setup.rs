@@ -6,7 +6,7 @@ use crate::error::AppError;
 #[server(prefix = "/rpc", endpoint = "setup/status")]
 pub async fn setup_needed() -> Result<bool, AppError> {
     use crate::ssr::{
-        auth::principal::{db, internal},
+        context::{db, internal},
         db::orgs,
     };
     let mut conn = db().acquire().await.map_err(internal)?;
@@ -29,10 +29,8 @@ pub async fn complete_setup(
     use crate::{
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::{
-            auth::{
-                principal::{fail, internal, start_session},
-                tokens,
-            },
+            auth::tokens,
+            context::{fail, internal, start_session},
             db::{orgs, users},
             services::onboarding::{create_org, CreateOrgError, NewOrg},
             state::AppState,

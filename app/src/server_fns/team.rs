@@ -14,12 +14,9 @@ mod support {
         domain::permission::Action,
         error::AppError,
         ssr::{
-            auth::{
-                principal::{db, request_meta},
-                require, Principal,
-            },
+            actor::StaffActor,
+            context::{db, require_staff},
             db::Db,
-            services::team::Meta,
             state::AppState,
         },
     };
@@ -27,8 +24,7 @@ mod support {
     /// Everything a team server function needs once the caller is known to manage staff.
     pub struct TeamAdmin {
         pub db: Db,
-        pub p: Principal,
-        pub meta: Meta,
+        pub me: StaffActor,
         pub public_base: String,
         /// Wakes the mail worker once a mail has been queued.
         pub mail_wake: std::sync::Arc<tokio::sync::Notify>,
@@ -38,12 +34,10 @@ mod support {
         // context first: during SSR the page's owner may change while this is in flight
         let db = db();
         let state = expect_context::<AppState>();
-        let p = require(Action::ManageStaff).await?;
-        let (ip, request_id) = request_meta();
+        let me = require_staff(Action::ManageStaff).await?;
         Ok(TeamAdmin {
             db,
-            p,
-            meta: Meta { ip, request_id },
+            me,
             public_base: state.public_base,
             mail_wake: state.mail_wake,
         })
@@ -55,7 +49,7 @@ pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
     use self::support::team_admin;
     use crate::ssr::services::team;
     let a = team_admin().await?;
-    Ok(team::list_members(&a.db, &a.p).await?)
+    Ok(team::list_members(&a.db, &a.me).await?)
 }
 
 /// Invites `email` with `role`: the link is mailed to that address, never shown here, and
@@ -66,7 +60,7 @@ pub async fn add_member(email: String, role: Role) -> Result<PasswordLinkView, A
     use self::support::team_admin;
     use crate::ssr::services::invitations;
     let a = team_admin().await?;
-    let sent = invitations::invite_member(&a.db, &a.p, &a.public_base, &email, role, &a.meta).await?;
+    let sent = invitations::invite_member(&a.db, &a.me, &a.public_base, &email, role).await?;
     a.mail_wake.notify_one();
     Ok(sent)
 }
@@ -77,7 +71,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
     use self::support::team_admin;
     use crate::ssr::services::invitations;
     let a = team_admin().await?;
-    Ok(invitations::list_invitations(&a.db, &a.p).await?)
+    Ok(invitations::list_invitations(&a.db, &a.me).await?)
 }
 
 /// Withdraws a pending invitation; its link stops working.
@@ -86,7 +80,7 @@ pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
     use self::support::team_admin;
     use crate::ssr::services::invitations;
     let a = team_admin().await?;
-    Ok(invitations::revoke_invitation(&a.db, &a.p, &invitation_id, &a.meta).await?)
+    Ok(invitations::revoke_invitation(&a.db, &a.me, &invitation_id).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/change_role")]
@@ -94,7 +88,7 @@ pub async fn change_member_role(user_id: String, role: Role) -> Result<(), AppEr
     use self::support::team_admin;
     use crate::ssr::services::team;
     let a = team_admin().await?;
-    Ok(team::change_role(&a.db, &a.p, &user_id, role, &a.meta).await?)
+    Ok(team::change_role(&a.db, &a.me, &user_id, role).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "team/remove")]
@@ -102,7 +96,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     use self::support::team_admin;
     use crate::ssr::services::team;
     let a = team_admin().await?;
-    Ok(team::remove_member(&a.db, &a.p, &user_id, &a.meta).await?)
+    Ok(team::remove_member(&a.db, &a.me, &user_id).await?)
 }
 
 /// Disables the member's password and mails them a set-password link (never shown here).
@@ -111,7 +105,7 @@ pub async fn reset_member_password(user_id: String) -> Result<PasswordLinkView, 
     use self::support::team_admin;
     use crate::ssr::services::team;
     let a = team_admin().await?;
-    let sent = team::reset_password(&a.db, &a.p, &a.public_base, &user_id, &a.meta).await?;
+    let sent = team::reset_password(&a.db, &a.me, &a.public_base, &user_id).await?;
     a.mail_wake.notify_one();
     Ok(sent)
 }
@@ -119,7 +113,7 @@ pub async fn reset_member_password(user_id: String) -> Result<PasswordLinkView, 
 /// Public: whether a set-password link can still be used (the page says so before asking).
 #[server(prefix = "/rpc", endpoint = "auth/check_link")]
 pub async fn check_password_link(token: String) -> Result<bool, AppError> {
-    use crate::ssr::{auth::principal::db, services::team};
+    use crate::ssr::{context::db, services::team};
     Ok(team::link_is_usable(&db(), &token).await?)
 }
 
@@ -129,12 +123,11 @@ pub async fn set_password(token: String, password: String) -> Result<(), AppErro
     use secrecy::SecretString;
 
     use crate::ssr::{
-        auth::principal::{db, request_meta, start_session},
-        services::team::{self, Meta},
+        context::{db, request_meta, start_session},
+        services::team,
     };
-    let (ip, request_id) = request_meta();
-    let user =
-        team::set_password_with_link(&db(), &token, SecretString::from(password), &Meta { ip, request_id }).await?;
+    let request = request_meta();
+    let user = team::set_password_with_link(&db(), &token, SecretString::from(password), &request).await?;
     start_session(&user).await?;
     leptos_axum::redirect("/app");
     Ok(())

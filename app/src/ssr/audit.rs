@@ -1,35 +1,18 @@
 //! The append-only audit trail. Records are written inside the same transaction as the
 //! change they describe, so a change without its record cannot commit. Metadata holds ids
-//! and names, never secrets or raw provider bodies.
+//! and names, never secrets or raw provider bodies. Every record is written through
+//! [`record`], with the caller's [`Acting`].
 
 use serde_json::Value;
 
-use crate::domain::ids::{AuditEventId, OrgId};
-use crate::ssr::db::{
-    audit_events::{self, NewAuditEvent},
-    Conn,
+use crate::domain::ids::AuditEventId;
+use crate::ssr::{
+    actor::Acting,
+    db::{
+        audit_events::{self, NewAuditEvent},
+        Conn,
+    },
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    User,
-    ApiKey,
-    Webhook,
-    System,
-    Cli,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::User => "user",
-            ActorKind::ApiKey => "api_key",
-            ActorKind::Webhook => "webhook",
-            ActorKind::System => "system",
-            ActorKind::Cli => "cli",
-        }
-    }
-}
 
 /// Stable `resource.verb_past` codes stored in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,33 +70,56 @@ impl AuditAction {
     }
 }
 
-pub struct AuditEntry<'a> {
-    pub org_id: Option<&'a OrgId>,
-    pub actor_kind: ActorKind,
-    pub actor_id: Option<&'a str>,
-    pub action: AuditAction,
-    pub target_kind: Option<&'a str>,
-    pub target_id: Option<&'a str>,
-    pub request_id: Option<&'a str>,
-    pub ip: Option<&'a str>,
-    pub metadata: Value,
+/// What a record is about (`target_kind`, `target_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Nothing identified (a failed sign-in).
+    None,
+    User(&'a str),
+    Lead(&'a str),
+    Invitation(&'a str),
+    Org(&'a str),
+    TrackedNumber(&'a str),
 }
 
-pub async fn record(conn: &mut Conn, entry: AuditEntry<'_>, now: i64) -> Result<AuditEventId, sqlx::Error> {
+impl<'a> Target<'a> {
+    /// The stable `target_kind` string and the id.
+    fn parts(self) -> (Option<&'static str>, Option<&'a str>) {
+        match self {
+            Target::None => (None, None),
+            Target::User(id) => (Some("user"), Some(id)),
+            Target::Lead(id) => (Some("lead"), Some(id)),
+            Target::Invitation(id) => (Some("invitation"), Some(id)),
+            Target::Org(id) => (Some("org"), Some(id)),
+            Target::TrackedNumber(id) => (Some("tracked_number"), Some(id)),
+        }
+    }
+}
+
+/// Appends one record: who acted (in which org, from where), what they did, to what.
+pub async fn record(
+    conn: &mut Conn,
+    acting: &Acting,
+    action: AuditAction,
+    target: Target<'_>,
+    metadata: Value,
+    now: i64,
+) -> Result<AuditEventId, sqlx::Error> {
     let id = AuditEventId::new();
-    let metadata = entry.metadata.to_string();
+    let metadata = metadata.to_string();
+    let (target_kind, target_id) = target.parts();
     audit_events::insert(
         conn,
         NewAuditEvent {
             id: &id,
-            org_id: entry.org_id,
-            actor_kind: entry.actor_kind.as_str(),
-            actor_id: entry.actor_id,
-            action: entry.action.as_str(),
-            target_kind: entry.target_kind,
-            target_id: entry.target_id,
-            request_id: entry.request_id,
-            ip: entry.ip,
+            org_id: acting.org_id.as_ref(),
+            actor_kind: acting.actor.kind(),
+            actor_id: acting.actor.id(),
+            action: action.as_str(),
+            target_kind,
+            target_id,
+            request_id: acting.request.request_id.as_deref(),
+            ip: acting.request.ip.as_deref(),
             metadata: &metadata,
         },
         now,

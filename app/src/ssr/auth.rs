@@ -1,5 +1,6 @@
 //! Staff authentication: the axum-login backend, sign-in with throttling, one-time
-//! password links and the per-request principal that every server function asks for.
+//! password links and the per-request principal that server functions (through
+//! [`crate::ssr::context`]) and plain routes ask for.
 
 pub mod backend;
 pub mod principal;
@@ -8,4 +9,4 @@ pub mod tokens;
 pub mod watch;
 
 pub use backend::{AuthSession, Backend, SessionUser};
-pub use principal::{require, require_signed_in, Principal};
+pub use principal::{Principal, PrincipalError};

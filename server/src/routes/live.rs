@@ -2,27 +2,19 @@
 //! EventSource reconnects by itself; on every (re)connect the page refetches, so a network
 //! drop is caught up without duplicates.
 //!
-//! Authorised at connect and again every [`RECHECK`] while open (see
+//! Authorised at connect by [`RequireStaff`] and again every [`RECHECK`] while open (see
 //! [`AccessWatch`]): a member who is removed, demoted below the inbox, changes password or
 //! signs out stops receiving lead ids within seconds, not at the next reconnect.
 
 use std::{convert::Infallible, time::Duration};
 
-use app::{
-    domain::permission::Action,
-    ssr::{
-        auth::{
-            principal::{principal_for, session_expired, SIGNED_IN_AT_KEY},
-            watch::AccessWatch,
-            AuthSession,
-        },
-        live::LiveEvent,
-        state::AppState,
-    },
+use app::ssr::{
+    auth::{principal, watch::AccessWatch},
+    live::LiveEvent,
+    state::AppState,
 };
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
@@ -31,32 +23,21 @@ use axum::{
 use futures::stream::{self, Stream};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub async fn events(auth: AuthSession, State(state): State<AppState>) -> Response {
-    let Some(user) = auth.user.clone() else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if session_expired(&auth, state.session_absolute_ms).await.unwrap_or(true) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let principal = match principal_for(&state.db, &auth, user.clone(), Action::ViewInbox).await {
-        Ok(p) => p,
-        Err(e) => {
-            return StatusCode::from_u16(e.status())
-                .unwrap_or(StatusCode::FORBIDDEN)
-                .into_response()
-        }
-    };
-    let signed_in_at: i64 = auth.session.get(SIGNED_IN_AT_KEY).await.ok().flatten().unwrap_or(0);
+use crate::extract::{can, RequireStaff};
+
+pub async fn events(viewer: RequireStaff<can::ViewInbox>, State(state): State<AppState>) -> Response {
+    let action = viewer.action();
+    let signed_in_at = principal::signed_in_at(&viewer.session).await.unwrap_or(0);
     let watch = AccessWatch::new(
         state.db.clone(),
-        user,
-        principal.org_id.clone(),
-        auth.session.id().map(|id| id.to_string()),
-        Action::ViewInbox,
+        viewer.user,
+        viewer.principal.org_id.clone(),
+        viewer.session.session.id().map(|id| id.to_string()),
+        action,
         signed_in_at.saturating_add(state.session_absolute_ms),
     );
     let rx = state.core.live.subscribe();
-    Sse::new(org_stream(rx, principal.org_id, watch))
+    Sse::new(org_stream(rx, viewer.principal.org_id, watch))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }

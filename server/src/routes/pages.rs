@@ -3,7 +3,7 @@
 
 use app::{
     shell,
-    ssr::{auth::principal::PrincipalCache, state::AppState},
+    ssr::{context::PrincipalCache, state::AppState},
     App,
 };
 use axum::Router;

@@ -253,8 +253,15 @@ async fn pages_carry_a_csp_with_a_fresh_nonce_and_the_other_security_headers() {
     assert_security_headers(&page, "/app");
     let rpc = app.rpc_with(&client, "auth/session", &[]).await;
     assert_security_headers(&rpc, "/rpc/auth/session");
+    // Answers that are never a page carry a policy that allows nothing (no nonce to mint).
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_security_headers(&health, "/healthz");
+    let h = health.headers();
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
 }
 
 #[tokio::test]

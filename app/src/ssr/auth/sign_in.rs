@@ -15,7 +15,8 @@ use serde_json::json;
 use crate::{
     domain::EmailAddress,
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
+        actor::{Acting, Actor, RequestMeta},
+        audit::{self, AuditAction, Target},
         auth::SessionUser,
         clock::now_ms,
         db::{self, login_failures, sign_in_sources, Db},
@@ -49,8 +50,8 @@ pub enum SignInError {
 pub struct Attempt<'a> {
     pub email: &'a str,
     pub password: SecretString,
-    pub ip: Option<&'a str>,
-    pub request_id: Option<&'a str>,
+    /// Where the attempt came from (failures are counted by its address).
+    pub request: &'a RequestMeta,
 }
 
 /// Computes the dummy hash up front so the first unknown-email attempt is not slower.
@@ -82,12 +83,6 @@ pub fn delay_for(failures: i64) -> Duration {
     Duration::from_millis(100 * 2u64.pow(steps))
 }
 
-/// The parts of an attempt that go into records (never the password).
-struct Meta<'a> {
-    ip: Option<&'a str>,
-    request_id: Option<&'a str>,
-}
-
 /// The part of a client address failures are counted by: the address itself for IPv4, its
 /// /64 for IPv6 (one subscriber usually holds a whole /64).
 pub fn source_key(ip: Option<&str>) -> String {
@@ -113,11 +108,8 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
         .chars()
         .take(MAX_STORED_EMAIL)
         .collect();
-    let source = source_key(attempt.ip);
-    let meta = Meta {
-        ip: attempt.ip,
-        request_id: attempt.request_id,
-    };
+    let source = source_key(attempt.request.ip.as_deref());
+    let request = attempt.request;
     let now = now_ms();
     let (from_anywhere, from_here) = {
         let mut conn = db.acquire().await?;
@@ -156,19 +148,19 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
             let mut tx = db::begin_write(db).await?;
             login_failures::clear(&mut tx, &typed, &source).await?;
             sign_in_sources::remember(&mut tx, &user.id, &source, now_ms()).await?;
+            let acting = Acting::new(
+                Actor::User {
+                    user_id: user.id.clone(),
+                },
+                None,
+                request,
+            );
             audit::record(
                 &mut tx,
-                AuditEntry {
-                    org_id: None,
-                    actor_kind: ActorKind::User,
-                    actor_id: Some(&user.id),
-                    action: AuditAction::SignedIn,
-                    target_kind: Some("user"),
-                    target_id: Some(&user.id),
-                    request_id: meta.request_id,
-                    ip: meta.ip,
-                    metadata: json!({ "email": user.email }),
-                },
+                &acting,
+                AuditAction::SignedIn,
+                Target::User(&user.id),
+                json!({ "email": user.email }),
                 now_ms(),
             )
             .await?;
@@ -176,7 +168,7 @@ pub async fn sign_in(db: &Db, attempt: Attempt<'_>) -> Result<SessionUser, SignI
             Ok(SessionUser::from(user))
         }
         _ => {
-            record_failure(db, &typed, &source, &meta, "invalid_credentials").await?;
+            record_failure(db, &typed, &source, request, "invalid_credentials").await?;
             Err(SignInError::Invalid)
         }
     }
@@ -195,7 +187,7 @@ async fn record_failure(
     db: &Db,
     typed: &str,
     source: &str,
-    attempt: &Meta<'_>,
+    request: &RequestMeta,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
@@ -203,18 +195,11 @@ async fn record_failure(
     login_failures::record(&mut tx, typed, source, now).await?;
     audit::record(
         &mut tx,
-        AuditEntry {
-            org_id: None,
-            actor_kind: ActorKind::User,
-            actor_id: None,
-            action: AuditAction::SignInFailed,
-            target_kind: None,
-            target_id: None,
-            request_id: attempt.request_id,
-            ip: attempt.ip,
-            // the typed email (bounded), never the password
-            metadata: json!({ "email": typed, "reason": reason }),
-        },
+        &Acting::new(Actor::Anonymous, None, request),
+        AuditAction::SignInFailed,
+        Target::None,
+        // the typed email (bounded), never the password
+        json!({ "email": typed, "reason": reason }),
         now,
     )
     .await?;

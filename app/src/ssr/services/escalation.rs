@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::{
     domain::{business_hours::BusinessHours, ids::OrgId},
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
+        actor::Acting,
+        audit::{self, AuditAction, Target},
         db::{lead_events, leads, messages, outbox, Conn},
         live::{Effects, LiveKind},
         services::routing::{due_after_open_minutes, open_at},
@@ -88,17 +89,10 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
         let org = OrgId::parse(&d.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         audit::record(
             conn,
-            AuditEntry {
-                org_id: Some(&org),
-                actor_kind: ActorKind::System,
-                actor_id: None,
-                action: AuditAction::LeadEscalated,
-                target_kind: Some("lead"),
-                target_id: Some(&d.lead_id),
-                request_id: None,
-                ip: None,
-                metadata: json!({ "minutes": d.escalation_minutes, "texted": texted }),
-            },
+            &Acting::system(org),
+            AuditAction::LeadEscalated,
+            Target::Lead(&d.lead_id),
+            json!({ "minutes": d.escalation_minutes, "texted": texted }),
             now,
         )
         .await?;

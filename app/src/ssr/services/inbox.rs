@@ -7,11 +7,12 @@ use serde_json::json;
 use crate::{
     domain::{
         business_hours::SendWindow,
-        ids::{BookingId, OrgId},
+        ids::BookingId,
         limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
     },
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
+        actor::StaffActor,
+        audit::{self, AuditAction, Target},
         db::{bookings, lead_events, leads, memberships, messages, opt_outs, outbox, tracked_numbers, Conn},
         live::{Effects, LiveKind},
         services::routing::local_clock,
@@ -37,14 +38,6 @@ impl From<limits::TooLong> for InboxError {
     fn from(e: limits::TooLong) -> Self {
         InboxError::Invalid(e.field, e.to_string())
     }
-}
-
-/// Who is acting, in which org.
-pub struct Actor<'a> {
-    pub org_id: &'a str,
-    pub user_id: &'a str,
-    pub ip: Option<&'a str>,
-    pub request_id: Option<&'a str>,
 }
 
 struct LeadCtx {
@@ -97,7 +90,7 @@ pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i
 #[allow(clippy::too_many_arguments)]
 async fn record_action(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     kind: &str,
     detail: serde_json::Value,
@@ -105,42 +98,15 @@ async fn record_action(
     metadata: serde_json::Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    lead_events::insert(conn, a.org_id, lead_id, kind, "user", detail, now).await?;
-    record_audit(conn, a, action, lead_id, metadata, now).await
-}
-
-async fn record_audit(
-    conn: &mut Conn,
-    a: &Actor<'_>,
-    action: AuditAction,
-    lead_id: &str,
-    metadata: serde_json::Value,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let org = OrgId::parse(a.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    audit::record(
-        conn,
-        AuditEntry {
-            org_id: Some(&org),
-            actor_kind: ActorKind::User,
-            actor_id: Some(a.user_id),
-            action,
-            target_kind: Some("lead"),
-            target_id: Some(lead_id),
-            request_id: a.request_id,
-            ip: a.ip,
-            metadata,
-        },
-        now,
-    )
-    .await?;
+    lead_events::insert(conn, a.org(), lead_id, kind, "user", detail, now).await?;
+    audit::record(conn, &a.acting(), action, Target::Lead(lead_id), metadata, now).await?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn queue_text(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     ctx: &LeadCtx,
     body: &str,
@@ -148,7 +114,7 @@ async fn queue_text(
     send_at: i64,
     now: i64,
 ) -> Result<(), InboxError> {
-    if opt_outs::is_opted_out(conn, a.org_id, &ctx.caller).await? {
+    if opt_outs::is_opted_out(conn, a.org(), &ctx.caller).await? {
         return Err(InboxError::OptedOut);
     }
     let from = ctx.from_number.clone().ok_or(InboxError::Invalid(
@@ -158,7 +124,7 @@ async fn queue_text(
     let id = messages::insert(
         conn,
         messages::NewMessage {
-            org_id: a.org_id,
+            org_id: a.org(),
             lead_id,
             direction: "outbound",
             purpose,
@@ -174,13 +140,13 @@ async fn queue_text(
     )
     .await?
     .ok_or(InboxError::Invalid("body", "Duplicate message.".into()))?;
-    outbox::insert(conn, a.org_id, id.as_str(), send_at, now).await?;
+    outbox::insert(conn, a.org(), id.as_str(), send_at, now).await?;
     Ok(())
 }
 
 pub async fn reply(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     body: &str,
     hold_until_morning: bool,
@@ -193,7 +159,7 @@ pub async fn reply(
             format!("A reply must be 1 to {REPLY_BODY_MAX} characters."),
         ));
     }
-    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
+    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
     let (_, minute) = local_clock(ctx.recipient_tz, now);
     let send_at = if hold_until_morning {
         now + i64::from(ctx.window.minutes_until_open(minute)) * 60_000
@@ -201,7 +167,7 @@ pub async fn reply(
         now
     };
     queue_text(conn, a, lead_id, &ctx, body, "reply", send_at, now).await?;
-    leads::note_message(conn, a.org_id, lead_id, body, leads::MessageSide::Staff, now).await?;
+    leads::note_message(conn, a.org(), lead_id, body, leads::MessageSide::Staff, now).await?;
     if ctx.status == "new" {
         set_status(conn, a, lead_id, &ctx.status, "contacted", now).await?;
     }
@@ -220,20 +186,20 @@ pub async fn reply(
         text_queued: send_at <= now,
         ..Effects::default()
     };
-    effects.push(a.org_id, Some(lead_id), LiveKind::MessageQueued);
+    effects.push(a.org(), Some(lead_id), LiveKind::MessageQueued);
     Ok(effects)
 }
 
 async fn set_status(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     before: &str,
     after: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let open = !matches!(after, "lost" | "spam");
-    leads::set_status(conn, a.org_id, lead_id, after, open, now).await?;
+    leads::set_status(conn, a.org(), lead_id, after, open, now).await?;
     record_action(
         conn,
         a,
@@ -258,7 +224,7 @@ pub struct LeadEdit<'a> {
 
 pub async fn update(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     e: LeadEdit<'_>,
     now: i64,
@@ -269,8 +235,8 @@ pub async fn update(
     limits::check("name", "Name", e.name, LEAD_NAME_MAX)
         .and_then(|()| limits::check("address", "Address", e.address, ADDRESS_MAX))
         .and_then(|()| limits::check("notes", "Notes", e.notes, NOTES_MAX))?;
-    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
-    let (name_before, address_before, notes_before) = leads::get_details(conn, a.org_id, lead_id).await?;
+    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
+    let (name_before, address_before, notes_before) = leads::get_details(conn, a.org(), lead_id).await?;
     let mut changed = Vec::new();
     for (field, before, after) in [
         ("name", &name_before, e.name),
@@ -283,7 +249,7 @@ pub async fn update(
     }
     if !changed.is_empty() {
         let details = (e.name.trim(), e.address.trim(), e.notes.trim());
-        leads::update_details(conn, a.org_id, lead_id, details, now).await?;
+        leads::update_details(conn, a.org(), lead_id, details, now).await?;
         record_action(
             conn,
             a,
@@ -297,19 +263,19 @@ pub async fn update(
         .await?;
     }
     if let Some(assignee) = e.assigned_user_id {
-        let current = leads::get_assignee(conn, a.org_id, lead_id).await?;
+        let current = leads::get_assignee(conn, a.org(), lead_id).await?;
         let wanted = (!assignee.is_empty()).then_some(assignee);
         if current.as_deref() != wanted {
             let email: Option<String> = match wanted {
                 None => None,
                 // Only a member of this org can be assigned; anyone else is "not found".
                 Some(uid) => Some(
-                    memberships::find_member_email(conn, a.org_id, uid)
+                    memberships::find_member_email(conn, a.org(), uid)
                         .await?
                         .ok_or(InboxError::NotFound)?,
                 ),
             };
-            leads::update_assignee(conn, a.org_id, lead_id, wanted, now).await?;
+            leads::update_assignee(conn, a.org(), lead_id, wanted, now).await?;
             let to = email.clone().unwrap_or_else(|| "nobody".into());
             record_action(
                 conn,
@@ -328,7 +294,7 @@ pub async fn update(
         set_status(conn, a, lead_id, &ctx.status, e.status, now).await?;
     }
     let mut effects = Effects::default();
-    effects.push(a.org_id, Some(lead_id), LiveKind::CallUpdated);
+    effects.push(a.org(), Some(lead_id), LiveKind::CallUpdated);
     Ok(effects)
 }
 
@@ -351,7 +317,7 @@ fn local_ms(tz: chrono_tz::Tz, date: NaiveDate, time: NaiveTime) -> Option<i64> 
 
 pub async fn book(
     conn: &mut Conn,
-    a: &Actor<'_>,
+    a: &StaffActor,
     lead_id: &str,
     b: NewBooking<'_>,
     now: i64,
@@ -377,7 +343,7 @@ pub async fn book(
         Some(v) => Some((v * 100.0).round() as i64),
         None => None,
     };
-    let ctx = lead_ctx(conn, a.org_id, lead_id).await?;
+    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
     let (Some(start), Some(end)) = (local_ms(ctx.tz, date, start_t), local_ms(ctx.tz, date, end_t)) else {
         return Err(InboxError::Invalid(
             "date",
@@ -395,7 +361,7 @@ pub async fn book(
         conn,
         bookings::NewBooking {
             id: &id,
-            org_id: a.org_id,
+            org_id: a.org(),
             lead_id,
             window_start: start,
             window_end: end,
@@ -403,7 +369,7 @@ pub async fn book(
             address: b.address.trim(),
             notes: b.notes.trim(),
             job_value_cents: value_cents,
-            created_by: a.user_id,
+            created_by: &a.user_id,
         },
         now,
     )
@@ -442,9 +408,9 @@ pub async fn book(
             end_t.format("%-I:%M %P")
         );
         queue_text(conn, a, lead_id, &ctx, &text, "confirmation", now, now).await?;
-        leads::note_message(conn, a.org_id, lead_id, &text, leads::MessageSide::Staff, now).await?;
+        leads::note_message(conn, a.org(), lead_id, &text, leads::MessageSide::Staff, now).await?;
         effects.text_queued = true;
     }
-    effects.push(a.org_id, Some(lead_id), LiveKind::CallUpdated);
+    effects.push(a.org(), Some(lead_id), LiveKind::CallUpdated);
     Ok(effects)
 }

@@ -19,12 +19,13 @@ use crate::{
     },
     models::{InvitationView, InviteView, PasswordLinkView},
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
-        auth::{tokens, Principal, SessionUser},
+        actor::{Acting, Actor, RequestMeta, StaffActor},
+        audit::{self, AuditAction, Target},
+        auth::{tokens, SessionUser},
         clock::now_ms,
-        db::{self, invitations, memberships, users, Db, Tx},
+        db::{self, invitations, memberships, users, Db},
         mail, password,
-        services::team::{Meta, TeamError},
+        services::team::TeamError,
     },
 };
 
@@ -33,34 +34,6 @@ pub const INVITE_TTL_HOURS: u32 = 72;
 
 fn decode(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
-}
-
-struct Record<'a> {
-    org_id: &'a OrgId,
-    actor_id: Option<&'a str>,
-    action: AuditAction,
-    target: (&'a str, &'a str),
-    metadata: serde_json::Value,
-}
-
-async fn record(tx: &mut Tx<'_>, r: Record<'_>, meta: &Meta, now: i64) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        AuditEntry {
-            org_id: Some(r.org_id),
-            actor_kind: ActorKind::User,
-            actor_id: r.actor_id,
-            action: r.action,
-            target_kind: Some(r.target.0),
-            target_id: Some(r.target.1),
-            request_id: meta.request_id.as_deref(),
-            ip: meta.ip.as_deref(),
-            metadata: r.metadata,
-        },
-        now,
-    )
-    .await
-    .map(|_| ())
 }
 
 /// Whether whoever sent an invitation may still give that role in that org (they could
@@ -85,52 +58,50 @@ async fn sender_still_may(
 const MAX_INVITES_PER_ORG_PER_HOUR: i64 = 50;
 const MAX_INVITES_PER_ADDRESS_PER_HOUR: i64 = 3;
 
-/// Invites `email` to the principal's org with `role`, replacing any earlier pending
+/// Invites `email` to the actor's org with `role`, replacing any earlier pending
 /// invitation of that address here, and mails the link. Only "already a member of this
 /// org" is answered differently; whether the address has an account is never revealed.
 pub async fn invite_member(
     db: &Db,
-    p: &Principal,
+    a: &StaffActor,
     public_base: &str,
     email: &str,
     role: Role,
-    meta: &Meta,
 ) -> Result<PasswordLinkView, TeamError> {
-    if !p.role.can(Action::ManageStaff) || !p.role.can_manage_role(role) {
+    if !a.can(Action::ManageStaff) || !a.role.can_manage_role(role) {
         return Err(TeamError::Forbidden);
     }
     let email = EmailAddress::parse(email).map_err(|e| TeamError::Invalid("email", e.to_string()))?;
-    let org = OrgId::parse(&p.org_id).map_err(decode)?;
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
     if let Some(user_id) = users::find_id_by_email(&mut tx, &email).await? {
         // Saying so reveals nothing outside this org.
-        if memberships::find_role(&mut tx, &p.org_id, &user_id).await?.is_some() {
+        if memberships::find_role(&mut tx, a.org(), &user_id).await?.is_some() {
             return Err(TeamError::Conflict(format!("{email} is already a member.")));
         }
     }
     let hour_ago = now - 3_600_000;
-    if invitations::count_created_since(&mut tx, &p.org_id, None, hour_ago).await? >= MAX_INVITES_PER_ORG_PER_HOUR
-        || invitations::count_created_since(&mut tx, &p.org_id, Some(email.as_str()), hour_ago).await?
+    if invitations::count_created_since(&mut tx, a.org(), None, hour_ago).await? >= MAX_INVITES_PER_ORG_PER_HOUR
+        || invitations::count_created_since(&mut tx, a.org(), Some(email.as_str()), hour_ago).await?
             >= MAX_INVITES_PER_ADDRESS_PER_HOUR
     {
         return Err(TeamError::TooMany(
             "Too many invitations in the last hour. Try again later.".into(),
         ));
     }
-    invitations::revoke_pending_for_email(&mut tx, &p.org_id, email.as_str(), now).await?;
+    invitations::revoke_pending_for_email(&mut tx, a.org(), email.as_str(), now).await?;
     let token = tokens::generate();
     let id = InvitationId::new();
     invitations::insert(
         &mut tx,
-        &org,
+        &a.org_id,
         invitations::NewInvitation {
             id: &id,
             email: &email,
             role,
             token_hash: &tokens::hash(&token),
             expires_at: now + i64::from(INVITE_TTL_HOURS) * 3_600_000,
-            created_by: Some(&p.user_id),
+            created_by: Some(&a.user_id),
         },
         now,
     )
@@ -142,16 +113,12 @@ pub async fn invite_member(
         now,
     )
     .await?;
-    record(
+    audit::record(
         &mut tx,
-        Record {
-            org_id: &org,
-            actor_id: Some(&p.user_id),
-            action: AuditAction::MemberInvited,
-            target: ("invitation", id.as_str()),
-            metadata: json!({ "email": email.as_str(), "role": role }),
-        },
-        meta,
+        &a.acting(),
+        AuditAction::MemberInvited,
+        Target::Invitation(id.as_str()),
+        json!({ "email": email.as_str(), "role": role }),
         now,
     )
     .await?;
@@ -162,11 +129,11 @@ pub async fn invite_member(
     })
 }
 
-/// The principal's org's pending invitations.
-pub async fn list_invitations(db: &Db, p: &Principal) -> Result<Vec<InvitationView>, TeamError> {
+/// The actor's org's pending invitations.
+pub async fn list_invitations(db: &Db, a: &StaffActor) -> Result<Vec<InvitationView>, TeamError> {
     let now = now_ms();
     let mut conn = db.acquire().await?;
-    let rows = invitations::list_pending_for_org(&mut conn, &p.org_id, now).await?;
+    let rows = invitations::list_pending_for_org(&mut conn, a.org(), now).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -182,29 +149,24 @@ pub async fn list_invitations(db: &Db, p: &Principal) -> Result<Vec<InvitationVi
 }
 
 /// Withdraws one of the org's pending invitations; its link stops working at once.
-pub async fn revoke_invitation(db: &Db, p: &Principal, invitation_id: &str, meta: &Meta) -> Result<(), TeamError> {
+pub async fn revoke_invitation(db: &Db, a: &StaffActor, invitation_id: &str) -> Result<(), TeamError> {
     let id = InvitationId::parse(invitation_id).map_err(|_| TeamError::NotFound)?;
-    let org = OrgId::parse(&p.org_id).map_err(decode)?;
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
-    let row = invitations::find_pending(&mut tx, &p.org_id, id.as_str(), now)
+    let row = invitations::find_pending(&mut tx, a.org(), id.as_str(), now)
         .await?
         .ok_or(TeamError::NotFound)?;
     let role: Role = row.role.parse().map_err(|_| TeamError::NotFound)?;
-    if !p.role.can(Action::ManageStaff) || !p.role.can_manage_role(role) {
+    if !a.can(Action::ManageStaff) || !a.role.can_manage_role(role) {
         return Err(TeamError::Forbidden);
     }
-    invitations::revoke(&mut tx, &p.org_id, id.as_str(), now).await?;
-    record(
+    invitations::revoke(&mut tx, a.org(), id.as_str(), now).await?;
+    audit::record(
         &mut tx,
-        Record {
-            org_id: &org,
-            actor_id: Some(&p.user_id),
-            action: AuditAction::InvitationRevoked,
-            target: ("invitation", id.as_str()),
-            metadata: json!({ "email": row.email, "role": role }),
-        },
-        meta,
+        &a.acting(),
+        AuditAction::InvitationRevoked,
+        Target::Invitation(id.as_str()),
+        json!({ "email": row.email, "role": role }),
         now,
     )
     .await?;
@@ -257,7 +219,7 @@ pub async fn accept_invitation(
     token: &str,
     password: Option<SecretString>,
     signed_in: Option<&SessionUser>,
-    meta: &Meta,
+    request: &RequestMeta,
 ) -> Result<Accepted, TeamError> {
     let token_hash = tokens::hash(token);
     // Look before taking the write lock: who is invited decides whether a password (slow to
@@ -318,16 +280,19 @@ pub async fn accept_invitation(
     {
         memberships::insert(&mut tx, &org, &user_id, role, now).await?;
     }
-    record(
-        &mut tx,
-        Record {
-            org_id: &org,
-            actor_id: Some(user_id.as_str()),
-            action: AuditAction::InvitationAccepted,
-            target: ("user", user_id.as_str()),
-            metadata: json!({ "invitation_id": inv.id, "role": role, "new_account": existing.is_none() }),
+    let acting = Acting::new(
+        Actor::User {
+            user_id: user_id.as_str().to_owned(),
         },
-        meta,
+        Some(org),
+        request,
+    );
+    audit::record(
+        &mut tx,
+        &acting,
+        AuditAction::InvitationAccepted,
+        Target::User(user_id.as_str()),
+        json!({ "invitation_id": inv.id, "role": role, "new_account": existing.is_none() }),
         now,
     )
     .await?;

@@ -10,40 +10,13 @@ use crate::{
         E164Phone, EmailAddress, OrgSlug, OrgTimezone, Role,
     },
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
+        actor::Acting,
+        audit::{self, AuditAction, Target},
         clock::now_ms,
         db::{self, is_unique_violation, memberships, orgs, routing_settings, tracked_numbers, Db},
         password,
     },
 };
-
-/// An audit record for an operator (command-line) action on `org_id`.
-async fn cli_audit(
-    tx: &mut db::Tx<'_>,
-    org_id: &OrgId,
-    action: AuditAction,
-    target: (&str, &str),
-    metadata: serde_json::Value,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        AuditEntry {
-            org_id: Some(org_id),
-            actor_kind: ActorKind::Cli,
-            actor_id: None,
-            action,
-            target_kind: Some(target.0),
-            target_id: Some(target.1),
-            request_id: None,
-            ip: None,
-            metadata,
-        },
-        now,
-    )
-    .await
-    .map(|_| ())
-}
 
 pub struct NewOrg {
     pub name: String,
@@ -123,20 +96,22 @@ pub async fn create_org(
     };
     memberships::insert(&mut tx, &org_id, &owner_id, Role::Owner, now).await?;
 
-    cli_audit(
+    // Recorded as an operator action, also when the first-run setup page creates the org.
+    let acting = Acting::cli(org_id.clone());
+    audit::record(
         &mut tx,
-        &org_id,
+        &acting,
         AuditAction::OrgCreated,
-        ("org", org_id.as_str()),
+        Target::Org(org_id.as_str()),
         json!({ "slug": new.slug.as_str(), "name": name, "timezone": new.timezone.as_str() }),
         now,
     )
     .await?;
-    cli_audit(
+    audit::record(
         &mut tx,
-        &org_id,
+        &acting,
         AuditAction::MemberAdded,
-        ("user", owner_id.as_str()),
+        Target::User(owner_id.as_str()),
         json!({ "role": "owner", "email": new.owner_email.as_str(), "new_account": owner_created }),
         now,
     )
@@ -220,7 +195,15 @@ pub async fn add_number(db: &Db, new: NewNumber) -> Result<TrackedNumberId, AddN
             e.into()
         }
     })?;
-    cli_audit(&mut tx, &org_id, AuditAction::NumberAdded, ("tracked_number", id.as_str()), json!({ "number": new.e164.as_str(), "forward_to": new.forward_to, "label": label, "ring_timeout_secs": ring_timeout_secs }), now).await?;
+    audit::record(
+        &mut tx,
+        &Acting::cli(org_id.clone()),
+        AuditAction::NumberAdded,
+        Target::TrackedNumber(id.as_str()),
+        json!({ "number": new.e164.as_str(), "forward_to": new.forward_to, "label": label, "ring_timeout_secs": ring_timeout_secs }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -242,11 +225,11 @@ pub async fn set_escalation(
         .ok_or_else(|| AddNumberError::UnknownOrg(slug.to_string()))?;
     let org_id = OrgId::parse(&org.id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     routing_settings::update_escalation(&mut tx, &org_id, number.map(E164Phone::as_str), minutes, now).await?;
-    cli_audit(
+    audit::record(
         &mut tx,
-        &org_id,
+        &Acting::cli(org_id.clone()),
         AuditAction::EscalationSettingsChanged,
-        ("org", org_id.as_str()),
+        Target::Org(org_id.as_str()),
         json!({ "escalation_number": number.map(E164Phone::as_str), "escalation_minutes": minutes }),
         now,
     )

@@ -12,11 +12,11 @@ use crate::{
         permission::Action,
         EmailAddress, Role,
     },
-    error::AppError,
     models::{MemberView, PasswordLinkView},
     ssr::{
-        audit::{self, ActorKind, AuditAction, AuditEntry},
-        auth::{tokens, Principal, SessionUser},
+        actor::{Acting, Actor, RequestMeta, StaffActor},
+        audit::{self, AuditAction, Target},
+        auth::{tokens, SessionUser},
         clock::now_ms,
         db::{self, invitations, mail_outbox, memberships, password_tokens, users, Db, Tx},
         mail,
@@ -76,66 +76,14 @@ impl From<PasswordError> for TeamError {
     }
 }
 
-impl From<TeamError> for AppError {
-    fn from(e: TeamError) -> Self {
-        use crate::ssr::auth::principal::{fail, internal};
-        match e {
-            TeamError::NotFound => fail(AppError::NotFound),
-            TeamError::Forbidden => fail(AppError::Forbidden),
-            TeamError::LastOwner => fail(AppError::Conflict(e.to_string())),
-            TeamError::Conflict(m) => fail(AppError::Conflict(m)),
-            TeamError::Invalid(field, m) => fail(AppError::validation(field, m)),
-            TeamError::BadLink | TeamError::BadInvite => fail(AppError::validation("token", e.to_string())),
-            TeamError::ResetElsewhere => fail(AppError::Conflict(e.to_string())),
-            TeamError::TooMany(_) => fail(AppError::RateLimited),
-            TeamError::SignInRequired => fail(AppError::Unauthorized),
-            TeamError::WrongAccount => fail(AppError::Forbidden),
-            TeamError::Db(err) => internal(err),
-        }
-    }
-}
-
-pub struct Meta {
-    pub ip: Option<String>,
-    pub request_id: Option<String>,
-}
-
-async fn audit(
-    tx: &mut Tx<'_>,
-    p: &Principal,
-    action: AuditAction,
-    target: &str,
-    meta: &Meta,
-    metadata: serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    let org = crate::domain::ids::OrgId::parse(&p.org_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    audit::record(
-        tx,
-        AuditEntry {
-            org_id: Some(&org),
-            actor_kind: ActorKind::User,
-            actor_id: Some(&p.user_id),
-            action,
-            target_kind: Some("user"),
-            target_id: Some(target),
-            request_id: meta.request_id.as_deref(),
-            ip: meta.ip.as_deref(),
-            metadata,
-        },
-        now_ms(),
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn list_members(db: &Db, p: &Principal) -> Result<Vec<MemberView>, TeamError> {
+pub async fn list_members(db: &Db, a: &StaffActor) -> Result<Vec<MemberView>, TeamError> {
     let mut conn = db.acquire().await?;
-    let rows = memberships::list_for_org(&mut conn, &p.org_id).await?;
+    let rows = memberships::list_for_org(&mut conn, a.org()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
             Some(MemberView {
-                is_you: r.user_id == p.user_id,
+                is_you: r.user_id == a.user_id,
                 role: r.role.parse().ok()?,
                 user_id: r.user_id,
                 email: r.email,
@@ -186,61 +134,61 @@ async fn revoke_outstanding_links(tx: &mut Tx<'_>, org_id: &str, user_id: &str, 
     Ok(())
 }
 
-/// Loads the target's role in the principal's org; another org's member is "not found".
-async fn target_role(tx: &mut Tx<'_>, p: &Principal, user_id: &str) -> Result<Role, TeamError> {
-    let role = memberships::find_role(tx, &p.org_id, user_id)
+/// Loads the target's role in the actor's org; another org's member is "not found".
+async fn target_role(tx: &mut Tx<'_>, a: &StaffActor, user_id: &str) -> Result<Role, TeamError> {
+    let role = memberships::find_role(tx, a.org(), user_id)
         .await?
         .ok_or(TeamError::NotFound)?;
     role.parse().map_err(|_| TeamError::NotFound)
 }
 
-pub async fn change_role(db: &Db, p: &Principal, user_id: &str, new_role: Role, meta: &Meta) -> Result<(), TeamError> {
+pub async fn change_role(db: &Db, a: &StaffActor, user_id: &str, new_role: Role) -> Result<(), TeamError> {
     let mut tx = db::begin_write(db).await?;
-    let old = target_role(&mut tx, p, user_id).await?;
-    if !p.role.can_manage_role(old) || !p.role.can_manage_role(new_role) {
+    let old = target_role(&mut tx, a, user_id).await?;
+    if !a.role.can_manage_role(old) || !a.role.can_manage_role(new_role) {
         return Err(TeamError::Forbidden);
     }
     if old == new_role {
         return Ok(());
     }
-    if old == Role::Owner && memberships::count_owners(&mut tx, &p.org_id).await? <= 1 {
+    if old == Role::Owner && memberships::count_owners(&mut tx, a.org()).await? <= 1 {
         return Err(TeamError::LastOwner);
     }
     let now = now_ms();
-    memberships::set_role(&mut tx, &p.org_id, user_id, new_role, now).await?;
+    memberships::set_role(&mut tx, a.org(), user_id, new_role, now).await?;
     // A link or invitation handed out under the old role must not outlive it.
-    revoke_outstanding_links(&mut tx, &p.org_id, user_id, now).await?;
-    audit(
+    revoke_outstanding_links(&mut tx, a.org(), user_id, now).await?;
+    audit::record(
         &mut tx,
-        p,
+        &a.acting(),
         AuditAction::RoleChanged,
-        user_id,
-        meta,
+        Target::User(user_id),
         json!({ "before": old, "after": new_role }),
+        now_ms(),
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn remove_member(db: &Db, p: &Principal, user_id: &str, meta: &Meta) -> Result<(), TeamError> {
+pub async fn remove_member(db: &Db, a: &StaffActor, user_id: &str) -> Result<(), TeamError> {
     let mut tx = db::begin_write(db).await?;
-    let old = target_role(&mut tx, p, user_id).await?;
-    if !p.role.can_manage_role(old) {
+    let old = target_role(&mut tx, a, user_id).await?;
+    if !a.role.can_manage_role(old) {
         return Err(TeamError::Forbidden);
     }
-    if old == Role::Owner && memberships::count_owners(&mut tx, &p.org_id).await? <= 1 {
+    if old == Role::Owner && memberships::count_owners(&mut tx, a.org()).await? <= 1 {
         return Err(TeamError::LastOwner);
     }
-    memberships::delete(&mut tx, &p.org_id, user_id).await?;
-    revoke_outstanding_links(&mut tx, &p.org_id, user_id, now_ms()).await?;
-    audit(
+    memberships::delete(&mut tx, a.org(), user_id).await?;
+    revoke_outstanding_links(&mut tx, a.org(), user_id, now_ms()).await?;
+    audit::record(
         &mut tx,
-        p,
+        &a.acting(),
         AuditAction::MemberRemoved,
-        user_id,
-        meta,
+        Target::User(user_id),
         json!({ "role": old }),
+        now_ms(),
     )
     .await?;
     tx.commit().await?;
@@ -273,24 +221,23 @@ async fn administers_everywhere(tx: &mut Tx<'_>, actor_id: &str, user_id: &str) 
 /// unless the admin may manage the account in every org it belongs to.
 pub async fn reset_password(
     db: &Db,
-    p: &Principal,
+    a: &StaffActor,
     public_base: &str,
     user_id: &str,
-    meta: &Meta,
 ) -> Result<PasswordLinkView, TeamError> {
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
-    let role = target_role(&mut tx, p, user_id).await?;
-    if !p.role.can_manage_role(role) {
+    let role = target_role(&mut tx, a, user_id).await?;
+    if !a.role.can_manage_role(role) {
         return Err(TeamError::Forbidden);
     }
-    if !administers_everywhere(&mut tx, &p.user_id, user_id).await? {
+    if !administers_everywhere(&mut tx, &a.user_id, user_id).await? {
         return Err(TeamError::ResetElsewhere);
     }
     let user = users::find(&mut tx, user_id).await?.ok_or(TeamError::NotFound)?;
     let email = EmailAddress::parse(&user.email).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     users::set_password_hash(&mut tx, user_id, &format!("!reset:{}", tokens::generate()), now).await?;
-    let token = issue_link(&mut tx, user_id, Some(&p.org_id), Some(&p.user_id), LINK_TTL_HOURS, now).await?;
+    let token = issue_link(&mut tx, user_id, Some(a.org()), Some(&a.user_id), LINK_TTL_HOURS, now).await?;
     mail::enqueue(
         &mut tx,
         &email,
@@ -298,13 +245,13 @@ pub async fn reset_password(
         now,
     )
     .await?;
-    audit(
+    audit::record(
         &mut tx,
-        p,
+        &a.acting(),
         AuditAction::PasswordResetIssued,
-        user_id,
-        meta,
+        Target::User(user_id),
         json!({ "delivery": "mail" }),
+        now_ms(),
     )
     .await?;
     tx.commit().await?;
@@ -322,7 +269,12 @@ const MAX_MAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
 /// "Forgot password?": mails a set-password link when an account uses `email`. The caller
 /// always gets the same answer ([`FORGOT_PASSWORD_ANSWER`]), so it cannot tell whether an
 /// account exists. The current password keeps working until the link is used.
-pub async fn request_password_link(db: &Db, public_base: &str, email: &str, meta: &Meta) -> Result<(), TeamError> {
+pub async fn request_password_link(
+    db: &Db,
+    public_base: &str,
+    email: &str,
+    request: &RequestMeta,
+) -> Result<(), TeamError> {
     let email = EmailAddress::parse(email).map_err(|e| TeamError::Invalid("email", e.to_string()))?;
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
@@ -346,17 +298,10 @@ pub async fn request_password_link(db: &Db, public_base: &str, email: &str, meta
             .await?;
             audit::record(
                 &mut tx,
-                AuditEntry {
-                    org_id: None,
-                    actor_kind: ActorKind::User,
-                    actor_id: None,
-                    action: AuditAction::PasswordResetRequested,
-                    target_kind: Some("user"),
-                    target_id: Some(&user.id),
-                    request_id: meta.request_id.as_deref(),
-                    ip: meta.ip.as_deref(),
-                    metadata: json!({}),
-                },
+                &Acting::new(Actor::Anonymous, None, request),
+                AuditAction::PasswordResetRequested,
+                Target::User(&user.id),
+                json!({}),
                 now,
             )
             .await?;
@@ -380,7 +325,7 @@ pub async fn set_password_with_link(
     db: &Db,
     token: &str,
     new_password: SecretString,
-    meta: &Meta,
+    request: &RequestMeta,
 ) -> Result<SessionUser, TeamError> {
     let hash = password::hash(new_password).await?;
     let now = now_ms();
@@ -397,19 +342,19 @@ pub async fn set_password_with_link(
         .map(OrgId::parse)
         .transpose()
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let acting = Acting::new(
+        Actor::User {
+            user_id: user_id.clone(),
+        },
+        org,
+        request,
+    );
     audit::record(
         &mut tx,
-        AuditEntry {
-            org_id: org.as_ref(),
-            actor_kind: ActorKind::User,
-            actor_id: Some(&user_id),
-            action: AuditAction::PasswordSet,
-            target_kind: Some("user"),
-            target_id: Some(&user_id),
-            request_id: meta.request_id.as_deref(),
-            ip: meta.ip.as_deref(),
-            metadata: json!({ "via": "one_time_link" }),
-        },
+        &acting,
+        AuditAction::PasswordSet,
+        Target::User(&user_id),
+        json!({ "via": "one_time_link" }),
         now,
     )
     .await?;
@@ -421,15 +366,14 @@ pub async fn set_password_with_link(
 /// Changes the signed-in user's own password after checking the current one.
 pub async fn change_own_password(
     db: &Db,
-    p: &Principal,
+    a: &StaffActor,
     current: SecretString,
     new_password: SecretString,
-    meta: &Meta,
 ) -> Result<SessionUser, TeamError> {
     password::check_policy(&new_password)?;
     let user = {
         let mut conn = db.acquire().await?;
-        users::find(&mut conn, &p.user_id).await?.ok_or(TeamError::NotFound)?
+        users::find(&mut conn, &a.user_id).await?.ok_or(TeamError::NotFound)?
     };
     if !password::verify(current, user.password_hash.clone()).await {
         return Err(TeamError::Invalid(
@@ -440,9 +384,17 @@ pub async fn change_own_password(
     let hash = password::hash(new_password).await?;
     let now = now_ms();
     let mut tx = db::begin_write(db).await?;
-    users::set_password_hash(&mut tx, &p.user_id, &hash, now).await?;
-    audit(&mut tx, p, AuditAction::PasswordChanged, &p.user_id, meta, json!({})).await?;
-    let user = users::find(&mut tx, &p.user_id).await?.ok_or(TeamError::NotFound)?;
+    users::set_password_hash(&mut tx, &a.user_id, &hash, now).await?;
+    audit::record(
+        &mut tx,
+        &a.acting(),
+        AuditAction::PasswordChanged,
+        Target::User(&a.user_id),
+        json!({}),
+        now_ms(),
+    )
+    .await?;
+    let user = users::find(&mut tx, &a.user_id).await?.ok_or(TeamError::NotFound)?;
     tx.commit().await?;
     Ok(SessionUser::from(user))
 }

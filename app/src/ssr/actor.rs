@@ -1,0 +1,116 @@
+//! Who is acting. Use-cases take one of these instead of a session, so the same rules serve
+//! server functions, the command line, background work and (later) API keys, and every
+//! audit record names its actor the same way ([`crate::ssr::audit::record`]).
+
+use crate::domain::{ids::OrgId, permission::Action, Role};
+
+/// Who did something, as the audit trail stores it (`actor_kind`, `actor_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A person with an account.
+    User { user_id: String },
+    /// Someone at a public form who is not identified (a failed sign-in, "forgot
+    /// password?"). Stored as a user without an id.
+    Anonymous,
+    /// A REST client, by its key id.
+    ApiKey { key_id: String },
+    /// A provider callback, by provider name (`twilio`).
+    Webhook { provider: &'static str },
+    /// The server itself (escalation, housekeeping).
+    System,
+    /// An operator at the command line (and first-run setup, which creates orgs the same way).
+    Cli,
+}
+
+impl Actor {
+    /// The stable `actor_kind` string stored in the database.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::User { .. } | Actor::Anonymous => "user",
+            Actor::ApiKey { .. } => "api_key",
+            Actor::Webhook { .. } => "webhook",
+            Actor::System => "system",
+            Actor::Cli => "cli",
+        }
+    }
+
+    /// The stored `actor_id`, when the actor has one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Actor::User { user_id } => Some(user_id.as_str()),
+            Actor::ApiKey { key_id } => Some(key_id.as_str()),
+            Actor::Webhook { provider } => Some(*provider),
+            Actor::Anonymous | Actor::System | Actor::Cli => None,
+        }
+    }
+}
+
+/// Where a request came from: the client address and the request id the request-id layer
+/// settled on. Empty for the command line and background work.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// An actor, the org they act in (if any) and where the request came from: everything an
+/// audit record takes from its caller.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub actor: Actor,
+    pub org_id: Option<OrgId>,
+    pub request: RequestMeta,
+}
+
+impl Acting {
+    pub fn new(actor: Actor, org_id: Option<OrgId>, request: &RequestMeta) -> Self {
+        Self {
+            actor,
+            org_id,
+            request: request.clone(),
+        }
+    }
+
+    /// The server itself, working on `org_id`.
+    pub fn system(org_id: OrgId) -> Self {
+        Self::new(Actor::System, Some(org_id), &RequestMeta::default())
+    }
+
+    /// An operator command on `org_id`.
+    pub fn cli(org_id: OrgId) -> Self {
+        Self::new(Actor::Cli, Some(org_id), &RequestMeta::default())
+    }
+}
+
+/// A member acting in one org with their role there: what the team, invitation and inbox
+/// use-cases need from whoever asked. Server functions build it from the session's
+/// principal once its role allowed the action.
+#[derive(Debug, Clone)]
+pub struct StaffActor {
+    pub user_id: String,
+    pub org_id: OrgId,
+    pub role: Role,
+    pub request: RequestMeta,
+}
+
+impl StaffActor {
+    /// The org, as the repositories take it.
+    pub fn org(&self) -> &str {
+        self.org_id.as_str()
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        self.role.can(action)
+    }
+
+    /// This member as the audit trail records them.
+    pub fn acting(&self) -> Acting {
+        Acting::new(
+            Actor::User {
+                user_id: self.user_id.clone(),
+            },
+            Some(self.org_id.clone()),
+            &self.request,
+        )
+    }
+}
