@@ -165,154 +165,48 @@ impl Settings {
     }
 
     /// Parses settings from any variable lookup, so tests need not touch the process env.
+    /// Variables are read in a fixed order, so the first bad one is the one reported.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
-            return Err(invalid("DATABASE_URL", "only sqlite: URLs are supported by this build"));
-        }
-        let addr_raw = var("CALLSNARE_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let addr = addr_raw.parse::<SocketAddr>().map_err(|_| {
-            invalid(
-                "CALLSNARE_ADDR",
-                format!("expected host:port such as {DEFAULT_ADDR}, got {addr_raw:?}"),
-            )
-        })?;
-        let live = match var("CALLSNARE_LIVE").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(other) => return Err(invalid("CALLSNARE_LIVE", format!("expected 0 or 1, got {other:?}"))),
-        };
+        let database_url = parse_database_url(&var)?;
+        let addr = parse_addr(&var)?;
+        let live = parse_switch(&var, "CALLSNARE_LIVE")?;
         let public_url = var("CALLSNARE_PUBLIC_URL")
             .map(|raw| parse_base_url("CALLSNARE_PUBLIC_URL", &raw))
             .transpose()?;
-        let api_base = parse_base_url(
-            "TWILIO_API_BASE",
-            &var("TWILIO_API_BASE").unwrap_or_else(|| DEFAULT_TWILIO_API_BASE.to_owned()),
-        )?;
-        let account_sid = var("TWILIO_ACCOUNT_SID");
-        if let Some(sid) = &account_sid {
-            let ok = sid.len() == 34 && sid.starts_with("AC") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
-            if !ok {
-                return Err(invalid("TWILIO_ACCOUNT_SID", "expected AC followed by 32 hex digits"));
-            }
-        }
-        let auth_token = var("TWILIO_AUTH_TOKEN").map(SecretString::from);
-        let secondary_auth_token = var("TWILIO_AUTH_TOKEN_SECONDARY").map(SecretString::from);
-        if secondary_auth_token.is_some() && auth_token.is_none() {
+        let twilio = parse_twilio(&var)?;
+        let stripe_webhook_secrets = parse_stripe_secrets(&var)?;
+        let mail = parse_mail(&var)?;
+        let session_secret = parse_session_secret(&var)?;
+        let log_format = parse_log_format(&var)?;
+        let limits = parse_limits(&var)?;
+        let trusted_proxies = parse_trusted_proxies(&var)?;
+        let allow_unsigned_webhooks = parse_switch(&var, "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS")?;
+        if allow_unsigned_webhooks && live {
             return Err(invalid(
-                "TWILIO_AUTH_TOKEN_SECONDARY",
-                "needs TWILIO_AUTH_TOKEN (the primary) set too",
+                "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS",
+                "cannot be set with CALLSNARE_LIVE=1: live mode always verifies provider signatures",
             ));
         }
-        let stripe_webhook_secrets = match var("STRIPE_WEBHOOK_SECRET") {
-            None => Vec::new(),
-            Some(raw) => {
-                let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
-                if parts.iter().any(|p| !p.starts_with("whsec_") || p.len() < 10) {
-                    return Err(invalid(
-                        "STRIPE_WEBHOOK_SECRET",
-                        "expected a comma-separated list of whsec_… secrets",
-                    ));
-                }
-                parts.into_iter().map(|p| SecretString::from(p.to_owned())).collect()
-            }
-        };
-        let mail = parse_mail(&var)?;
-        let session_secret = var("CALLSNARE_SESSION_SECRET").map(SecretString::from);
-        if let Some(s) = &session_secret {
-            if s.expose_secret().len() < MIN_SESSION_SECRET_LEN {
-                return Err(invalid(
-                    "CALLSNARE_SESSION_SECRET",
-                    format!("must be at least {MIN_SESSION_SECRET_LEN} characters"),
-                ));
-            }
-        }
-        let log_format = match var("CALLSNARE_LOG_FORMAT").as_deref() {
-            None | Some("pretty") | Some("text") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(invalid(
-                    "CALLSNARE_LOG_FORMAT",
-                    format!("expected json or pretty, got {other:?}"),
-                ))
-            }
-        };
-
-        let webhook_rate_per_sec = parse_number(&var, "CALLSNARE_WEBHOOK_RATE", 100, 1, 1_000_000)?;
-        let webhook_burst = parse_number(&var, "CALLSNARE_WEBHOOK_BURST", 200, 1, 1_000_000)?;
-        let outbox_lease = Duration::from_secs(u64::from(parse_number(
-            &var,
-            "CALLSNARE_OUTBOX_LEASE_SECS",
-            60,
-            1,
-            3600,
-        )?));
-        let session_idle =
-            Duration::from_secs(3600 * u64::from(parse_number(&var, "CALLSNARE_SESSION_IDLE_HOURS", 12, 1, 720)?));
-        let session_absolute =
-            Duration::from_secs(86_400 * u64::from(parse_number(&var, "CALLSNARE_SESSION_MAX_DAYS", 7, 1, 90)?));
-        let escalation_scan = Duration::from_secs(u64::from(parse_number(
-            &var,
-            "CALLSNARE_ESCALATION_SCAN_SECS",
-            30,
-            1,
-            3600,
-        )?));
-        let trusted_proxies = match var("CALLSNARE_TRUSTED_PROXIES") {
-            None => Vec::new(),
-            Some(raw) => raw
-                .split(',')
-                .map(|p| p.trim().parse::<IpAddr>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    invalid(
-                        "CALLSNARE_TRUSTED_PROXIES",
-                        "expected a comma-separated list of IP addresses",
-                    )
-                })?,
-        };
-
-        let allow_unsigned_webhooks = match var("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") if live => {
-                return Err(invalid(
-                    "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS",
-                    "cannot be set with CALLSNARE_LIVE=1: live mode always verifies provider signatures",
-                ))
-            }
-            Some("1") | Some("true") => true,
-            Some(other) => {
-                return Err(invalid(
-                    "CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS",
-                    format!("expected 0 or 1, got {other:?}"),
-                ))
-            }
-        };
 
         let settings = Settings {
             database_url,
             addr,
             public_url,
             live,
-            twilio: TwilioSettings {
-                account_sid,
-                auth_token,
-                secondary_auth_token,
-                api_base,
-            },
+            twilio,
             stripe_webhook_secrets,
             mail,
             session_secret,
             log_format,
-            webhook_rate_per_sec,
-            webhook_burst,
+            webhook_rate_per_sec: limits.webhook_rate_per_sec,
+            webhook_burst: limits.webhook_burst,
             trusted_proxies,
-            outbox_lease,
-            session_idle,
-            session_absolute,
-            escalation_scan,
+            outbox_lease: limits.outbox_lease,
+            session_idle: limits.session_idle,
+            session_absolute: limits.session_absolute,
+            escalation_scan: limits.escalation_scan,
             allow_unsigned_webhooks,
         };
         settings.validate_live()?;
@@ -421,6 +315,138 @@ impl Settings {
             None => format!("http://{}", self.addr),
         }
     }
+}
+
+fn parse_database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    if !database_url.starts_with("sqlite:") {
+        return Err(invalid("DATABASE_URL", "only sqlite: URLs are supported by this build"));
+    }
+    Ok(database_url)
+}
+
+fn parse_addr(var: &impl Fn(&str) -> Option<String>) -> Result<SocketAddr, ConfigError> {
+    let addr_raw = var("CALLSNARE_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+    addr_raw.parse::<SocketAddr>().map_err(|_| {
+        invalid(
+            "CALLSNARE_ADDR",
+            format!("expected host:port such as {DEFAULT_ADDR}, got {addr_raw:?}"),
+        )
+    })
+}
+
+/// A `0`/`1` (or `false`/`true`) switch, off when unset.
+fn parse_switch(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => Err(invalid(name, format!("expected 0 or 1, got {other:?}"))),
+    }
+}
+
+/// `TWILIO_API_BASE`, `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` and its secondary.
+fn parse_twilio(var: &impl Fn(&str) -> Option<String>) -> Result<TwilioSettings, ConfigError> {
+    let api_base = parse_base_url(
+        "TWILIO_API_BASE",
+        &var("TWILIO_API_BASE").unwrap_or_else(|| DEFAULT_TWILIO_API_BASE.to_owned()),
+    )?;
+    let account_sid = var("TWILIO_ACCOUNT_SID");
+    if let Some(sid) = &account_sid {
+        let ok = sid.len() == 34 && sid.starts_with("AC") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+        if !ok {
+            return Err(invalid("TWILIO_ACCOUNT_SID", "expected AC followed by 32 hex digits"));
+        }
+    }
+    let auth_token = var("TWILIO_AUTH_TOKEN").map(SecretString::from);
+    let secondary_auth_token = var("TWILIO_AUTH_TOKEN_SECONDARY").map(SecretString::from);
+    if secondary_auth_token.is_some() && auth_token.is_none() {
+        return Err(invalid(
+            "TWILIO_AUTH_TOKEN_SECONDARY",
+            "needs TWILIO_AUTH_TOKEN (the primary) set too",
+        ));
+    }
+    Ok(TwilioSettings {
+        account_sid,
+        auth_token,
+        secondary_auth_token,
+        api_base,
+    })
+}
+
+/// `STRIPE_WEBHOOK_SECRET`: comma-separated during a rotation.
+fn parse_stripe_secrets(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<SecretString>, ConfigError> {
+    let Some(raw) = var("STRIPE_WEBHOOK_SECRET") else {
+        return Ok(Vec::new());
+    };
+    let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if parts.iter().any(|p| !p.starts_with("whsec_") || p.len() < 10) {
+        return Err(invalid(
+            "STRIPE_WEBHOOK_SECRET",
+            "expected a comma-separated list of whsec_… secrets",
+        ));
+    }
+    Ok(parts.into_iter().map(|p| SecretString::from(p.to_owned())).collect())
+}
+
+fn parse_session_secret(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SecretString>, ConfigError> {
+    let session_secret = var("CALLSNARE_SESSION_SECRET").map(SecretString::from);
+    if let Some(s) = &session_secret {
+        if s.expose_secret().len() < MIN_SESSION_SECRET_LEN {
+            return Err(invalid(
+                "CALLSNARE_SESSION_SECRET",
+                format!("must be at least {MIN_SESSION_SECRET_LEN} characters"),
+            ));
+        }
+    }
+    Ok(session_secret)
+}
+
+fn parse_log_format(var: &impl Fn(&str) -> Option<String>) -> Result<LogFormat, ConfigError> {
+    match var("CALLSNARE_LOG_FORMAT").as_deref() {
+        None | Some("pretty") | Some("text") => Ok(LogFormat::Pretty),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(invalid(
+            "CALLSNARE_LOG_FORMAT",
+            format!("expected json or pretty, got {other:?}"),
+        )),
+    }
+}
+
+/// The numeric limits and periods, each with its default and bounds.
+struct Limits {
+    webhook_rate_per_sec: u32,
+    webhook_burst: u32,
+    outbox_lease: Duration,
+    session_idle: Duration,
+    session_absolute: Duration,
+    escalation_scan: Duration,
+}
+
+fn parse_limits(var: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
+    let secs = |n: u32, unit: u64| Duration::from_secs(unit * u64::from(n));
+    Ok(Limits {
+        webhook_rate_per_sec: parse_number(var, "CALLSNARE_WEBHOOK_RATE", 100, 1, 1_000_000)?,
+        webhook_burst: parse_number(var, "CALLSNARE_WEBHOOK_BURST", 200, 1, 1_000_000)?,
+        outbox_lease: secs(parse_number(var, "CALLSNARE_OUTBOX_LEASE_SECS", 60, 1, 3600)?, 1),
+        session_idle: secs(parse_number(var, "CALLSNARE_SESSION_IDLE_HOURS", 12, 1, 720)?, 3600),
+        session_absolute: secs(parse_number(var, "CALLSNARE_SESSION_MAX_DAYS", 7, 1, 90)?, 86_400),
+        escalation_scan: secs(parse_number(var, "CALLSNARE_ESCALATION_SCAN_SECS", 30, 1, 3600)?, 1),
+    })
+}
+
+fn parse_trusted_proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<IpAddr>, ConfigError> {
+    let Some(raw) = var("CALLSNARE_TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|p| p.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            invalid(
+                "CALLSNARE_TRUSTED_PROXIES",
+                "expected a comma-separated list of IP addresses",
+            )
+        })
 }
 
 fn parse_number(
@@ -624,6 +650,71 @@ mod tests {
             assert!(err.starts_with(var), "{var}: {err}");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn the_first_bad_variable_in_reading_order_is_the_one_reported() {
+        // Every variable bad at once: each is reported only once those read before it are fixed.
+        let order = [
+            ("DATABASE_URL", "mysql://db"),
+            ("CALLSNARE_ADDR", "localhost"),
+            ("CALLSNARE_LIVE", "yes"),
+            ("CALLSNARE_PUBLIC_URL", "calls.example.com"),
+            ("TWILIO_API_BASE", "ftp://x"),
+            ("TWILIO_ACCOUNT_SID", "AC123"),
+            ("TWILIO_AUTH_TOKEN_SECONDARY", "a-secondary-without-a-primary"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij,oops"),
+            ("CALLSNARE_MAIL_FROM", "not an address"),
+            ("CALLSNARE_SESSION_SECRET", "short"),
+            ("CALLSNARE_LOG_FORMAT", "xml"),
+            ("CALLSNARE_WEBHOOK_RATE", "0"),
+            ("CALLSNARE_WEBHOOK_BURST", "0"),
+            ("CALLSNARE_OUTBOX_LEASE_SECS", "0"),
+            ("CALLSNARE_SESSION_IDLE_HOURS", "0"),
+            ("CALLSNARE_SESSION_MAX_DAYS", "0"),
+            ("CALLSNARE_ESCALATION_SCAN_SECS", "0"),
+            ("CALLSNARE_TRUSTED_PROXIES", "proxy"),
+            ("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "maybe"),
+        ];
+        for first in 0..order.len() {
+            let err = parse(&order[first..]).unwrap_err().to_string();
+            assert!(err.starts_with(order[first].0), "{}: {err}", order[first].0);
+        }
+    }
+
+    #[test]
+    fn limits_default_and_scale_to_their_units() {
+        let s = parse(&[]).unwrap();
+        assert_eq!((s.webhook_rate_per_sec, s.webhook_burst), (100, 200));
+        assert_eq!(
+            (s.outbox_lease, s.session_idle, s.session_absolute, s.escalation_scan),
+            (
+                Duration::from_secs(60),
+                Duration::from_secs(12 * 3600),
+                Duration::from_secs(7 * 86_400),
+                Duration::from_secs(30)
+            )
+        );
+        let s = parse(&[
+            ("CALLSNARE_OUTBOX_LEASE_SECS", "5"),
+            ("CALLSNARE_SESSION_IDLE_HOURS", "2"),
+            ("CALLSNARE_SESSION_MAX_DAYS", "3"),
+            ("CALLSNARE_ESCALATION_SCAN_SECS", "4"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.outbox_lease, s.session_idle, s.session_absolute, s.escalation_scan),
+            (
+                Duration::from_secs(5),
+                Duration::from_secs(2 * 3600),
+                Duration::from_secs(3 * 86_400),
+                Duration::from_secs(4)
+            )
+        );
+        let mut live_and_unsigned = LIVE.to_vec();
+        live_and_unsigned.push(("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "1"));
+        let err = parse(&live_and_unsigned).unwrap_err().to_string();
+        assert!(err.contains("cannot be set with CALLSNARE_LIVE=1"), "{err}");
     }
 
     #[test]

@@ -10,3 +10,7 @@ pub mod routing;
 pub mod team;
 pub mod text_back;
 pub mod timeline_text;
+
+/// Service-level tests over a temp database: text-back rules, opt-outs, the lead lifecycle.
+#[cfg(test)]
+mod tests;

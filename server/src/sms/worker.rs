@@ -30,31 +30,38 @@ impl Worker {
     }
 
     async fn run(self) {
-        let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(60_000);
         loop {
-            let claimed = self
-                .core
-                .writer
-                .run(move |conn| Box::pin(outbox::claim_due(conn, now_ms(), lease_ms, BATCH)))
-                .await;
-            let due = match claimed {
-                Ok(due) => due,
-                Err(err) => {
-                    tracing::warn!(error.message = %err, "outbox claim failed; retrying shortly");
-                    Vec::new()
-                }
-            };
-            let idle = due.is_empty();
-            for text in due {
-                self.deliver(text).await;
-            }
-            if idle {
+            if self.run_once().await == 0 {
                 tokio::select! {
                     _ = self.core.outbox_wake.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 }
             }
         }
+    }
+
+    /// One pass: claims the texts due now (at most `BATCH`), hands each to the provider
+    /// and records what it said, then returns how many it claimed. The loop above calls it
+    /// whenever it wakes; tests call it to drive the outbox without waiting for the loop.
+    pub async fn run_once(&self) -> usize {
+        let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(60_000);
+        let claimed = self
+            .core
+            .writer
+            .run(move |conn| Box::pin(outbox::claim_due(conn, now_ms(), lease_ms, BATCH)))
+            .await;
+        let due = match claimed {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error.message = %err, "outbox claim failed; retrying shortly");
+                Vec::new()
+            }
+        };
+        let claimed = due.len();
+        for text in due {
+            self.deliver(text).await;
+        }
+        claimed
     }
 
     async fn deliver(&self, text: outbox::DueText) {

@@ -1,5 +1,6 @@
 //! One integration binary: the real application on a random port with a temp SQLite file,
-//! spoken to over real HTTP; the real `callsnare` binary for the operator commands.
+//! spoken to over real HTTP; the real `callsnare` binary for the operator commands; the SMS
+//! outbox worker driven one pass at a time.
 
 mod auth;
 mod cli;
@@ -9,6 +10,7 @@ mod hardening;
 mod health_check;
 mod helpers;
 mod inbox;
+mod outbox_worker;
 mod pages;
 mod process;
 mod security_findings;

@@ -9,7 +9,7 @@ use crate::{
     ssr::{
         db::{lead_events, leads, messages, opt_outs, outbox, pipeline::Deferred},
         live::{Effects, LiveKind},
-        services::routing::RoutingCache,
+        services::routing::{Routing, RoutingCache},
     },
 };
 
@@ -36,8 +36,21 @@ pub struct SmsOutcome {
     pub effects: Effects,
 }
 
-/// An inbound SMS. The common case (no keyword) ends with writes that wait in `pending` for
-/// the caller's next round trip.
+impl SmsOutcome {
+    /// Nothing to apply: the callback is kept as evidence only.
+    fn ignored(org_id: Option<String>, outcome: &str) -> Self {
+        Self {
+            org_id,
+            reply: None,
+            outcome: outcome.into(),
+            effects: Effects::default(),
+        }
+    }
+}
+
+/// An inbound SMS: recorded on the sender's open lead, then any keyword (STOP, START, HELP)
+/// applied and answered. The common case (no keyword) ends with writes that wait in
+/// `pending` for the caller's next round trip.
 pub async fn on_inbound(
     conn: &mut Conn,
     pending: &mut Deferred,
@@ -46,23 +59,12 @@ pub async fn on_inbound(
     now: i64,
 ) -> Result<SmsOutcome, sqlx::Error> {
     let Some(routing) = cache.get(conn, &sms.to).await? else {
-        return Ok(SmsOutcome {
-            org_id: None,
-            reply: None,
-            outcome: "unknown_number".into(),
-            effects: Effects::default(),
-        });
+        return Ok(SmsOutcome::ignored(None, "unknown_number"));
     };
     let org_id = routing.row.org_id.clone();
     let Caller::Number(from) = &sms.from else {
-        return Ok(SmsOutcome {
-            org_id: Some(org_id),
-            reply: None,
-            outcome: "withheld_sender".into(),
-            effects: Effects::default(),
-        });
+        return Ok(SmsOutcome::ignored(Some(org_id), "withheld_sender"));
     };
-    let from = from.as_str();
     let keyword = sms
         .opt_out_type
         .as_deref()
@@ -70,9 +72,55 @@ pub async fn on_inbound(
         .or_else(|| SmsKeyword::classify(&sms.body));
 
     let mut effects = Effects::default();
+    let lead_id = record_received(conn, pending, &routing, sms, from.as_str(), &mut effects, now).await?;
+    if keyword.is_some() {
+        // Keywords read and write the opt-out ledger directly: everything before goes first.
+        pending.flush(conn).await?;
+    }
+    let contact = Contact {
+        org_id: &org_id,
+        lead_id: &lead_id,
+        phone: from.as_str(),
+    };
+    let (reply, outcome) = match keyword {
+        Some(SmsKeyword::OptOut { standard }) => opt_out(conn, &routing, &contact, standard, &mut effects, now).await?,
+        Some(SmsKeyword::OptIn { standard }) => opt_in(conn, &routing, &contact, standard, &mut effects, now).await?,
+        Some(SmsKeyword::Help) => (Some(help_text(&routing)), "help"),
+        None => (None, "message"),
+    };
+    if let Some(text) = &reply {
+        record_keyword_reply(conn, &contact, &sms.to, text, now).await?;
+    }
+    Ok(SmsOutcome {
+        org_id: Some(org_id),
+        reply,
+        outcome: outcome.into(),
+        effects,
+    })
+}
+
+/// Who texted, on which of their org's leads.
+struct Contact<'a> {
+    org_id: &'a str,
+    lead_id: &'a str,
+    phone: &'a str,
+}
+
+/// Opens (or finds) the sender's open lead and records the text on it; returns the lead.
+/// The writes wait in `pending`.
+async fn record_received(
+    conn: &mut Conn,
+    pending: &mut Deferred,
+    routing: &Routing,
+    sms: &InboundSms,
+    from: &str,
+    effects: &mut Effects,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let org_id = routing.row.org_id.as_str();
     let (lead_id, created) = leads::open_for_caller(
         conn,
-        &org_id,
+        org_id,
         from,
         "text_first",
         sms.from_timezone,
@@ -80,15 +128,35 @@ pub async fn on_inbound(
         now,
     )
     .await?;
+    let contact = Contact {
+        org_id,
+        lead_id: &lead_id,
+        phone: from,
+    };
+    note_received(pending, &contact, sms, now);
+    effects.push(
+        org_id,
+        Some(&lead_id),
+        if created {
+            LiveKind::LeadCreated
+        } else {
+            LiveKind::MessageReceived
+        },
+    );
+    Ok(lead_id)
+}
+
+/// The text on the lead's record, timeline and inbox row; every write waits in `pending`.
+fn note_received(pending: &mut Deferred, c: &Contact<'_>, sms: &InboundSms, now: i64) {
     // A repeated MessageSid never gets here (the evidence key stops it first), so whether
     // this insert was new is not needed and it can wait for the next round trip.
     let (_, received) = messages::insert_stmt(
         messages::NewMessage {
-            org_id: &org_id,
-            lead_id: &lead_id,
+            org_id: c.org_id,
+            lead_id: c.lead_id,
             direction: "inbound",
             purpose: "customer",
-            from_number: from,
+            from_number: c.phone,
             to_number: &sms.to,
             body: &sms.body,
             status: "received",
@@ -100,102 +168,109 @@ pub async fn on_inbound(
     );
     pending.push(received);
     pending.push(lead_events::insert_stmt(
-        &org_id,
-        &lead_id,
+        c.org_id,
+        c.lead_id,
         "sms.received",
         "webhook",
         json!({ "message_sid": sms.message_sid }),
         now,
     ));
     pending.push(leads::note_message_stmt(
-        &org_id,
-        &lead_id,
+        c.org_id,
+        c.lead_id,
         &sms.body,
         leads::MessageSide::Customer,
         now,
     ));
-    effects.push(
-        &org_id,
-        Some(&lead_id),
-        if created {
-            LiveKind::LeadCreated
-        } else {
-            LiveKind::MessageReceived
-        },
-    );
+}
 
-    if keyword.is_some() {
-        // Keywords read and write the opt-out ledger directly: everything before goes first.
-        pending.flush(conn).await?;
+/// STOP (or a plain phrasing of it): opted out, and every text still waiting for them
+/// canceled. Returns the confirmation to send, if any, and the outcome.
+async fn opt_out(
+    conn: &mut Conn,
+    routing: &Routing,
+    c: &Contact<'_>,
+    standard: bool,
+    effects: &mut Effects,
+    now: i64,
+) -> Result<(Option<String>, &'static str), sqlx::Error> {
+    opt_outs::set(conn, c.org_id, c.phone, true, "sms_keyword", now).await?;
+    let canceled = outbox::cancel_pending_to(conn, c.org_id, c.phone, now).await?;
+    lead_events::insert(
+        conn,
+        c.org_id,
+        c.lead_id,
+        "contact.opted_out",
+        "webhook",
+        json!({ "canceled_texts": canceled }),
+        now,
+    )
+    .await?;
+    effects.push(c.org_id, Some(c.lead_id), LiveKind::OptOutChanged);
+    // Twilio and the carriers confirm standard keywords themselves; for a plain phrasing we
+    // send the one confirmation the FCC rule allows.
+    let reply = (!standard).then(|| {
+        routing.render("You're unsubscribed from {business} texts and won't get more. Reply START to resubscribe.")
+    });
+    Ok((reply, "opted_out"))
+}
+
+/// START: opted back in. Only a change of mind is recorded (and confirmed, for a
+/// non-standard keyword); START from someone never opted out changes nothing.
+async fn opt_in(
+    conn: &mut Conn,
+    routing: &Routing,
+    c: &Contact<'_>,
+    standard: bool,
+    effects: &mut Effects,
+    now: i64,
+) -> Result<(Option<String>, &'static str), sqlx::Error> {
+    let was_out = opt_outs::is_opted_out(conn, c.org_id, c.phone).await?;
+    opt_outs::set(conn, c.org_id, c.phone, false, "sms_keyword", now).await?;
+    if was_out {
+        lead_events::insert(conn, c.org_id, c.lead_id, "contact.opted_in", "webhook", json!({}), now).await?;
+        effects.push(c.org_id, Some(c.lead_id), LiveKind::OptOutChanged);
     }
-    let (reply, outcome) = match keyword {
-        Some(SmsKeyword::OptOut { standard }) => {
-            opt_outs::set(conn, &org_id, from, true, "sms_keyword", now).await?;
-            let canceled = outbox::cancel_pending_to(conn, &org_id, from, now).await?;
-            lead_events::insert(
-                conn,
-                &org_id,
-                &lead_id,
-                "contact.opted_out",
-                "webhook",
-                json!({ "canceled_texts": canceled }),
-                now,
-            )
-            .await?;
-            effects.push(&org_id, Some(&lead_id), LiveKind::OptOutChanged);
-            // Twilio and the carriers confirm standard keywords themselves; for a plain
-            // phrasing we send the one confirmation the FCC rule allows.
-            let reply = (!standard).then(|| {
-                routing
-                    .render("You're unsubscribed from {business} texts and won't get more. Reply START to resubscribe.")
-            });
-            (reply, "opted_out")
-        }
-        Some(SmsKeyword::OptIn { standard }) => {
-            let was_out = opt_outs::is_opted_out(conn, &org_id, from).await?;
-            opt_outs::set(conn, &org_id, from, false, "sms_keyword", now).await?;
-            if was_out {
-                lead_events::insert(conn, &org_id, &lead_id, "contact.opted_in", "webhook", json!({}), now).await?;
-                effects.push(&org_id, Some(&lead_id), LiveKind::OptOutChanged);
-            }
-            let reply = (!standard && was_out).then(|| routing.render("You're resubscribed to {business} texts."));
-            (reply, if was_out { "opted_in" } else { "opt_in_noop" })
-        }
-        Some(SmsKeyword::Help) => (
-            Some(routing.render(&format!(
-                "{{business}}: reply here and our team will get back to you, or call {}. Reply STOP to opt out.",
-                routing.row.e164
-            ))),
-            "help",
-        ),
-        None => (None, "message"),
-    };
-    if let Some(text) = &reply {
-        messages::insert(
-            conn,
-            messages::NewMessage {
-                org_id: &org_id,
-                lead_id: &lead_id,
-                direction: "outbound",
-                purpose: "keyword_reply",
-                from_number: &sms.to,
-                to_number: from,
-                body: text,
-                status: "sent",
-                provider_sid: None,
-                dedupe_key: None,
-                call_id: None,
-            },
-            now,
-        )
-        .await?;
-    }
-    Ok(SmsOutcome {
-        org_id: Some(org_id),
-        reply,
-        outcome: outcome.into(),
-        effects,
-    })
+    let reply = (!standard && was_out).then(|| routing.render("You're resubscribed to {business} texts."));
+    Ok((reply, if was_out { "opted_in" } else { "opt_in_noop" }))
+}
+
+/// HELP: who this is, how to reach them, how to stop.
+fn help_text(routing: &Routing) -> String {
+    routing.render(&format!(
+        "{{business}}: reply here and our team will get back to you, or call {}. Reply STOP to opt out.",
+        routing.row.e164
+    ))
+}
+
+/// The keyword answer goes back in the TwiML reply (already sent, as far as we are
+/// concerned); it is kept on the lead's record.
+async fn record_keyword_reply(
+    conn: &mut Conn,
+    c: &Contact<'_>,
+    our_number: &str,
+    text: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    messages::insert(
+        conn,
+        messages::NewMessage {
+            org_id: c.org_id,
+            lead_id: c.lead_id,
+            direction: "outbound",
+            purpose: "keyword_reply",
+            from_number: our_number,
+            to_number: c.phone,
+            body: text,
+            status: "sent",
+            provider_sid: None,
+            dedupe_key: None,
+            call_id: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
