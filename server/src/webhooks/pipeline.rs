@@ -18,6 +18,7 @@ use app::{
         },
         live::Effects,
         services::routing::RoutingCache,
+        writer::WriteError,
     },
 };
 use axum::{
@@ -136,8 +137,9 @@ fn refuse<P: Provider>(state: &WebhookState, route: P::Route, refusal: Refusal) 
     (refusal.status, refusal.answer).into_response()
 }
 
-/// Runs one callback through the pipeline. The caller's span should have an `event_id` field;
-/// it is filled in once the event is parsed.
+/// Runs one callback through the pipeline: admit it (size, signature, parse), then store
+/// its evidence and apply it in one commit, then answer. The caller's span should have an
+/// `event_id` field; it is filled in once the event is parsed.
 pub async fn receive<P: Provider>(
     state: &WebhookState,
     provider: &P,
@@ -146,36 +148,84 @@ pub async fn receive<P: Provider>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let admitted = match admit(state, provider, route, uri, headers, body) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refuse::<P>(state, route, refusal),
+    };
+    tracing::Span::current().record("event_id", admitted.key.as_str());
+    match store_and_apply::<P>(state, route, headers, admitted).await {
+        Ok(answer) => {
+            let answer = if answer.is_empty() { P::empty_answer() } else { answer };
+            ([(header::CONTENT_TYPE, P::CONTENT_TYPE)], answer).into_response()
+        }
+        // Nothing was stored: 503 makes the provider retry rather than believe it was handled.
+        Err(_) => {
+            let refusal = Refusal::new(
+                Rejection::Unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable",
+            );
+            refuse::<P>(state, route, refusal)
+        }
+    }
+}
+
+/// A callback that passed the size limit, its signature check and parsing.
+struct Admitted<E> {
+    event: E,
+    key: String,
+    verdict: Verdict,
+    body: Bytes,
+}
+
+/// Reads, verifies and parses a callback; anything refused here leaves no trace but the
+/// bounded rejection log.
+fn admit<P: Provider>(
+    state: &WebhookState,
+    provider: &P,
+    route: P::Route,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Admitted<P::Event>, Refusal> {
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let refusal = Refusal::new(Rejection::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, "body too large");
-            return refuse::<P>(state, route, refusal);
+            return Err(Refusal::new(Rejection::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, "body too large"))
         }
-        Err(_) => {
-            let refusal = Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, "unreadable body");
-            return refuse::<P>(state, route, refusal);
-        }
+        Err(_) => return Err(Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, "unreadable body")),
     };
     // Never built from the Host header: providers sign the URL they were configured with.
     let url = match uri.query() {
         Some(q) => format!("{}{}?{q}", state.public_base, P::path(route)),
         None => format!("{}{}", state.public_base, P::path(route)),
     };
-    let (input, verdict) = match provider.verify(headers, &body, &url) {
-        Ok(verified) => verified,
-        Err(refusal) => return refuse::<P>(state, route, refusal),
-    };
-    let (event, key) = match P::parse(route, &input) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            let refusal = Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, err);
-            return refuse::<P>(state, route, refusal);
-        }
-    };
-    drop(input);
-    tracing::Span::current().record("event_id", key.as_str());
+    let (input, verdict) = provider.verify(headers, &body, &url)?;
+    let (event, key) =
+        P::parse(route, &input).map_err(|err| Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, err))?;
+    Ok(Admitted {
+        event,
+        key,
+        verdict,
+        body,
+    })
+}
 
+/// Claims the evidence and applies the event in one writer job: the evidence and the
+/// event's effects commit together, and the effects are dispatched (the outbox woken, the
+/// inbox told) only once they have. A retry gets the first delivery's stored answer.
+async fn store_and_apply<P: Provider>(
+    state: &WebhookState,
+    route: P::Route,
+    headers: &HeaderMap,
+    admitted: Admitted<P::Event>,
+) -> Result<String, WriteError> {
+    let Admitted {
+        event,
+        key,
+        verdict,
+        body,
+    } = admitted;
     let evidence = NewEvidence {
         id: WebhookEventId::new(),
         provider: P::NAME,
@@ -190,9 +240,7 @@ pub async fn receive<P: Provider>(
         routing: state.core.routing.clone(),
         public_base: state.public_base.clone(),
     };
-    // The evidence and the event's effects commit together; the effects are dispatched (the
-    // outbox woken, the inbox told) only once they have.
-    let applied = state
+    state
         .core
         .commit_deferred(move |conn| {
             Box::pin(async move {
@@ -213,21 +261,5 @@ pub async fn receive<P: Provider>(
                 Ok(((applied.answer, applied.effects), deferred))
             })
         })
-        .await;
-
-    match applied {
-        Ok(answer) => {
-            let answer = if answer.is_empty() { P::empty_answer() } else { answer };
-            ([(header::CONTENT_TYPE, P::CONTENT_TYPE)], answer).into_response()
-        }
-        // Nothing was stored: 503 makes the provider retry rather than believe it was handled.
-        Err(_) => {
-            let refusal = Refusal::new(
-                Rejection::Unavailable,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable",
-            );
-            refuse::<P>(state, route, refusal)
-        }
-    }
+        .await
 }
