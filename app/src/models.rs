@@ -152,3 +152,17 @@ pub struct Assignee {
     pub user_id: String,
     pub email: String,
 }
+
+/// The state of the org's tamper-evident audit chain, for the audit viewer. The head hash
+/// is not a secret: it is what an owner copies somewhere else to notice a rewritten chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChainView {
+    /// Every record recomputed and linked, and the head matches the last one.
+    pub intact: bool,
+    /// Records that verified (all of them when intact).
+    pub records: u64,
+    pub head_seq: Option<i64>,
+    pub head_hash: Option<String>,
+    /// The first record that does not verify and why, when not intact.
+    pub problem: Option<String>,
+}

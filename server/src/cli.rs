@@ -4,9 +4,9 @@
 use std::io::IsTerminal;
 
 use app::{
-    domain::{E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+    domain::{ids::OrgId, E164Phone, EmailAddress, OrgSlug, OrgTimezone},
     ssr::{
-        db::{self, mail_outbox},
+        db::{self, audit_events, mail_outbox, orgs, Db},
         services::onboarding::{self, NewNumber, NewOrg},
     },
 };
@@ -45,6 +45,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Check the tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Post signed provider callbacks to a running server (demo and smoke test).
     Simulate {
         #[command(subcommand)]
@@ -61,6 +66,26 @@ pub enum MailCommand {
         /// Only mail to this address.
         #[arg(long, value_parser = parse_email)]
         to: Option<EmailAddress>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute each org's audit chain. Exit 0 with the records checked per org when
+    /// intact; exit 1 with a line naming the org and the first record that does not verify
+    /// when a record was altered, deleted or reordered.
+    Verify {
+        /// Only this org.
+        #[arg(long, value_parser = parse_slug)]
+        org: Option<OrgSlug>,
+    },
+    /// Print each org's chain head (slug, records, hash) once its chain verifies. Keep it
+    /// somewhere this database's administrators cannot rewrite: a later chain that no
+    /// longer contains it was rewritten.
+    Head {
+        /// Only this org.
+        #[arg(long, value_parser = parse_slug)]
+        org: Option<OrgSlug>,
     },
 }
 
@@ -149,8 +174,35 @@ fn parse_phone_list(s: &str) -> Result<PhoneList, String> {
     E164Phone::parse_list(s).map(PhoneList).map_err(|e| e.to_string())
 }
 
+/// How an admin command failed, which decides its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// It could not do its work (exit 1); the line goes to stderr.
+    Failed(String),
+    /// It ran and found what it checks for broken (exit 1); the line is its output.
+    Broken(String),
+    /// The invocation names something that does not exist (exit 2, like clap's own usage
+    /// errors).
+    Usage(String),
+}
+
+impl From<String> for CommandError {
+    fn from(line: String) -> Self {
+        CommandError::Failed(line)
+    }
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Failed(_) | CommandError::Broken(_) => 1,
+            CommandError::Usage(_) => 2,
+        }
+    }
+}
+
 /// Runs a non-serve command. Errors come back as one printable line.
-pub async fn run_admin(database_url: &str, command: Command) -> Result<(), String> {
+pub async fn run_admin(database_url: &str, command: Command) -> Result<(), CommandError> {
     let database = db::connect_and_migrate(database_url)
         .await
         .map_err(|e| error_line(&e))?;
@@ -231,6 +283,30 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
                 println!();
             }
         }
+        Command::Audit {
+            command: AuditCommand::Verify { org },
+        } => {
+            let chains = verify_chains(&database, org.as_ref()).await?;
+            let summary: Vec<String> = chains
+                .iter()
+                .map(|(slug, r)| format!("{slug} {} record{}", r.checked, if r.checked == 1 { "" } else { "s" }))
+                .collect();
+            if summary.is_empty() {
+                println!("audit chain intact: no orgs");
+            } else {
+                println!("audit chain intact: {}", summary.join(", "));
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Head { org },
+        } => {
+            for (slug, report) in verify_chains(&database, org.as_ref()).await? {
+                match report.head {
+                    Some((seq, hash)) => println!("{slug} {seq} {hash}"),
+                    None => println!("{slug} 0 -"),
+                }
+            }
+        }
         Command::Number {
             command:
                 NumberCommand::Add {
@@ -258,6 +334,40 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+/// Verifies the chain of `only` (or of every org, by slug): each org's report when all are
+/// intact, else one line per broken org naming it and its first record that does not verify.
+async fn verify_chains(
+    database: &Db,
+    only: Option<&OrgSlug>,
+) -> Result<Vec<(OrgSlug, audit_events::VerifyReport)>, CommandError> {
+    let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
+    let all = match only {
+        Some(slug) => vec![orgs::find_by_slug(&mut conn, slug)
+            .await
+            .map_err(|e| error_line(&e))?
+            .ok_or_else(|| CommandError::Usage(format!("no org with slug {slug}")))?],
+        None => orgs::list(&mut conn).await.map_err(|e| error_line(&e))?,
+    };
+    let mut checked = Vec::new();
+    let mut broken = Vec::new();
+    for org in all {
+        let id = OrgId::parse(&org.id).map_err(|e| format!("org {}: {e}", org.slug))?;
+        let slug = OrgSlug::parse(&org.slug).map_err(|e| format!("org {}: {e}", org.slug))?;
+        let report = audit_events::verify_org(&mut conn, &id)
+            .await
+            .map_err(|e| error_line(&e))?;
+        match report.first_bad.as_ref().map(ToString::to_string) {
+            None => checked.push((slug, report)),
+            Some(b) => broken.push(format!("audit chain broken: org {slug} at {b}")),
+        }
+    }
+    if broken.is_empty() {
+        Ok(checked)
+    } else {
+        Err(CommandError::Broken(broken.join("\n")))
+    }
 }
 
 fn owner_password() -> Result<Option<SecretString>, String> {

@@ -79,9 +79,15 @@ async fn run(cli: Cli) -> ExitCode {
                 .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_owned());
             match cli::run_admin(&database_url, admin).await {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(line) => {
-                    eprintln!("callsnare: error: {line}");
-                    ExitCode::FAILURE
+                Err(err) => {
+                    match &err {
+                        // what the command checks for is broken: that is its answer
+                        cli::CommandError::Broken(line) => println!("{line}"),
+                        cli::CommandError::Failed(line) | cli::CommandError::Usage(line) => {
+                            eprintln!("callsnare: error: {line}")
+                        }
+                    }
+                    ExitCode::from(err.exit_code())
                 }
             }
         }

@@ -57,6 +57,8 @@ pub fn SecurityDocPage() -> impl IntoView {
                 <ul>
                     <li>"Sign-ins, role and team changes, lead status changes, replies, bookings and the evidence of every provider callback are kept, so you can explain later what happened and why."</li>
                     <li>"Records hold names and ids, never passwords, tokens or secrets."</li>
+                    <li>"Each business's records are chained: every record carries a fingerprint (SHA-256) of its own contents and of the record before it, written in the same step as the change it describes. Changing, deleting or reordering a record afterwards breaks the chain from that record on, and the operator's check (" <code>"callsnare audit verify"</code> ") names the first record that no longer fits."</li>
+                    <li>"What the chain does not prove: someone able to rewrite the whole records table can also recompute every fingerprint after their edit, and the chain will look intact. What makes that visible is the chain's latest fingerprint kept somewhere they cannot reach: " <code>"callsnare audit head"</code> " prints it, and a copy mailed to the owner or filed elsewhere will no longer appear in a rewritten chain. Sign-ins, sign-outs, failed sign-ins and \u{201c}forgot password\u{201d} requests belong to a person rather than a business, so they sit outside the chains (failed sign-ins are deleted after 30 days)."</li>
                 </ul>
             </section>
         </article>

@@ -1,7 +1,10 @@
 //! The append-only audit trail. Records are written inside the same transaction as the
 //! change they describe, so a change without its record cannot commit. Metadata holds ids
 //! and names, never secrets or raw provider bodies. Every record is written through
-//! [`record`], with the caller's [`Acting`].
+//! [`record`], with the caller's [`Acting`]. Each org's records form a hash chain
+//! ([`chain`]): `record` appends to it in the same transaction.
+
+pub mod chain;
 
 use serde_json::Value;
 
@@ -96,7 +99,8 @@ impl<'a> Target<'a> {
     }
 }
 
-/// Appends one record: who acted (in which org, from where), what they did, to what.
+/// Appends one record: who acted (in which org, from where), what they did, to what. A
+/// record with an org joins the org's chain (`conn` must be the change's transaction).
 pub async fn record(
     conn: &mut Conn,
     acting: &Acting,
@@ -134,4 +138,20 @@ pub async fn record(
 /// deleted.
 pub async fn prune_failed_sign_ins_before(conn: &mut Conn, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
     audit_events::delete_orgless_before(conn, AuditAction::SignInFailed.as_str(), before, limit).await
+}
+
+/// The org's chain as the audit viewer shows it: recomputed in full on each call (about a
+/// microsecond per record).
+pub async fn chain_view(
+    conn: &mut Conn,
+    org_id: &crate::domain::ids::OrgId,
+) -> Result<crate::models::AuditChainView, sqlx::Error> {
+    let report = audit_events::verify_org(conn, org_id).await?;
+    Ok(crate::models::AuditChainView {
+        intact: report.intact(),
+        records: report.checked,
+        head_seq: report.head.as_ref().map(|(seq, _)| *seq),
+        head_hash: report.head.map(|(_, hash)| hash),
+        problem: report.first_bad.map(|b| b.to_string()),
+    })
 }

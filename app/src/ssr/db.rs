@@ -57,6 +57,8 @@ pub enum ConnectError {
     Open(#[source] sqlx::Error),
     #[error("could not apply migrations")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("could not hash the audit records written before the audit chain")]
+    ChainBackfill(#[source] sqlx::Error),
 }
 
 /// Opens (creating if missing) the database with the durability settings CallSnare relies
@@ -85,9 +87,16 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         .map_err(ConnectError::Open)
 }
 
+/// Opens the database and brings it up to date: the migrations, then the part of the audit
+/// chain's migration SQL cannot do (hashing older records, [`audit_events::chain_backfill`]),
+/// before anything can append to a chain. Serving, every CLI command and the tests open the
+/// store through here.
 pub async fn connect_and_migrate(url: &str) -> Result<Db, ConnectError> {
     let db = connect(url).await?;
     MIGRATOR.run(&db).await.map_err(ConnectError::Migrate)?;
+    audit_events::chain_backfill(&db)
+        .await
+        .map_err(ConnectError::ChainBackfill)?;
     Ok(db)
 }
 

@@ -191,9 +191,19 @@ fn admit<P: Provider>(
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(Refusal::new(Rejection::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, "body too large"))
+            return Err(Refusal::new(
+                Rejection::TooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large",
+            ))
         }
-        Err(_) => return Err(Refusal::new(Rejection::Malformed, StatusCode::BAD_REQUEST, "unreadable body")),
+        Err(_) => {
+            return Err(Refusal::new(
+                Rejection::Malformed,
+                StatusCode::BAD_REQUEST,
+                "unreadable body",
+            ))
+        }
     };
     // Never built from the Host header: providers sign the URL they were configured with.
     let url = match uri.query() {

@@ -517,6 +517,7 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/auth/switch_org", Some(Role::Staff)),
     ("/rpc/auth/change_password", Some(Role::Staff)),
     ("/rpc/team/list", Some(Role::Admin)),
+    ("/rpc/audit/chain", Some(Role::Admin)),
     ("/rpc/team/add", Some(Role::Admin)),
     ("/rpc/team/change_role", Some(Role::Admin)),
     ("/rpc/team/remove", Some(Role::Admin)),

@@ -46,3 +46,10 @@ pub async fn get_timezone(conn: &mut Conn, org_id: &str) -> Result<String, sqlx:
         .fetch_one(conn)
         .await
 }
+
+/// Every org, by slug.
+pub async fn list(conn: &mut Conn) -> Result<Vec<OrgRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, slug, name, timezone FROM orgs ORDER BY slug")
+        .fetch_all(conn)
+        .await
+}
