@@ -1,11 +1,18 @@
 //! Domain types: no I/O, compiled for wasm and the server. Each parses its input once.
 
+pub mod actor_kind;
+pub mod audit_action;
 pub mod business_hours;
+pub mod call_outcome;
+pub mod call_status;
 pub mod caller;
 pub mod email;
 pub mod figure;
 pub mod ids;
+pub mod job_type;
 pub mod lead_search;
+pub mod lead_source;
+pub mod lead_status;
 pub mod limits;
 pub mod permission;
 pub mod phone;
@@ -15,11 +22,19 @@ pub mod request_id;
 pub mod role;
 pub mod slug;
 pub mod sms_keyword;
+pub(crate) mod text_code;
 pub mod timezone;
 
+pub use actor_kind::ActorKind;
+pub use audit_action::AuditAction;
+pub use call_outcome::CallOutcome;
+pub use call_status::{CallStatus, DialCallStatus};
 pub use caller::Caller;
 pub use email::EmailAddress;
 pub use figure::Figure;
+pub use job_type::JobType;
+pub use lead_source::LeadSource;
+pub use lead_status::LeadStatus;
 pub use phone::E164Phone;
 pub use role::Role;
 pub use slug::OrgSlug;

@@ -1,7 +1,8 @@
 //! CallSnare's isomorphic crate: everything the browser and the server share.
 //!
 //! Read in this order:
-//! - [`domain`]: pure types that parse their input once (ids, phone numbers, roles, slugs).
+//! - [`domain`]: pure types that parse their input once (ids, phone numbers, roles, slugs) and
+//!   the codes the store keeps (lead status and source, job type, call outcome, audit action).
 //! - [`app`]: the router and HTML shell; [`pages`] and [`components`] hold the UI.
 //!   Islands mode: pages are server-rendered `#[component]`s; only the `#[island]`s
 //!   (the live inbox, the lead's forms, team actions, the password form) reach the wasm.

@@ -71,6 +71,47 @@ macro_rules! prefixed_id {
                 id.0
             }
         }
+
+        /// Stored as TEXT, exactly the string form.
+        #[cfg(feature = "ssr")]
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode(self, buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, DB>>::encode(self.0, buf)
+            }
+
+            fn encode_by_ref(&self, buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, DB>>::encode_by_ref(&self.0, buf)
+            }
+        }
+
+        /// A stored value that is not this kind of id is a decode error, never a wrong id.
+        #[cfg(feature = "ssr")]
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok(Self::parse(s)?)
+            }
+        }
     };
 }
 
@@ -128,5 +169,30 @@ mod tests {
         let b = OrgId::new();
         assert!(OrgId::parse(a.as_str()).is_ok());
         assert!(a < b, "{a} should sort before {b}");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[tokio::test]
+    async fn ids_bind_and_decode_as_text_and_another_kinds_id_does_not_decode() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let id = CallId::new();
+        let back: CallId = sqlx::query_scalar("SELECT $1")
+            .bind(&id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(back, id);
+        let text: String = sqlx::query_scalar("SELECT $1")
+            .bind(&id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(text, id.as_str(), "stored exactly as its string form");
+        let wrong: Result<CallId, _> = sqlx::query_scalar("SELECT $1")
+            .bind(LeadId::new())
+            .fetch_one(&mut conn)
+            .await;
+        assert!(wrong.is_err(), "{wrong:?}");
     }
 }

@@ -36,7 +36,14 @@ impl OrgTimezone {
     #[cfg(feature = "ssr")]
     pub fn tz(&self) -> chrono_tz::Tz {
         // parse() proved the name is in the database
-        self.0.parse().unwrap_or(chrono_tz::UTC)
+        Self::parse_or_utc(&self.0)
+    }
+
+    /// A stored timezone name as a zone: UTC if it were ever unreadable (names are checked
+    /// when they are written, so only a hand-edited row could be).
+    #[cfg(feature = "ssr")]
+    pub fn parse_or_utc(name: &str) -> chrono_tz::Tz {
+        name.parse().unwrap_or(chrono_tz::UTC)
     }
 
     pub fn as_str(&self) -> &str {
@@ -72,5 +79,10 @@ mod tests {
         assert!(OrgTimezone::parse("America/Chicago").is_ok());
         assert!(OrgTimezone::parse("Mars/Olympus").is_err());
         assert!(OrgTimezone::parse("").is_err());
+        assert_eq!(
+            OrgTimezone::parse_or_utc("America/Chicago"),
+            chrono_tz::America::Chicago
+        );
+        assert_eq!(OrgTimezone::parse_or_utc("Mars/Olympus"), chrono_tz::UTC);
     }
 }

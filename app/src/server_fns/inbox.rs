@@ -1,7 +1,3 @@
-// Server functions mirror their forms field for field (plain SSR forms must work), so the
-// booking form's nine fields are nine arguments.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
 
 use crate::{
@@ -43,7 +39,19 @@ mod support {
         let name = crate::ssr::db::orgs::get_timezone(conn, org_id)
             .await
             .map_err(internal)?;
-        Ok(name.parse().unwrap_or(chrono_tz::UTC))
+        Ok(crate::domain::OrgTimezone::parse_or_utc(&name))
+    }
+
+    /// A list cursor (`{last_activity_at}.{lead_id}` of the last row shown), if any.
+    pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
+        use crate::ssr::context::fail;
+        let Some(c) = cursor.filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        let bad = || fail(AppError::validation("cursor", "Bad cursor."));
+        let (at, id) = c.split_once('.').ok_or_else(bad)?;
+        let at = at.parse::<i64>().map_err(|_| bad())?;
+        Ok(Some((at, id.to_owned())))
     }
 
     /// Where the recovery figures start counting: the org's local midnight today, and 30
@@ -105,36 +113,23 @@ pub async fn list_leads(
     figure: Option<String>,
 ) -> Result<LeadPage, AppError> {
     use crate::{
-        domain::{lead_search::LeadSearch, permission::Action, Figure},
+        domain::{lead_search::LeadSearch, permission::Action, Figure, LeadStatus},
         ssr::{
             context::{db, fail, internal, require},
             db::inbox::{self, ListQuery, PAGE_SIZE},
-            services::inbox::STATUSES,
         },
     };
     let db = db();
     let p = require(Action::ViewInbox).await?;
-    let status = status.filter(|s| !s.is_empty());
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(fail(AppError::validation("status", "Unknown status.")));
-    }
+    let status = match status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(LeadStatus::parse(s).ok_or_else(|| fail(AppError::validation("status", "Unknown status.")))?),
+    };
     let figure = match figure.as_deref().filter(|f| !f.is_empty()) {
         None => None,
         Some(f) => Some(Figure::parse(f).ok_or_else(|| fail(AppError::validation("figure", "Unknown figure.")))?),
     };
-    let after = match cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => {
-            let (at, id) = c
-                .split_once('.')
-                .ok_or_else(|| fail(AppError::validation("cursor", "Bad cursor.")))?;
-            Some((
-                at.parse::<i64>()
-                    .map_err(|_| fail(AppError::validation("cursor", "Bad cursor.")))?,
-                id.to_owned(),
-            ))
-        }
-    };
+    let after = self::support::parse_cursor(cursor.as_deref())?;
     let search = q.as_deref().and_then(|s| {
         let clean: String = s
             .chars()
@@ -157,7 +152,7 @@ pub async fn list_leads(
         &p.org_id,
         ListQuery {
             figure,
-            status: status.as_deref(),
+            status,
             needs_reply: needs_reply.unwrap_or(false),
             search: search.as_ref(),
             after: after.as_ref().map(|(at, id)| (*at, id.as_str())),
@@ -295,7 +290,10 @@ pub async fn update_lead(
     .await
 }
 
+/// Books a job on a lead. The booking form's nine fields are nine arguments (a plain SSR
+/// form posts them as they are), parsed into a typed `NewBooking` before anything else.
 #[server(prefix = "/rpc", endpoint = "leads/book")]
+#[allow(clippy::too_many_arguments)]
 pub async fn book_lead(
     lead_id: String,
     date: String,
@@ -309,53 +307,29 @@ pub async fn book_lead(
 ) -> Result<(), AppError> {
     use self::support::write;
     use crate::{
-        domain::{
-            limits::{self, ADDRESS_MAX, JOB_TYPE_MAX, NOTES_MAX},
-            permission::Action,
-        },
+        domain::permission::Action,
         ssr::{
             clock::now_ms,
-            context::{fail, require_staff},
-            services::inbox::{self, NewBooking},
+            context::require_staff,
+            services::inbox::{self, BookingForm},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let me = require_staff(Action::BookJobs).await?;
-    let (address_text, notes_text) = (
-        address.as_deref().unwrap_or_default(),
-        notes.as_deref().unwrap_or_default(),
-    );
-    limits::check("job_type", "Job type", &job_type, JOB_TYPE_MAX)
-        .and_then(|()| limits::check("address", "Address", address_text, ADDRESS_MAX))
-        .and_then(|()| limits::check("notes", "Notes", notes_text, NOTES_MAX))
-        .map_err(|e| fail(e.into()))?;
-    let value = match job_value
-        .as_deref()
-        .map(|v| v.trim().trim_start_matches('$').replace(',', ""))
-        .filter(|v| !v.is_empty())
-    {
-        None => None,
-        Some(v) => Some(v.parse::<f64>().map_err(|_| {
-            fail(AppError::validation(
-                "job_value",
-                "Job value must be a number of dollars.",
-            ))
-        })?),
-    };
+    let booking = BookingForm {
+        date: &date,
+        arrival_start: &arrival_start,
+        arrival_end: &arrival_end,
+        job_type: &job_type,
+        address: address.as_deref(),
+        notes: notes.as_deref(),
+        job_value: job_value.as_deref(),
+        send_confirmation,
+    }
+    .parse()
+    .map_err(AppError::from)?;
     write(state, move |conn| {
-        Box::pin(async move {
-            let b = NewBooking {
-                date: &date,
-                arrival_start: &arrival_start,
-                arrival_end: &arrival_end,
-                job_type: &job_type,
-                address: address.as_deref().unwrap_or_default(),
-                notes: notes.as_deref().unwrap_or_default(),
-                job_value_dollars: value,
-                send_confirmation: send_confirmation.unwrap_or(false),
-            };
-            Ok(inbox::book(conn, &me, &lead_id, b, now_ms()).await)
-        })
+        Box::pin(async move { Ok(inbox::book(conn, &me, &lead_id, booking, now_ms()).await) })
     })
     .await
 }

@@ -2,7 +2,7 @@
 //! server functions, the command line, background work and (later) API keys, and every
 //! audit record names its actor the same way ([`crate::ssr::audit::record`]).
 
-use crate::domain::{ids::OrgId, permission::Action, Role};
+use crate::domain::{ids::OrgId, permission::Action, ActorKind, Role};
 
 /// Who did something, as the audit trail stores it (`actor_kind`, `actor_id`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +23,18 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// The stable `actor_kind` string stored in the database.
+    /// The stable `actor_kind` code stored in the database.
     pub fn kind(&self) -> &'static str {
+        self.actor_kind().as_str()
+    }
+
+    pub fn actor_kind(&self) -> ActorKind {
         match self {
-            Actor::User { .. } | Actor::Anonymous => "user",
-            Actor::ApiKey { .. } => "api_key",
-            Actor::Webhook { .. } => "webhook",
-            Actor::System => "system",
-            Actor::Cli => "cli",
+            Actor::User { .. } | Actor::Anonymous => ActorKind::User,
+            Actor::ApiKey { .. } => ActorKind::ApiKey,
+            Actor::Webhook { .. } => ActorKind::Webhook,
+            Actor::System => ActorKind::System,
+            Actor::Cli => ActorKind::Cli,
         }
     }
 

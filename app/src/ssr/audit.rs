@@ -17,61 +17,9 @@ use crate::ssr::{
     },
 };
 
-/// Stable `resource.verb_past` codes stored in the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditAction {
-    OrgCreated,
-    MemberAdded,
-    MemberInvited,
-    InvitationAccepted,
-    InvitationRevoked,
-    MemberRemoved,
-    RoleChanged,
-    NumberAdded,
-    SignedIn,
-    SignInFailed,
-    SignedOut,
-    PasswordChanged,
-    PasswordResetIssued,
-    PasswordResetRequested,
-    PasswordSet,
-    LeadReplied,
-    LeadStatusChanged,
-    LeadEdited,
-    LeadBooked,
-    LeadAssigned,
-    LeadEscalated,
-    EscalationSettingsChanged,
-}
-
-impl AuditAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::OrgCreated => "org.created",
-            AuditAction::MemberAdded => "member.added",
-            AuditAction::MemberInvited => "member.invited",
-            AuditAction::InvitationAccepted => "invitation.accepted",
-            AuditAction::InvitationRevoked => "invitation.revoked",
-            AuditAction::NumberAdded => "tracked_number.added",
-            AuditAction::MemberRemoved => "member.removed",
-            AuditAction::RoleChanged => "member.role_changed",
-            AuditAction::SignedIn => "auth.signed_in",
-            AuditAction::SignInFailed => "auth.sign_in_failed",
-            AuditAction::SignedOut => "auth.signed_out",
-            AuditAction::PasswordChanged => "auth.password_changed",
-            AuditAction::PasswordResetIssued => "auth.password_reset_issued",
-            AuditAction::PasswordResetRequested => "auth.password_reset_requested",
-            AuditAction::PasswordSet => "auth.password_set",
-            AuditAction::LeadReplied => "lead.replied",
-            AuditAction::LeadStatusChanged => "lead.status_changed",
-            AuditAction::LeadEdited => "lead.edited",
-            AuditAction::LeadBooked => "lead.booked",
-            AuditAction::LeadAssigned => "lead.assigned",
-            AuditAction::LeadEscalated => "lead.escalated",
-            AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
-        }
-    }
-}
+/// Stable `resource.verb_past` codes stored in the database (in the domain, so pages share
+/// them).
+pub use crate::domain::audit_action::AuditAction;
 
 /// What a record is about (`target_kind`, `target_id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ pub mod twiml;
 use std::sync::Arc;
 
 use app::{
-    domain::{recipient_zone, Caller},
+    domain::{recipient_zone, CallStatus, Caller, DialCallStatus, E164Phone},
     ssr::{
         db::{pipeline::Deferred, Conn},
         services::{
@@ -235,11 +235,17 @@ async fn handle(
     pipeline::receive(state, &state.twilio, route, uri, headers, body).await
 }
 
+/// The number a caller dialled or a customer texted. Anything but a dialable E.164 number is
+/// `None`: none of ours, so the services answer it as an unknown number.
+fn called_number(p: &Params) -> Result<Option<E164Phone>, FormError> {
+    Ok(E164Phone::parse(p.require("To")?).ok())
+}
+
 fn call_params(p: &Params) -> Result<CallParams, FormError> {
     Ok(CallParams {
         call_sid: p.require("CallSid")?.to_owned(),
         from: Caller::from_twilio(p.get("From").unwrap_or_default()),
-        to: p.require("To")?.to_owned(),
+        to: called_number(p)?,
         parent_call_sid: p.get("ParentCallSid").filter(|v| !v.is_empty()).map(str::to_owned),
         from_timezone: from_timezone(p),
         stir_verstat: p.get("StirVerstat").filter(|v| !v.is_empty()).map(str::to_owned),
@@ -254,34 +260,34 @@ fn from_timezone(p: &Params) -> Option<&'static str> {
 }
 
 /// Parses the route's parameters and derives the delivery key retries share. Voice keys
-/// carry the called number as well as the CallSid: a call belongs to the org that owns the
-/// number, so a callback naming another org's CallSid is a different delivery, never a
-/// replay of that org's.
+/// carry the called number (as sent) as well as the CallSid: a call belongs to the org that
+/// owns the number, so a callback naming another org's CallSid is a different delivery,
+/// never a replay of that org's.
 fn parse_event(route: Route, p: &Params) -> Result<(Event, String), FormError> {
     Ok(match route {
         Route::VoiceInbound => {
             let c = call_params(p)?;
-            let key = format!("voice.inbound:{}:{}", c.to, c.call_sid);
+            let key = format!("voice.inbound:{}:{}", p.require("To")?, c.call_sid);
             (Event::Inbound(c), key)
         }
         Route::DialComplete => {
             let c = call_params(p)?;
             let d = DialResult {
-                dial_call_status: p.require("DialCallStatus")?.to_owned(),
+                dial_call_status: DialCallStatus::parse(p.require("DialCallStatus")?),
                 dial_call_duration: p.get("DialCallDuration").and_then(|v| v.parse().ok()),
             };
-            let key = format!("voice.dial:{}:{}", c.to, c.call_sid);
+            let key = format!("voice.dial:{}:{}", p.require("To")?, c.call_sid);
             (Event::Dial(c, d), key)
         }
         Route::VoiceStatus => {
             let c = call_params(p)?;
             let s = StatusUpdate {
-                call_status: p.require("CallStatus")?.to_owned(),
+                call_status: CallStatus::parse(p.require("CallStatus")?),
                 sequence: p.get("SequenceNumber").and_then(|v| v.parse().ok()),
             };
             let key = format!(
                 "voice.status:{}:{}:{}:{}",
-                c.to,
+                p.require("To")?,
                 c.call_sid,
                 s.call_status,
                 s.sequence.map(|n| n.to_string()).unwrap_or_default()
@@ -293,7 +299,7 @@ fn parse_event(route: Route, p: &Params) -> Result<(Event, String), FormError> {
             let sms = InboundSms {
                 message_sid: sid.to_owned(),
                 from: Caller::from_twilio(p.require("From")?),
-                to: p.require("To")?.to_owned(),
+                to: called_number(p)?,
                 body: p.get("Body").unwrap_or_default().to_owned(),
                 opt_out_type: p.get("OptOutType").filter(|v| !v.is_empty()).map(str::to_owned),
                 from_timezone: from_timezone(p),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use app::{
-    domain::Caller,
+    domain::{Caller, DialCallStatus, E164Phone},
     ssr::{
         clock::now_ms,
         core::Core,
@@ -71,13 +71,13 @@ impl Outbox {
         let p = CallParams {
             call_sid: call_sid.to_owned(),
             from: Caller::from_twilio(from),
-            to: TRACKED.to_owned(),
+            to: Some(E164Phone::parse(TRACKED).unwrap()),
             parent_call_sid: None,
             from_timezone: None,
             stir_verstat: None,
         };
         let d = DialResult {
-            dial_call_status: "no-answer".into(),
+            dial_call_status: DialCallStatus::NoAnswer,
             dial_call_duration: Some(17),
         };
         let outcome: String = self

@@ -15,20 +15,14 @@ use crate::{
         hydrated::mark_hydrated,
         live::{live_updates, set_document_title, Latest},
     },
-    domain::Figure,
+    domain::{Figure, LeadSource, LeadStatus},
     models::BookingView,
     models::{LeadPage, LeadSummary, RecoveryStats},
     server_fns::inbox::{get_recovery_stats, list_leads, upcoming_bookings},
 };
 
 pub fn source_label(source: &str) -> &'static str {
-    match source {
-        "missed_call" => "Missed call",
-        "after_hours" => "After hours",
-        "abandoned" => "Hung up",
-        "text_first" => "Texted first",
-        _ => "Lead",
-    }
+    LeadSource::parse(source).map_or("Lead", LeadSource::label)
 }
 
 pub fn age(now: i64, then: i64) -> String {
@@ -151,8 +145,9 @@ pub fn LiveInbox(
                     "Status"
                     <select name="status">
                         <option value="">"Any"</option>
-                        {["new", "contacted", "booked", "lost", "spam"]
+                        {LeadStatus::ALL
                             .into_iter()
+                            .map(|s| s.as_str())
                             .map(|s| view! { <option value=s selected=status.as_deref() == Some(s)>{s}</option> })
                             .collect_view()}
                     </select>

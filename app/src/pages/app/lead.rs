@@ -14,7 +14,10 @@ use crate::{
         hydrated::mark_hydrated,
         live::{live_updates, Latest},
     },
-    domain::limits::{ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
+    domain::{
+        limits::{ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
+        JobType, LeadStatus,
+    },
     models::{Assignee, LeadDetail, LeadSummary, TimelineItem},
     pages::app::home::source_label,
     server_fns::inbox::{get_lead, BookLead, ReplyToLead, UpdateLead},
@@ -235,8 +238,9 @@ fn DetailsForm(f: DetailsFormData, update: ServerAction<UpdateLead>) -> impl Int
             <label>
                 "Status"
                 <select name="status">
-                    {["new", "contacted", "booked", "lost", "spam"]
+                    {LeadStatus::ALL
                         .into_iter()
+                        .map(|s| s.as_str())
                         .map(|s| view! { <option value=s selected=s == status>{s}</option> })
                         .collect_view()}
                 </select>
@@ -285,11 +289,10 @@ fn BookForm(f: BookFormData, book: ServerAction<BookLead>) -> impl IntoView {
             <label>
                 "Job"
                 <select name="job_type">
-                    <option value="no_heat">"No heat"</option>
-                    <option value="no_cool">"No cooling"</option>
-                    <option value="maintenance">"Maintenance"</option>
-                    <option value="install_estimate">"Install estimate"</option>
-                    <option value="other">"Other"</option>
+                    {JobType::ALL
+                        .into_iter()
+                        .map(|j| view! { <option value={j.as_str()}>{j.label()}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label>"Address" <input type="text" name="address" value=f.address maxlength=ADDRESS_MAX /></label>

@@ -1,17 +1,20 @@
 use super::pipeline::Stmt;
 use super::Conn;
-use crate::domain::ids::CallId;
+use crate::domain::{
+    ids::{CallId, LeadId},
+    CallOutcome, CallStatus, DialCallStatus,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CallRow {
-    pub id: String,
+    pub id: CallId,
     pub org_id: String,
     pub from_number: String,
     pub to_number: String,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: CallStatus,
+    pub outcome: Option<CallOutcome>,
     pub last_sequence: Option<i64>,
-    pub lead_id: Option<String>,
+    pub lead_id: Option<LeadId>,
     pub stir_verstat: Option<String>,
 }
 
@@ -31,7 +34,7 @@ pub struct NewCall<'a> {
     pub call_sid: &'a str,
     pub from_number: &'a str,
     pub to_number: &'a str,
-    pub status: &'a str,
+    pub status: &'a CallStatus,
     pub stir_verstat: Option<&'a str>,
 }
 
@@ -46,7 +49,7 @@ pub async fn upsert(conn: &mut Conn, c: NewCall<'_>, now: i64) -> Result<CallRow
          ON CONFLICT (org_id, call_sid) DO UPDATE SET stir_verstat = COALESCE(calls.stir_verstat, excluded.stir_verstat) \
          RETURNING id, org_id, from_number, to_number, status, outcome, last_sequence, lead_id, stir_verstat",
     )
-    .bind(CallId::new().as_str())
+    .bind(CallId::new())
     .bind(c.org_id)
     .bind(c.tracked_number_id)
     .bind(c.call_sid)
@@ -63,9 +66,9 @@ pub async fn upsert(conn: &mut Conn, c: NewCall<'_>, now: i64) -> Result<CallRow
 /// never turn a missed call into an answered one or the reverse. True when this call set it.
 pub async fn set_outcome_once(
     conn: &mut Conn,
-    call_id: &str,
-    outcome: &str,
-    dial_call_status: Option<&str>,
+    call_id: &CallId,
+    outcome: CallOutcome,
+    dial_call_status: Option<&DialCallStatus>,
     dial_call_duration: Option<i64>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -88,8 +91,8 @@ pub async fn set_outcome_once(
 /// Applies a status callback only when it is newer than the last one applied.
 pub async fn update_status(
     conn: &mut Conn,
-    call_id: &str,
-    status: &str,
+    call_id: &CallId,
+    status: &CallStatus,
     sequence: Option<i64>,
     ended: bool,
     now: i64,
@@ -110,8 +113,8 @@ pub async fn update_status(
     Ok(n == 1)
 }
 
-pub fn set_lead(call_id: &str, lead_id: &str) -> Stmt {
+pub fn set_lead(call_id: &CallId, lead_id: &LeadId) -> Stmt {
     Stmt::new("UPDATE calls SET lead_id = $2 WHERE id = $1")
-        .bind(call_id)
-        .bind(lead_id)
+        .bind(call_id.as_str())
+        .bind(lead_id.as_str())
 }

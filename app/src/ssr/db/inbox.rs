@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::Conn;
 use crate::{
-    domain::{lead_search::LeadSearch, Figure},
+    domain::{lead_search::LeadSearch, Figure, LeadStatus},
     models::{BookingView, LeadSummary},
 };
 
@@ -51,7 +51,7 @@ impl From<LeadRow> for LeadSummary {
 pub struct ListQuery<'a> {
     /// Only the leads a recovery figure counts, with the figure's start instant.
     pub figure: Option<(Figure, i64)>,
-    pub status: Option<&'a str>,
+    pub status: Option<LeadStatus>,
     pub needs_reply: bool,
     pub search: Option<&'a LeadSearch>,
     /// (last_activity_at, id) of the last row already shown.
@@ -69,7 +69,7 @@ pub async fn list(conn: &mut Conn, org_id: &str, q: ListQuery<'_>) -> Result<Vec
         push_figure(&mut b, org_id, figure, since);
     }
     if let Some(status) = q.status {
-        b.push(" AND status = ").push_bind(status.to_owned());
+        b.push(" AND status = ").push_bind(status);
     }
     if q.needs_reply {
         b.push(format!(" AND {NEEDS_REPLY}"));

@@ -1,6 +1,6 @@
 use super::pipeline::Stmt;
 use super::Conn;
-use crate::domain::ids::LeadId;
+use crate::domain::{ids::LeadId, E164Phone, LeadSource, LeadStatus};
 
 /// Returns the open lead for (org, caller), opening one with `source` if there is none,
 /// and whether it was just opened. The partial unique index makes "one open lead per
@@ -8,14 +8,14 @@ use crate::domain::ids::LeadId;
 pub async fn open_for_caller(
     conn: &mut Conn,
     org_id: &str,
-    caller: &str,
-    source: &str,
+    caller: &E164Phone,
+    source: LeadSource,
     caller_timezone: Option<&str>,
     escalation_due_at: Option<i64>,
     now: i64,
-) -> Result<(String, bool), sqlx::Error> {
+) -> Result<(LeadId, bool), sqlx::Error> {
     let fresh = LeadId::new();
-    let id: String = sqlx::query_scalar(
+    let id: LeadId = sqlx::query_scalar(
         "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, escalation_due_at, last_activity_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
          ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
@@ -23,9 +23,9 @@ pub async fn open_for_caller(
                        caller_timezone = COALESCE(excluded.caller_timezone, leads.caller_timezone) \
          RETURNING id",
     )
-    .bind(fresh.as_str())
+    .bind(&fresh)
     .bind(org_id)
-    .bind(caller)
+    .bind(caller.as_str())
     .bind(source)
     .bind(caller_timezone)
     .bind(escalation_due_at)
@@ -33,7 +33,7 @@ pub async fn open_for_caller(
     .fetch_one(conn)
     .await?;
     // A fresh UUIDv7 id comes back only if this statement inserted the row.
-    let created = id == fresh.as_str();
+    let created = id == fresh;
     Ok((id, created))
 }
 
@@ -41,7 +41,7 @@ pub async fn open_for_caller(
 pub async fn note_message(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
     body: &str,
     direction: MessageSide,
     now: i64,
@@ -53,7 +53,7 @@ pub async fn note_message(
 }
 
 /// [`note_message`] as a statement that can wait for the next round trip.
-pub fn note_message_stmt(org_id: &str, lead_id: &str, body: &str, direction: MessageSide, now: i64) -> Stmt {
+pub fn note_message_stmt(org_id: &str, lead_id: &LeadId, body: &str, direction: MessageSide, now: i64) -> Stmt {
     let preview: String = body.chars().take(140).collect();
     let sql = match direction {
         MessageSide::Customer => {
@@ -67,7 +67,11 @@ pub fn note_message_stmt(org_id: &str, lead_id: &str, body: &str, direction: Mes
             "UPDATE leads SET last_message_preview = $3, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
         }
     };
-    Stmt::new(sql).bind(org_id).bind(lead_id).bind(preview).bind(now)
+    Stmt::new(sql)
+        .bind(org_id)
+        .bind(lead_id.as_str())
+        .bind(preview)
+        .bind(now)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +85,7 @@ pub enum MessageSide {
 #[derive(Debug, sqlx::FromRow)]
 pub struct ReplyContextRow {
     pub caller_number: String,
-    pub status: String,
+    pub status: LeadStatus,
     pub name: String,
     pub timezone: String,
     pub caller_timezone: Option<String>,
@@ -92,7 +96,7 @@ pub struct ReplyContextRow {
 pub async fn find_reply_context(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
 ) -> Result<Option<ReplyContextRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT l.caller_number, l.status, o.name, o.timezone, l.caller_timezone, r.send_window_start_minute, r.send_window_end_minute \
@@ -105,7 +109,11 @@ pub async fn find_reply_context(
 }
 
 /// The tracked number the customer last reached (by a call or an inbound text), if any.
-pub async fn last_reached_number(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn last_reached_number(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &LeadId,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
          UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') \
@@ -117,13 +125,12 @@ pub async fn last_reached_number(conn: &mut Conn, org_id: &str, lead_id: &str) -
     .await
 }
 
-/// Sets the status; `lost` and `spam` close the lead. Any status change is a staff response.
+/// Sets the status; `lost` and `spam` close the lead ([`LeadStatus::is_open`]). Any status change is a staff response.
 pub async fn set_status(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
-    status: &str,
-    is_open: bool,
+    lead_id: &LeadId,
+    status: LeadStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -133,7 +140,7 @@ pub async fn set_status(
     .bind(org_id)
     .bind(lead_id)
     .bind(status)
-    .bind(is_open)
+    .bind(status.is_open())
     .bind(now)
     .execute(conn)
     .await?;
@@ -144,7 +151,7 @@ pub async fn set_status(
 pub async fn get_details(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
 ) -> Result<(String, String, String), sqlx::Error> {
     sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
         .bind(org_id)
@@ -156,7 +163,7 @@ pub async fn get_details(
 pub async fn update_details(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
     (name, address, notes): (&str, &str, &str),
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -172,7 +179,7 @@ pub async fn update_details(
     Ok(())
 }
 
-pub async fn get_assignee(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn get_assignee(conn: &mut Conn, org_id: &str, lead_id: &LeadId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(lead_id)
@@ -184,7 +191,7 @@ pub async fn get_assignee(conn: &mut Conn, org_id: &str, lead_id: &str) -> Resul
 pub async fn update_assignee(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
     user_id: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -201,7 +208,7 @@ pub async fn update_assignee(
 /// A new lead nobody has answered whose escalation is due, with what escalating it needs.
 #[derive(Debug, sqlx::FromRow)]
 pub struct EscalationDueRow {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub org_id: String,
     pub caller_number: String,
     pub escalation_minutes: i64,
@@ -232,7 +239,7 @@ pub async fn list_escalation_due(conn: &mut Conn, now: i64, limit: i64) -> Resul
 pub async fn update_escalation_due(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
     due_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
@@ -245,7 +252,7 @@ pub async fn update_escalation_due(
 }
 
 /// Marks the lead escalated; false if it already was (escalation happens once).
-pub async fn claim_escalation(conn: &mut Conn, org_id: &str, lead_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_escalation(conn: &mut Conn, org_id: &str, lead_id: &LeadId, now: i64) -> Result<bool, sqlx::Error> {
     let claimed =
         sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")
             .bind(org_id)

@@ -1,10 +1,10 @@
 use super::pipeline::{Deferred, Stmt};
 use super::Conn;
-use crate::domain::ids::MessageId;
+use crate::domain::ids::{CallId, LeadId, MessageId};
 
 pub struct NewMessage<'a> {
     pub org_id: &'a str,
-    pub lead_id: &'a str,
+    pub lead_id: &'a LeadId,
     pub direction: &'a str,
     pub purpose: &'a str,
     pub from_number: &'a str,
@@ -13,7 +13,7 @@ pub struct NewMessage<'a> {
     pub status: &'a str,
     pub provider_sid: Option<&'a str>,
     pub dedupe_key: Option<&'a str>,
-    pub call_id: Option<&'a str>,
+    pub call_id: Option<&'a CallId>,
 }
 
 /// Inserts a message; `None` when its provider SID or dedupe key already exists.
@@ -33,7 +33,7 @@ pub fn insert_stmt(m: NewMessage<'_>, now: i64) -> (MessageId, Stmt) {
     )
     .bind(id.as_str())
     .bind(m.org_id)
-    .bind(m.lead_id)
+    .bind(m.lead_id.as_str())
     .bind(m.direction)
     .bind(m.purpose)
     .bind(m.from_number)
@@ -42,16 +42,16 @@ pub fn insert_stmt(m: NewMessage<'_>, now: i64) -> (MessageId, Stmt) {
     .bind(m.status)
     .bind(m.provider_sid)
     .bind(m.dedupe_key)
-    .bind(m.call_id)
+    .bind(m.call_id.map(CallId::as_str))
     .bind(now);
     (id, stmt)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SentMessage {
-    pub id: String,
+    pub id: MessageId,
     pub org_id: String,
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub to_number: String,
     pub status: String,
 }
@@ -66,7 +66,7 @@ pub async fn find_by_provider_sid(conn: &mut Conn, sid: &str) -> Result<Option<S
 /// A delivery-state change; it can wait for the next round trip.
 pub fn set_status(
     org_id: &str,
-    id: &str,
+    id: &MessageId,
     status: &str,
     provider_sid: Option<&str>,
     error_code: Option<&str>,
@@ -77,7 +77,7 @@ pub fn set_status(
          WHERE org_id = $1 AND id = $2",
     )
     .bind(org_id)
-    .bind(id)
+    .bind(id.as_str())
     .bind(status)
     .bind(provider_sid)
     .bind(error_code)

@@ -6,12 +6,12 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::pipeline::Stmt;
 use super::Conn;
-use crate::domain::ids::OutboxId;
+use crate::domain::ids::{LeadId, MessageId, OutboxId};
 
 pub async fn insert(
     conn: &mut Conn,
     org_id: &str,
-    message_id: &str,
+    message_id: &MessageId,
     next_attempt_at: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -22,23 +22,23 @@ pub async fn insert(
 }
 
 /// [`insert`] as a statement that can wait for the next round trip.
-pub fn insert_stmt(org_id: &str, message_id: &str, next_attempt_at: i64, now: i64) -> Stmt {
+pub fn insert_stmt(org_id: &str, message_id: &MessageId, next_attempt_at: i64, now: i64) -> Stmt {
     Stmt::new(
         "INSERT INTO sms_outbox (id, org_id, message_id, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
     )
     .bind(OutboxId::new().as_str())
     .bind(org_id)
-    .bind(message_id)
+    .bind(message_id.as_str())
     .bind(next_attempt_at)
     .bind(now)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueText {
-    pub outbox_id: String,
+    pub outbox_id: OutboxId,
     pub org_id: String,
-    pub message_id: String,
-    pub lead_id: String,
+    pub message_id: MessageId,
+    pub lead_id: LeadId,
     /// Attempts before this one.
     pub attempts: i64,
     /// When the text was queued: a provider message older than this is not this text.
@@ -83,7 +83,7 @@ pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> 
 }
 
 pub fn set_state(
-    outbox_id: &str,
+    outbox_id: &OutboxId,
     state: &str,
     next_attempt_at: Option<i64>,
     last_error: Option<&str>,
@@ -92,7 +92,7 @@ pub fn set_state(
     Stmt::new(
         "UPDATE sms_outbox SET state = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4, updated_at = $5 WHERE id = $1",
     )
-    .bind(outbox_id)
+    .bind(outbox_id.as_str())
     .bind(state)
     .bind(next_attempt_at)
     .bind(last_error)

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::ssr::db::Conn;
 use crate::{
-    domain::Caller,
+    domain::{ids::LeadId, ActorKind, CallOutcome, CallStatus, Caller, DialCallStatus, E164Phone},
     ssr::{
         db::{calls, lead_events, leads, pipeline::Deferred},
         live::{Effects, LiveKind},
@@ -22,7 +22,9 @@ use crate::{
 pub struct CallParams {
     pub call_sid: String,
     pub from: Caller,
-    pub to: String,
+    /// The number called; `None` when Twilio sent something that is not a dialable E.164
+    /// number, which can be none of ours.
+    pub to: Option<E164Phone>,
     /// Set on child-leg (`<Dial>`ed) callbacks.
     pub parent_call_sid: Option<String>,
     /// The caller's own timezone, from Twilio's geo parameters when present.
@@ -33,13 +35,13 @@ pub struct CallParams {
 
 #[derive(Debug, Clone)]
 pub struct DialResult {
-    pub dial_call_status: String,
+    pub dial_call_status: DialCallStatus,
     pub dial_call_duration: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StatusUpdate {
-    pub call_status: String,
+    pub call_status: CallStatus,
     pub sequence: Option<i64>,
 }
 
@@ -81,11 +83,23 @@ impl VoiceOutcome {
     }
 }
 
+/// The routing of the number called, or `None` when it is not one of ours.
+async fn routing_for(
+    conn: &mut Conn,
+    cache: &RoutingCache,
+    p: &CallParams,
+) -> Result<Option<std::sync::Arc<Routing>>, sqlx::Error> {
+    match &p.to {
+        Some(to) => cache.get(conn, to.as_str()).await,
+        None => Ok(None),
+    }
+}
+
 async fn upsert_call(
     conn: &mut Conn,
     routing: &Routing,
     p: &CallParams,
-    status: &str,
+    status: &CallStatus,
     now: i64,
 ) -> Result<calls::CallRow, sqlx::Error> {
     calls::upsert(
@@ -95,7 +109,8 @@ async fn upsert_call(
             tracked_number_id: &routing.row.tracked_number_id,
             call_sid: &p.call_sid,
             from_number: p.from.as_str(),
-            to_number: &p.to,
+            // The tracked number itself: routing was found by it.
+            to_number: &routing.row.e164,
             status,
             stir_verstat: p.stir_verstat.as_deref(),
         },
@@ -111,12 +126,16 @@ pub async fn on_inbound(
     p: &CallParams,
     now: i64,
 ) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = cache.get(conn, &p.to).await? else {
+    let Some(routing) = routing_for(conn, cache, p).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
-    let call = upsert_call(conn, &routing, p, "ringing", now).await?;
+    let call = upsert_call(conn, &routing, p, &CallStatus::Ringing, now).await?;
     let mut effects = Effects::default();
-    effects.push(&routing.row.org_id, call.lead_id.as_deref(), LiveKind::CallUpdated);
+    effects.push(
+        &routing.row.org_id,
+        call.lead_id.as_ref().map(LeadId::as_str),
+        LiveKind::CallUpdated,
+    );
     if routing.is_open(now) && !routing.forward_to.is_empty() {
         return Ok(VoiceOutcome {
             org_id: Some(routing.row.org_id.clone()),
@@ -134,7 +153,7 @@ pub async fn on_inbound(
         &routing,
         &call,
         p,
-        "after_hours",
+        CallOutcome::AfterHours,
         None,
         &mut effects,
         now,
@@ -161,24 +180,27 @@ pub async fn on_dial_complete(
     dial: &DialResult,
     now: i64,
 ) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = cache.get(conn, &p.to).await? else {
+    let Some(routing) = routing_for(conn, cache, p).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
-    let call = upsert_call(conn, &routing, p, "in-progress", now).await?;
+    let call = upsert_call(conn, &routing, p, &CallStatus::InProgress, now).await?;
     let mut effects = Effects::default();
-    let answered = matches!(dial.dial_call_status.as_str(), "completed" | "answered");
     let org_id = Some(routing.row.org_id.clone());
-    if answered {
+    if dial.dial_call_status.answered() {
         calls::set_outcome_once(
             conn,
             &call.id,
-            "answered",
+            CallOutcome::Answered,
             Some(&dial.dial_call_status),
             dial.dial_call_duration,
             now,
         )
         .await?;
-        effects.push(&routing.row.org_id, call.lead_id.as_deref(), LiveKind::CallUpdated);
+        effects.push(
+            &routing.row.org_id,
+            call.lead_id.as_ref().map(LeadId::as_str),
+            LiveKind::CallUpdated,
+        );
         return Ok(VoiceOutcome {
             org_id,
             answer: VoiceAnswer::Hangup,
@@ -192,7 +214,7 @@ pub async fn on_dial_complete(
         &routing,
         &call,
         p,
-        "missed",
+        CallOutcome::Missed,
         Some(dial),
         &mut effects,
         now,
@@ -210,8 +232,6 @@ pub async fn on_dial_complete(
     })
 }
 
-const TERMINAL: &[&str] = &["completed", "busy", "failed", "no-answer", "canceled"];
-
 pub async fn on_status(
     conn: &mut Conn,
     pending: &mut Deferred,
@@ -220,7 +240,7 @@ pub async fn on_status(
     s: &StatusUpdate,
     now: i64,
 ) -> Result<VoiceOutcome, sqlx::Error> {
-    let Some(routing) = cache.get(conn, &p.to).await? else {
+    let Some(routing) = routing_for(conn, cache, p).await? else {
         return Ok(VoiceOutcome::unknown_number());
     };
     let org_id = Some(routing.row.org_id.clone());
@@ -234,10 +254,14 @@ pub async fn on_status(
         });
     }
     let call = upsert_call(conn, &routing, p, &s.call_status, now).await?;
-    let terminal = TERMINAL.contains(&s.call_status.as_str());
+    let terminal = s.call_status.is_terminal();
     let applied = calls::update_status(conn, &call.id, &s.call_status, s.sequence, terminal, now).await?;
     let mut effects = Effects::default();
-    effects.push(&routing.row.org_id, call.lead_id.as_deref(), LiveKind::CallUpdated);
+    effects.push(
+        &routing.row.org_id,
+        call.lead_id.as_ref().map(LeadId::as_str),
+        LiveKind::CallUpdated,
+    );
     let mut outcome = if applied {
         format!("status {}", s.call_status)
     } else {
@@ -245,7 +269,18 @@ pub async fn on_status(
     };
     // The caller hung up before any Dial result: that is a missed call too.
     if terminal && call.outcome.is_none() {
-        let decision = settle_missed(conn, pending, &routing, &call, p, "abandoned", None, &mut effects, now).await?;
+        let decision = settle_missed(
+            conn,
+            pending,
+            &routing,
+            &call,
+            p,
+            CallOutcome::Abandoned,
+            None,
+            &mut effects,
+            now,
+        )
+        .await?;
         if let Some(d) = decision {
             outcome = format!("{outcome}; abandoned; text_back={}", d.as_str());
         }
@@ -267,7 +302,7 @@ async fn settle_missed(
     routing: &Routing,
     call: &calls::CallRow,
     p: &CallParams,
-    outcome: &str,
+    outcome: CallOutcome,
     dial: Option<&DialResult>,
     effects: &mut Effects,
     now: i64,
@@ -276,7 +311,7 @@ async fn settle_missed(
         conn,
         &call.id,
         outcome,
-        dial.map(|d| d.dial_call_status.as_str()),
+        dial.map(|d| &d.dial_call_status),
         dial.and_then(|d| d.dial_call_duration),
         now,
     )
@@ -289,16 +324,11 @@ async fn settle_missed(
         // A withheld number cannot be texted or grouped into a lead; the call row keeps it.
         return Ok(None);
     };
-    let source = match outcome {
-        "after_hours" => "after_hours",
-        "abandoned" => "abandoned",
-        _ => "missed_call",
-    };
     let (lead_id, created) = leads::open_for_caller(
         conn,
         org_id,
-        caller.as_str(),
-        source,
+        caller,
+        outcome.lead_source(),
         p.from_timezone,
         routing.escalation_due_at(now),
         now,
@@ -308,11 +338,11 @@ async fn settle_missed(
     pending.push(lead_events::insert_stmt(
         org_id,
         &lead_id,
-        &format!("call.{outcome}"),
-        "webhook",
+        &format!("call.{}", outcome.as_str()),
+        ActorKind::Webhook,
         json!({
             "call_sid": p.call_sid,
-            "to": p.to,
+            "to": routing.row.e164,
             "dial_call_status": dial.map(|d| d.dial_call_status.as_str()),
             "ring_seconds": dial.and_then(|d| d.dial_call_duration),
         }),
@@ -320,7 +350,7 @@ async fn settle_missed(
     ));
     effects.push(
         org_id,
-        Some(&lead_id),
+        Some(lead_id.as_str()),
         if created {
             LiveKind::LeadCreated
         } else {
@@ -335,7 +365,7 @@ async fn settle_missed(
             lead_id: &lead_id,
             call_id: &call.id,
             call_sid: &p.call_sid,
-            caller: caller.as_str(),
+            caller,
             caller_timezone: p.from_timezone,
             caller_id_failed: call.caller_id_failed(),
         },

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::{
-    domain::{business_hours::BusinessHours, ids::OrgId},
+    domain::{business_hours::BusinessHours, ids::OrgId, ActorKind},
     ssr::{
         actor::Acting,
         audit::{self, AuditAction, Target},
@@ -24,7 +24,7 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
     let due = leads::list_escalation_due(conn, now, SCAN_LIMIT).await?;
     let mut effects = Effects::default();
     for d in due {
-        let tz: chrono_tz::Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let tz = crate::domain::OrgTimezone::parse_or_utc(&d.timezone);
         let hours = d
             .business_hours
             .as_deref()
@@ -71,7 +71,7 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
             )
             .await?
             {
-                outbox::insert(conn, &d.org_id, id.as_str(), now, now).await?;
+                outbox::insert(conn, &d.org_id, &id, now, now).await?;
                 texted = true;
                 effects.text_queued = true;
             }
@@ -81,7 +81,7 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
             &d.org_id,
             &d.lead_id,
             "lead.escalated",
-            "system",
+            ActorKind::System,
             json!({ "summary": summary, "texted": texted }),
             now,
         )
@@ -91,12 +91,12 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
             conn,
             &Acting::system(org),
             AuditAction::LeadEscalated,
-            Target::Lead(&d.lead_id),
+            Target::Lead(d.lead_id.as_str()),
             json!({ "minutes": d.escalation_minutes, "texted": texted }),
             now,
         )
         .await?;
-        effects.push(&d.org_id, Some(&d.lead_id), LiveKind::CallUpdated);
+        effects.push(&d.org_id, Some(d.lead_id.as_str()), LiveKind::CallUpdated);
     }
     Ok(effects)
 }

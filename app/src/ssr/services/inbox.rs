@@ -1,14 +1,17 @@
 //! Working leads: staff replies through the outbox, status and detail edits, bookings.
 //! Each is one write (through the single writer) with its timeline entry and audit record.
 
-use chrono::{NaiveDate, NaiveTime, TimeZone};
+mod booking;
+
 use serde_json::json;
 
+pub use self::booking::{BookingForm, NewBooking};
 use crate::{
     domain::{
         business_hours::SendWindow,
-        ids::BookingId,
+        ids::{BookingId, LeadId},
         limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
+        ActorKind, LeadStatus, OrgTimezone,
     },
     ssr::{
         actor::StaffActor,
@@ -18,9 +21,6 @@ use crate::{
         services::routing::local_clock,
     },
 };
-
-pub const STATUSES: [&str; 5] = ["new", "contacted", "booked", "lost", "spam"];
-pub const JOB_TYPES: [&str; 5] = ["no_heat", "no_cool", "maintenance", "install_estimate", "other"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
@@ -40,9 +40,11 @@ impl From<limits::TooLong> for InboxError {
     }
 }
 
+/// The lead being worked on, with what replying to, editing or booking it needs.
 struct LeadCtx {
+    id: LeadId,
     caller: String,
-    status: String,
+    status: LeadStatus,
     org_name: String,
     /// The business's timezone: booking windows are in it.
     tz: chrono_tz::Tz,
@@ -52,19 +54,23 @@ struct LeadCtx {
     from_number: Option<String>,
 }
 
+/// The org's lead `lead_id`; anything else (another org's lead, or not a lead id at all) is
+/// "not found".
 async fn lead_ctx(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<LeadCtx, InboxError> {
-    let row = leads::find_reply_context(conn, org_id, lead_id)
+    let id = LeadId::parse(lead_id).map_err(|_| InboxError::NotFound)?;
+    let row = leads::find_reply_context(conn, org_id, &id)
         .await?
         .ok_or(InboxError::NotFound)?;
-    let tz = row.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = OrgTimezone::parse_or_utc(&row.timezone);
     let recipient_tz = row.caller_timezone.and_then(|z| z.parse().ok()).unwrap_or(tz);
     // Reply from the number the customer reached; else the org's first tracked number.
-    let reached = leads::last_reached_number(conn, org_id, lead_id).await?;
+    let reached = leads::last_reached_number(conn, org_id, &id).await?;
     let from_number = match reached {
         Some(n) => Some(n),
         None => tracked_numbers::find_first_for_org(conn, org_id).await?,
     };
     Ok(LeadCtx {
+        id,
         caller: row.caller_number,
         status: row.status,
         org_name: row.name,
@@ -91,33 +97,31 @@ pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i
 async fn record_action(
     conn: &mut Conn,
     a: &StaffActor,
-    lead_id: &str,
+    lead_id: &LeadId,
     kind: &str,
     detail: serde_json::Value,
     action: AuditAction,
     metadata: serde_json::Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    lead_events::insert(conn, a.org(), lead_id, kind, "user", detail, now).await?;
-    audit::record(conn, &a.acting(), action, Target::Lead(lead_id), metadata, now).await?;
+    lead_events::insert(conn, a.org(), lead_id, kind, ActorKind::User, detail, now).await?;
+    audit::record(conn, &a.acting(), action, Target::Lead(lead_id.as_str()), metadata, now).await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn queue_text(
     conn: &mut Conn,
     a: &StaffActor,
-    lead_id: &str,
-    ctx: &LeadCtx,
+    lead: &LeadCtx,
     body: &str,
     purpose: &str,
     send_at: i64,
     now: i64,
 ) -> Result<(), InboxError> {
-    if opt_outs::is_opted_out(conn, a.org(), &ctx.caller).await? {
+    if opt_outs::is_opted_out(conn, a.org(), &lead.caller).await? {
         return Err(InboxError::OptedOut);
     }
-    let from = ctx.from_number.clone().ok_or(InboxError::Invalid(
+    let from = lead.from_number.clone().ok_or(InboxError::Invalid(
         "body",
         "This organisation has no tracked number to text from.".into(),
     ))?;
@@ -125,11 +129,11 @@ async fn queue_text(
         conn,
         messages::NewMessage {
             org_id: a.org(),
-            lead_id,
+            lead_id: &lead.id,
             direction: "outbound",
             purpose,
             from_number: &from,
-            to_number: &ctx.caller,
+            to_number: &lead.caller,
             body,
             status: "queued",
             provider_sid: None,
@@ -140,7 +144,7 @@ async fn queue_text(
     )
     .await?
     .ok_or(InboxError::Invalid("body", "Duplicate message.".into()))?;
-    outbox::insert(conn, a.org(), id.as_str(), send_at, now).await?;
+    outbox::insert(conn, a.org(), &id, send_at, now).await?;
     Ok(())
 }
 
@@ -159,22 +163,22 @@ pub async fn reply(
             format!("A reply must be 1 to {REPLY_BODY_MAX} characters."),
         ));
     }
-    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
-    let (_, minute) = local_clock(ctx.recipient_tz, now);
+    let lead = lead_ctx(conn, a.org(), lead_id).await?;
+    let (_, minute) = local_clock(lead.recipient_tz, now);
     let send_at = if hold_until_morning {
-        now + i64::from(ctx.window.minutes_until_open(minute)) * 60_000
+        now + i64::from(lead.window.minutes_until_open(minute)) * 60_000
     } else {
         now
     };
-    queue_text(conn, a, lead_id, &ctx, body, "reply", send_at, now).await?;
-    leads::note_message(conn, a.org(), lead_id, body, leads::MessageSide::Staff, now).await?;
-    if ctx.status == "new" {
-        set_status(conn, a, lead_id, &ctx.status, "contacted", now).await?;
+    queue_text(conn, a, &lead, body, "reply", send_at, now).await?;
+    leads::note_message(conn, a.org(), &lead.id, body, leads::MessageSide::Staff, now).await?;
+    if lead.status == LeadStatus::New {
+        set_status(conn, a, &lead.id, lead.status, LeadStatus::Contacted, now).await?;
     }
     record_action(
         conn,
         a,
-        lead_id,
+        &lead.id,
         "reply.queued",
         json!({ "by": a.user_id, "scheduled": send_at > now }),
         AuditAction::LeadReplied,
@@ -186,20 +190,19 @@ pub async fn reply(
         text_queued: send_at <= now,
         ..Effects::default()
     };
-    effects.push(a.org(), Some(lead_id), LiveKind::MessageQueued);
+    effects.push(a.org(), Some(lead.id.as_str()), LiveKind::MessageQueued);
     Ok(effects)
 }
 
 async fn set_status(
     conn: &mut Conn,
     a: &StaffActor,
-    lead_id: &str,
-    before: &str,
-    after: &str,
+    lead_id: &LeadId,
+    before: LeadStatus,
+    after: LeadStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let open = !matches!(after, "lost" | "spam");
-    leads::set_status(conn, a.org(), lead_id, after, open, now).await?;
+    leads::set_status(conn, a.org(), lead_id, after, now).await?;
     record_action(
         conn,
         a,
@@ -213,7 +216,9 @@ async fn set_status(
     .await
 }
 
+/// A lead's edit form, as posted.
 pub struct LeadEdit<'a> {
+    /// A [`LeadStatus`] code; [`update`] refuses any other.
     pub status: &'a str,
     pub name: &'a str,
     pub address: &'a str,
@@ -229,133 +234,126 @@ pub async fn update(
     e: LeadEdit<'_>,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    if !STATUSES.contains(&e.status) {
-        return Err(InboxError::Invalid("status", "Unknown status.".into()));
-    }
+    let status = LeadStatus::parse(e.status).ok_or_else(|| InboxError::Invalid("status", "Unknown status.".into()))?;
     limits::check("name", "Name", e.name, LEAD_NAME_MAX)
         .and_then(|()| limits::check("address", "Address", e.address, ADDRESS_MAX))
         .and_then(|()| limits::check("notes", "Notes", e.notes, NOTES_MAX))?;
-    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
-    let (name_before, address_before, notes_before) = leads::get_details(conn, a.org(), lead_id).await?;
-    let mut changed = Vec::new();
-    for (field, before, after) in [
-        ("name", &name_before, e.name),
-        ("address", &address_before, e.address),
-        ("notes", &notes_before, e.notes),
-    ] {
-        if before.as_str() != after.trim() {
-            changed.push(field);
-        }
-    }
-    if !changed.is_empty() {
-        let details = (e.name.trim(), e.address.trim(), e.notes.trim());
-        leads::update_details(conn, a.org(), lead_id, details, now).await?;
-        record_action(
-            conn,
-            a,
-            lead_id,
-            "lead.edited",
-            json!({ "fields": changed.join(", "), "by": a.user_id }),
-            AuditAction::LeadEdited,
-            json!({ "fields": changed }),
-            now,
-        )
-        .await?;
-    }
+    let lead = lead_ctx(conn, a.org(), lead_id).await?;
+    edit_details(conn, a, &lead.id, (e.name, e.address, e.notes), now).await?;
     if let Some(assignee) = e.assigned_user_id {
-        let current = leads::get_assignee(conn, a.org(), lead_id).await?;
-        let wanted = (!assignee.is_empty()).then_some(assignee);
-        if current.as_deref() != wanted {
-            let email: Option<String> = match wanted {
-                None => None,
-                // Only a member of this org can be assigned; anyone else is "not found".
-                Some(uid) => Some(
-                    memberships::find_member_email(conn, a.org(), uid)
-                        .await?
-                        .ok_or(InboxError::NotFound)?,
-                ),
-            };
-            leads::update_assignee(conn, a.org(), lead_id, wanted, now).await?;
-            let to = email.clone().unwrap_or_else(|| "nobody".into());
-            record_action(
-                conn,
-                a,
-                lead_id,
-                "lead.assigned",
-                json!({ "to": to, "by": a.user_id }),
-                AuditAction::LeadAssigned,
-                json!({ "assigned_user_id": wanted }),
-                now,
-            )
-            .await?;
-        }
+        assign(conn, a, &lead.id, assignee, now).await?;
     }
-    if ctx.status != e.status {
-        set_status(conn, a, lead_id, &ctx.status, e.status, now).await?;
+    if lead.status != status {
+        set_status(conn, a, &lead.id, lead.status, status, now).await?;
     }
     let mut effects = Effects::default();
-    effects.push(a.org(), Some(lead_id), LiveKind::CallUpdated);
+    effects.push(a.org(), Some(lead.id.as_str()), LiveKind::CallUpdated);
     Ok(effects)
 }
 
-pub struct NewBooking<'a> {
-    pub date: &'a str,
-    pub arrival_start: &'a str,
-    pub arrival_end: &'a str,
-    pub job_type: &'a str,
-    pub address: &'a str,
-    pub notes: &'a str,
-    pub job_value_dollars: Option<f64>,
-    pub send_confirmation: bool,
+/// Saves the name, address and notes (trimmed) if any of them changed.
+async fn edit_details(
+    conn: &mut Conn,
+    a: &StaffActor,
+    lead_id: &LeadId,
+    (name, address, notes): (&str, &str, &str),
+    now: i64,
+) -> Result<(), InboxError> {
+    let (name_before, address_before, notes_before) = leads::get_details(conn, a.org(), lead_id).await?;
+    let changed: Vec<&str> = [
+        ("name", &name_before, name),
+        ("address", &address_before, address),
+        ("notes", &notes_before, notes),
+    ]
+    .into_iter()
+    .filter(|(_, before, after)| before.as_str() != after.trim())
+    .map(|(field, _, _)| field)
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let details = (name.trim(), address.trim(), notes.trim());
+    leads::update_details(conn, a.org(), lead_id, details, now).await?;
+    record_action(
+        conn,
+        a,
+        lead_id,
+        "lead.edited",
+        json!({ "fields": changed.join(", "), "by": a.user_id }),
+        AuditAction::LeadEdited,
+        json!({ "fields": changed }),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
-fn local_ms(tz: chrono_tz::Tz, date: NaiveDate, time: NaiveTime) -> Option<i64> {
-    tz.from_local_datetime(&date.and_time(time))
-        .earliest()
-        .map(|t| t.timestamp_millis())
+/// Assigns the lead to `assignee` (a member of this org; "" for nobody) if that changes it.
+async fn assign(conn: &mut Conn, a: &StaffActor, lead_id: &LeadId, assignee: &str, now: i64) -> Result<(), InboxError> {
+    let current = leads::get_assignee(conn, a.org(), lead_id).await?;
+    let wanted = (!assignee.is_empty()).then_some(assignee);
+    if current.as_deref() == wanted {
+        return Ok(());
+    }
+    let email: Option<String> = match wanted {
+        None => None,
+        // Only a member of this org can be assigned; anyone else is "not found".
+        Some(uid) => Some(
+            memberships::find_member_email(conn, a.org(), uid)
+                .await?
+                .ok_or(InboxError::NotFound)?,
+        ),
+    };
+    leads::update_assignee(conn, a.org(), lead_id, wanted, now).await?;
+    let to = email.unwrap_or_else(|| "nobody".into());
+    record_action(
+        conn,
+        a,
+        lead_id,
+        "lead.assigned",
+        json!({ "to": to, "by": a.user_id }),
+        AuditAction::LeadAssigned,
+        json!({ "assigned_user_id": wanted }),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
+/// Books the job, marks the lead booked, and (if asked) texts the customer a confirmation.
 pub async fn book(
     conn: &mut Conn,
     a: &StaffActor,
     lead_id: &str,
-    b: NewBooking<'_>,
+    b: NewBooking,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    limits::check("address", "Address", b.address, ADDRESS_MAX)
-        .and_then(|()| limits::check("notes", "Notes", b.notes, NOTES_MAX))?;
-    let date = NaiveDate::parse_from_str(b.date.trim(), "%Y-%m-%d")
-        .map_err(|_| InboxError::Invalid("date", "Pick a date.".into()))?;
-    let start_t = NaiveTime::parse_from_str(b.arrival_start.trim(), "%H:%M")
-        .map_err(|_| InboxError::Invalid("arrival_start", "Pick an arrival window start.".into()))?;
-    let end_t = NaiveTime::parse_from_str(b.arrival_end.trim(), "%H:%M")
-        .map_err(|_| InboxError::Invalid("arrival_end", "Pick an arrival window end.".into()))?;
-    if !JOB_TYPES.contains(&b.job_type) {
-        return Err(InboxError::Invalid("job_type", "Pick a job type.".into()));
+    let lead = lead_ctx(conn, a.org(), lead_id).await?;
+    let window = b.window_in(lead.tz)?;
+    insert_booking(conn, a, &lead.id, &b, window, now).await?;
+    if lead.status != LeadStatus::Booked {
+        set_status(conn, a, &lead.id, lead.status, LeadStatus::Booked, now).await?;
     }
-    let value_cents = match b.job_value_dollars {
-        Some(v) if !(0.0..=1_000_000.0).contains(&v) || !v.is_finite() => {
-            return Err(InboxError::Invalid(
-                "job_value",
-                "Job value must be between $0 and $1,000,000.".into(),
-            ))
-        }
-        Some(v) => Some((v * 100.0).round() as i64),
-        None => None,
-    };
-    let ctx = lead_ctx(conn, a.org(), lead_id).await?;
-    let (Some(start), Some(end)) = (local_ms(ctx.tz, date, start_t), local_ms(ctx.tz, date, end_t)) else {
-        return Err(InboxError::Invalid(
-            "date",
-            "That time does not exist in your timezone.".into(),
-        ));
-    };
-    if end <= start {
-        return Err(InboxError::Invalid(
-            "arrival_end",
-            "The arrival window must end after it starts.".into(),
-        ));
+    let mut effects = Effects::default();
+    if b.send_confirmation {
+        let text = b.confirmation(&lead.org_name);
+        queue_text(conn, a, &lead, &text, "confirmation", now, now).await?;
+        leads::note_message(conn, a.org(), &lead.id, &text, leads::MessageSide::Staff, now).await?;
+        effects.text_queued = true;
     }
+    effects.push(a.org(), Some(lead.id.as_str()), LiveKind::CallUpdated);
+    Ok(effects)
+}
+
+/// The booking row over `(window_start, window_end)`, with its timeline entry and audit record.
+async fn insert_booking(
+    conn: &mut Conn,
+    a: &StaffActor,
+    lead_id: &LeadId,
+    b: &NewBooking,
+    (window_start, window_end): (i64, i64),
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let id = BookingId::new();
     bookings::insert(
         conn,
@@ -363,54 +361,26 @@ pub async fn book(
             id: &id,
             org_id: a.org(),
             lead_id,
-            window_start: start,
-            window_end: end,
+            window_start,
+            window_end,
             job_type: b.job_type,
-            address: b.address.trim(),
-            notes: b.notes.trim(),
-            job_value_cents: value_cents,
+            address: &b.address,
+            notes: &b.notes,
+            job_value_cents: b.job_value_cents,
             created_by: &a.user_id,
         },
         now,
     )
     .await?;
-    let summary = format!(
-        "{} on {}, arriving {}–{}{}",
-        b.job_type.replace('_', " "),
-        date.format("%a %b %-d"),
-        start_t.format("%-I:%M %P"),
-        end_t.format("%-I:%M %P"),
-        value_cents
-            .map(|c| format!(", ${:.2}", c as f64 / 100.0))
-            .unwrap_or_default()
-    );
     record_action(
         conn,
         a,
         lead_id,
         "booking.created",
-        json!({ "summary": summary, "by": a.user_id, "booking_id": id.as_str() }),
+        json!({ "summary": b.summary(), "by": a.user_id, "booking_id": id.as_str() }),
         AuditAction::LeadBooked,
-        json!({ "booking_id": id.as_str(), "job_value_cents": value_cents }),
+        json!({ "booking_id": id.as_str(), "job_value_cents": b.job_value_cents }),
         now,
     )
-    .await?;
-    if ctx.status != "booked" {
-        set_status(conn, a, lead_id, &ctx.status, "booked", now).await?;
-    }
-    let mut effects = Effects::default();
-    if b.send_confirmation {
-        let text = format!(
-            "{}: you're booked for {} between {} and {}. Reply here if anything changes.",
-            ctx.org_name,
-            date.format("%A %B %-d"),
-            start_t.format("%-I:%M %P"),
-            end_t.format("%-I:%M %P")
-        );
-        queue_text(conn, a, lead_id, &ctx, &text, "confirmation", now, now).await?;
-        leads::note_message(conn, a.org(), lead_id, &text, leads::MessageSide::Staff, now).await?;
-        effects.text_queued = true;
-    }
-    effects.push(a.org(), Some(lead_id), LiveKind::CallUpdated);
-    Ok(effects)
+    .await
 }

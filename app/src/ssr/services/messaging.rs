@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::ssr::db::Conn;
 use crate::{
-    domain::{Caller, SmsKeyword},
+    domain::{ids::LeadId, ActorKind, Caller, E164Phone, LeadSource, SmsKeyword},
     ssr::{
         db::{lead_events, leads, messages, opt_outs, outbox, pipeline::Deferred},
         live::{Effects, LiveKind},
@@ -20,7 +20,9 @@ pub const ERROR_UNSUBSCRIBED: &str = "21610";
 pub struct InboundSms {
     pub message_sid: String,
     pub from: Caller,
-    pub to: String,
+    /// The number texted; `None` when Twilio sent something that is not a dialable E.164
+    /// number, which can be none of ours.
+    pub to: Option<E164Phone>,
     pub body: String,
     pub opt_out_type: Option<String>,
     /// The sender's own timezone, from Twilio's geo parameters when present.
@@ -58,7 +60,11 @@ pub async fn on_inbound(
     sms: &InboundSms,
     now: i64,
 ) -> Result<SmsOutcome, sqlx::Error> {
-    let Some(routing) = cache.get(conn, &sms.to).await? else {
+    let routing = match &sms.to {
+        Some(to) => cache.get(conn, to.as_str()).await?,
+        None => None,
+    };
+    let Some(routing) = routing else {
         return Ok(SmsOutcome::ignored(None, "unknown_number"));
     };
     let org_id = routing.row.org_id.clone();
@@ -72,7 +78,7 @@ pub async fn on_inbound(
         .or_else(|| SmsKeyword::classify(&sms.body));
 
     let mut effects = Effects::default();
-    let lead_id = record_received(conn, pending, &routing, sms, from.as_str(), &mut effects, now).await?;
+    let lead_id = record_received(conn, pending, &routing, sms, from, &mut effects, now).await?;
     if keyword.is_some() {
         // Keywords read and write the opt-out ledger directly: everything before goes first.
         pending.flush(conn).await?;
@@ -89,7 +95,7 @@ pub async fn on_inbound(
         None => (None, "message"),
     };
     if let Some(text) = &reply {
-        record_keyword_reply(conn, &contact, &sms.to, text, now).await?;
+        record_keyword_reply(conn, &contact, &routing.row.e164, text, now).await?;
     }
     Ok(SmsOutcome {
         org_id: Some(org_id),
@@ -102,7 +108,7 @@ pub async fn on_inbound(
 /// Who texted, on which of their org's leads.
 struct Contact<'a> {
     org_id: &'a str,
-    lead_id: &'a str,
+    lead_id: &'a LeadId,
     phone: &'a str,
 }
 
@@ -113,16 +119,16 @@ async fn record_received(
     pending: &mut Deferred,
     routing: &Routing,
     sms: &InboundSms,
-    from: &str,
+    from: &E164Phone,
     effects: &mut Effects,
     now: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<LeadId, sqlx::Error> {
     let org_id = routing.row.org_id.as_str();
     let (lead_id, created) = leads::open_for_caller(
         conn,
         org_id,
         from,
-        "text_first",
+        LeadSource::TextFirst,
         sms.from_timezone,
         routing.escalation_due_at(now),
         now,
@@ -131,12 +137,12 @@ async fn record_received(
     let contact = Contact {
         org_id,
         lead_id: &lead_id,
-        phone: from,
+        phone: from.as_str(),
     };
-    note_received(pending, &contact, sms, now);
+    note_received(pending, &contact, &routing.row.e164, sms, now);
     effects.push(
         org_id,
-        Some(&lead_id),
+        Some(lead_id.as_str()),
         if created {
             LiveKind::LeadCreated
         } else {
@@ -146,8 +152,9 @@ async fn record_received(
     Ok(lead_id)
 }
 
-/// The text on the lead's record, timeline and inbox row; every write waits in `pending`.
-fn note_received(pending: &mut Deferred, c: &Contact<'_>, sms: &InboundSms, now: i64) {
+/// The text (to `our_number`) on the lead's record, timeline and inbox row; every write
+/// waits in `pending`.
+fn note_received(pending: &mut Deferred, c: &Contact<'_>, our_number: &str, sms: &InboundSms, now: i64) {
     // A repeated MessageSid never gets here (the evidence key stops it first), so whether
     // this insert was new is not needed and it can wait for the next round trip.
     let (_, received) = messages::insert_stmt(
@@ -157,7 +164,7 @@ fn note_received(pending: &mut Deferred, c: &Contact<'_>, sms: &InboundSms, now:
             direction: "inbound",
             purpose: "customer",
             from_number: c.phone,
-            to_number: &sms.to,
+            to_number: our_number,
             body: &sms.body,
             status: "received",
             provider_sid: Some(&sms.message_sid),
@@ -171,7 +178,7 @@ fn note_received(pending: &mut Deferred, c: &Contact<'_>, sms: &InboundSms, now:
         c.org_id,
         c.lead_id,
         "sms.received",
-        "webhook",
+        ActorKind::Webhook,
         json!({ "message_sid": sms.message_sid }),
         now,
     ));
@@ -201,12 +208,12 @@ async fn opt_out(
         c.org_id,
         c.lead_id,
         "contact.opted_out",
-        "webhook",
+        ActorKind::Webhook,
         json!({ "canceled_texts": canceled }),
         now,
     )
     .await?;
-    effects.push(c.org_id, Some(c.lead_id), LiveKind::OptOutChanged);
+    effects.push(c.org_id, Some(c.lead_id.as_str()), LiveKind::OptOutChanged);
     // Twilio and the carriers confirm standard keywords themselves; for a plain phrasing we
     // send the one confirmation the FCC rule allows.
     let reply = (!standard).then(|| {
@@ -228,8 +235,17 @@ async fn opt_in(
     let was_out = opt_outs::is_opted_out(conn, c.org_id, c.phone).await?;
     opt_outs::set(conn, c.org_id, c.phone, false, "sms_keyword", now).await?;
     if was_out {
-        lead_events::insert(conn, c.org_id, c.lead_id, "contact.opted_in", "webhook", json!({}), now).await?;
-        effects.push(c.org_id, Some(c.lead_id), LiveKind::OptOutChanged);
+        lead_events::insert(
+            conn,
+            c.org_id,
+            c.lead_id,
+            "contact.opted_in",
+            ActorKind::Webhook,
+            json!({}),
+            now,
+        )
+        .await?;
+        effects.push(c.org_id, Some(c.lead_id.as_str()), LiveKind::OptOutChanged);
     }
     let reply = (!standard && was_out).then(|| routing.render("You're resubscribed to {business} texts."));
     Ok((reply, if was_out { "opted_in" } else { "opt_in_noop" }))
@@ -319,7 +335,7 @@ pub async fn on_status(
             cb.error_code.as_deref(),
             now,
         ));
-        effects.push(&msg.org_id, Some(&msg.lead_id), LiveKind::MessageStatus);
+        effects.push(&msg.org_id, Some(msg.lead_id.as_str()), LiveKind::MessageStatus);
     }
     if cb.error_code.as_deref() == Some(ERROR_UNSUBSCRIBED) {
         pending.flush(conn).await?;
@@ -342,7 +358,7 @@ pub async fn on_status(
 async fn mark_unsubscribed(
     conn: &mut Conn,
     org_id: &str,
-    lead_id: &str,
+    lead_id: &LeadId,
     phone: &str,
     effects: &mut Effects,
     now: i64,
@@ -354,12 +370,12 @@ async fn mark_unsubscribed(
         org_id,
         lead_id,
         "contact.opted_out",
-        "system",
+        ActorKind::System,
         json!({ "source": "twilio_21610" }),
         now,
     )
     .await?;
-    effects.push(org_id, Some(lead_id), LiveKind::OptOutChanged);
+    effects.push(org_id, Some(lead_id.as_str()), LiveKind::OptOutChanged);
     Ok(())
 }
 
@@ -405,7 +421,7 @@ pub async fn record_send(
             &due.org_id,
             &due.lead_id,
             "sms.failed",
-            "system",
+            ActorKind::System,
             detail,
             now,
         ));
@@ -425,7 +441,7 @@ pub async fn record_send(
                 &due.org_id,
                 &due.lead_id,
                 "sms.sent",
-                "system",
+                ActorKind::System,
                 json!({ "message_sid": provider_sid }),
                 now,
             ));
@@ -458,7 +474,7 @@ pub async fn record_send(
             }
         }
     }
-    effects.push(&due.org_id, Some(&due.lead_id), LiveKind::MessageStatus);
+    effects.push(&due.org_id, Some(due.lead_id.as_str()), LiveKind::MessageStatus);
     Ok(effects)
 }
 

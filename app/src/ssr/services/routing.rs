@@ -67,7 +67,7 @@ impl Routing {
             .business_hours
             .as_deref()
             .and_then(|h| BusinessHours::parse_json(h).ok());
-        let tz = row.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let tz = crate::domain::OrgTimezone::parse_or_utc(&row.timezone);
         Self {
             row,
             forward_to,

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use tempfile::TempDir;
 
 use crate::{
-    domain::{Caller, E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+    domain::{CallStatus, Caller, DialCallStatus, E164Phone, EmailAddress, OrgSlug, OrgTimezone},
     ssr::{
         core::Core,
         db::{self, pipeline::Deferred, Conn, Db},
@@ -144,7 +144,7 @@ impl Harness {
     pub async fn call_status(&self, p: CallParams, call_status: &str, now: i64) -> VoiceOutcome {
         let cache = self.core.routing.clone();
         let s = StatusUpdate {
-            call_status: call_status.to_owned(),
+            call_status: CallStatus::parse(call_status),
             sequence: None,
         };
         self.core
@@ -227,7 +227,7 @@ impl Harness {
         .await
     }
 
-    pub async fn book(&self, lead_id: &str, booking: NewBooking<'static>, now: i64) -> Result<(), InboxError> {
+    pub async fn book(&self, lead_id: &str, booking: NewBooking, now: i64) -> Result<(), InboxError> {
         let (who, lead_id) = (self.owner(), lead_id.to_owned());
         self.staff(move |conn| {
             Box::pin(async move { Ok(inbox::book(conn, &who.actor(), &lead_id, booking, now).await) })
@@ -346,7 +346,7 @@ pub fn call(call_sid: &str, from: &str) -> CallParams {
     CallParams {
         call_sid: call_sid.to_owned(),
         from: Caller::from_twilio(from),
-        to: TRACKED.to_owned(),
+        to: Some(E164Phone::parse(TRACKED).unwrap()),
         parent_call_sid: None,
         from_timezone: None,
         stir_verstat: None,
@@ -355,7 +355,7 @@ pub fn call(call_sid: &str, from: &str) -> CallParams {
 
 pub fn no_answer() -> DialResult {
     DialResult {
-        dial_call_status: "no-answer".into(),
+        dial_call_status: DialCallStatus::NoAnswer,
         dial_call_duration: Some(12),
     }
 }
@@ -365,7 +365,7 @@ pub fn sms(message_sid: &str, from: &str, body: &str) -> InboundSms {
     InboundSms {
         message_sid: message_sid.to_owned(),
         from: Caller::from_twilio(from),
-        to: TRACKED.to_owned(),
+        to: Some(E164Phone::parse(TRACKED).unwrap()),
         body: body.to_owned(),
         opt_out_type: None,
         from_timezone: None,

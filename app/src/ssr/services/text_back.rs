@@ -5,6 +5,10 @@
 
 use serde_json::json;
 
+use crate::domain::{
+    ids::{CallId, LeadId},
+    ActorKind, E164Phone,
+};
 use crate::ssr::db::Conn;
 use crate::ssr::{
     db::{lead_events, leads, messages, outbox, pipeline::Deferred},
@@ -36,10 +40,10 @@ impl TextBackDecision {
 }
 
 pub struct TextBackFor<'a> {
-    pub lead_id: &'a str,
-    pub call_id: &'a str,
+    pub lead_id: &'a LeadId,
+    pub call_id: &'a CallId,
     pub call_sid: &'a str,
-    pub caller: &'a str,
+    pub caller: &'a E164Phone,
     /// The caller's timezone if known; quiet hours are theirs, not the business's.
     pub caller_timezone: Option<&'a str>,
     /// STIR/SHAKEN said the caller ID is not the caller's: texting it would reach a stranger.
@@ -73,7 +77,7 @@ pub async fn queue(
                 direction: "outbound",
                 purpose: "text_back",
                 from_number: &routing.row.e164,
-                to_number: t.caller,
+                to_number: t.caller.as_str(),
                 body: &body,
                 status: "queued",
                 provider_sid: None,
@@ -96,7 +100,7 @@ pub async fn queue(
         } else {
             now
         };
-        pending.push(outbox::insert_stmt(org_id, message_id.as_str(), send_at, now));
+        pending.push(outbox::insert_stmt(org_id, &message_id, send_at, now));
         pending.push(leads::note_message_stmt(
             org_id,
             t.lead_id,
@@ -105,7 +109,7 @@ pub async fn queue(
             now,
         ));
         effects.text_queued = true;
-        effects.push(org_id, Some(t.lead_id), LiveKind::MessageQueued);
+        effects.push(org_id, Some(t.lead_id.as_str()), LiveKind::MessageQueued);
     }
     record(pending, org_id, t.lead_id, decision, now);
     Ok(decision)
@@ -124,7 +128,7 @@ async fn decide(
     let org_id = routing.row.org_id.as_str();
     // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the
     // insert that follows cannot interleave with another text-back decision.
-    let facts = messages::text_back_facts(conn, pending, org_id, t.caller).await?;
+    let facts = messages::text_back_facts(conn, pending, org_id, t.caller.as_str()).await?;
     if facts.own_number {
         return Ok(TextBackDecision::SkippedOwnNumber);
     }
@@ -139,7 +143,7 @@ async fn decide(
     Ok(TextBackDecision::Queued)
 }
 
-fn record(pending: &mut Deferred, org_id: &str, lead_id: &str, decision: TextBackDecision, now: i64) {
+fn record(pending: &mut Deferred, org_id: &str, lead_id: &LeadId, decision: TextBackDecision, now: i64) {
     let kind = if decision == TextBackDecision::Queued {
         "text_back.queued"
     } else {
@@ -149,7 +153,7 @@ fn record(pending: &mut Deferred, org_id: &str, lead_id: &str, decision: TextBac
         org_id,
         lead_id,
         kind,
-        "system",
+        ActorKind::System,
         json!({ "decision": decision.as_str() }),
         now,
     ));

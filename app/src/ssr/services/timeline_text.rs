@@ -3,6 +3,7 @@
 //! only ([`TimelineFacts`]); this is the one place its English lives.
 
 use crate::{
+    domain::CallOutcome,
     models::TimelineItem,
     ssr::db::inbox::{TimelineCall, TimelineEvent, TimelineFacts, TimelineMessage},
 };
@@ -23,13 +24,7 @@ pub fn items(facts: TimelineFacts) -> Vec<TimelineItem> {
 
 fn call(c: TimelineCall) -> TimelineItem {
     let outcome = c.outcome.unwrap_or_else(|| "in progress".into());
-    let title = match outcome.as_str() {
-        "missed" => "Missed call",
-        "after_hours" => "Call after hours",
-        "abandoned" => "Caller hung up before anyone answered",
-        "answered" => "Answered call",
-        _ => "Call",
-    };
+    let title = CallOutcome::parse(&outcome).map_or("Call", CallOutcome::label);
     let body = match (c.dial_call_status, c.dial_call_duration) {
         (Some(d), Some(s)) => format!("Office phones: {d}, rang {s} s"),
         (Some(d), None) => format!("Office phones: {d}"),

@@ -2,7 +2,7 @@
 //! staff writes that are refused on the way (services/calls.rs, messaging.rs, inbox.rs).
 
 use super::*;
-use crate::domain::limits::LEAD_NAME_MAX;
+use crate::{domain::limits::LEAD_NAME_MAX, ssr::services::inbox::BookingForm};
 
 fn edit(status: &'static str, name: &'static str, assigned_user_id: Option<&'static str>) -> LeadEdit<'static> {
     LeadEdit {
@@ -14,17 +14,19 @@ fn edit(status: &'static str, name: &'static str, assigned_user_id: Option<&'sta
     }
 }
 
-fn no_heat_on_thursday_morning() -> NewBooking<'static> {
-    NewBooking {
+fn no_heat_on_thursday_morning() -> NewBooking {
+    BookingForm {
         date: "2026-01-15",
         arrival_start: "09:00",
         arrival_end: "11:00",
         job_type: "no_heat",
-        address: "1 Main St",
-        notes: "",
-        job_value_dollars: Some(250.0),
-        send_confirmation: true,
+        address: Some("1 Main St"),
+        notes: None,
+        job_value: Some("250"),
+        send_confirmation: Some(true),
     }
+    .parse()
+    .unwrap()
 }
 
 #[tokio::test]

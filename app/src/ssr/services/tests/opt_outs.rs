@@ -123,7 +123,7 @@ async fn texts_from_withheld_senders_or_to_untracked_numbers_change_nothing() {
     let h = Harness::new().await;
     let withheld = h.inbound_sms(sms("SM01", "anonymous", "STOP"), MORNING).await;
     let mut stray = sms("SM02", CALLER, "STOP");
-    stray.to = "+14155559999".into();
+    stray.to = E164Phone::parse("+14155559999").ok();
     let unknown = h.inbound_sms(stray, MORNING).await;
 
     assert_eq!(
