@@ -2,6 +2,7 @@
 
 pub mod business_hours;
 pub mod caller;
+pub mod closure_dates;
 pub mod email;
 pub mod figure;
 pub mod ids;
@@ -13,8 +14,10 @@ pub mod recipient_zone;
 pub mod redirect;
 pub mod request_id;
 pub mod role;
+pub mod routing_form;
 pub mod slug;
 pub mod sms_keyword;
+pub mod sms_segments;
 pub mod timezone;
 
 pub use caller::Caller;

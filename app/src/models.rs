@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Role;
+use crate::domain::{routing_form::RoutingSettingsForm, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgChoice {
@@ -151,4 +151,12 @@ pub struct BookingView {
 pub struct Assignee {
     pub user_id: String,
     pub email: String,
+}
+
+/// The routing settings page: the org's settings as the form shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingSettingsView {
+    /// What `{business}` becomes in the greeting and the text-back.
+    pub business_name: String,
+    pub form: RoutingSettingsForm,
 }

@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod inbox;
 pub mod invite;
+pub mod settings;
 pub mod setup;
 pub mod team;

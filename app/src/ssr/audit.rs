@@ -39,6 +39,8 @@ pub enum AuditAction {
     LeadAssigned,
     LeadEscalated,
     EscalationSettingsChanged,
+    /// The routing settings page saved a change (metadata: each changed field's before → after).
+    SettingsChanged,
 }
 
 impl AuditAction {
@@ -66,6 +68,7 @@ impl AuditAction {
             AuditAction::LeadAssigned => "lead.assigned",
             AuditAction::LeadEscalated => "lead.escalated",
             AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
+            AuditAction::SettingsChanged => "settings.changed",
         }
     }
 }
