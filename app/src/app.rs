@@ -10,7 +10,7 @@ use leptos_router::{
 use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
-        app::{account::AccountPage, home::HomePage, lead::LeadPage, team::TeamPage},
+        app::{account::AccountPage, home::HomePage, lead::LeadPage, settings::SettingsPage, team::TeamPage},
         docs_security::SecurityDocPage,
         forgot_password::ForgotPasswordPage,
         invite::InvitePage,
@@ -55,16 +55,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Whether the page being rendered can hold islands: the signed-in app under `/app`.
+/// Whether the page being rendered can hold islands: the signed-in app under `/app`,
+/// except its pages that have none.
 fn request_has_islands() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<axum::http::request::Parts>().is_some_and(|parts| is_app_path(parts.uri.path()))
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| has_islands(parts.uri.path()))
     }
     #[cfg(not(feature = "ssr"))]
     {
         true
     }
+}
+
+/// Signed-in pages made of server components and plain forms only: they load no wasm
+/// (the settings page's live text count is `public/sms-preview.js`).
+const APP_PAGES_WITHOUT_ISLANDS: [&str; 1] = ["/app/settings"];
+
+/// Whether the page at `path` may hold islands (and so gets the hydration scripts).
+pub fn has_islands(path: &str) -> bool {
+    is_app_path(path) && !APP_PAGES_WITHOUT_ISLANDS.contains(&path)
 }
 
 /// `/app` and everything under it (not `/apps` or `/application`).
@@ -94,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
@@ -121,7 +132,7 @@ fn PublicLayout() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_app_path, page_title};
+    use super::{has_islands, is_app_path, page_title};
 
     #[test]
     fn only_the_signed_in_app_loads_the_islands() {
@@ -133,6 +144,8 @@ mod tests {
         assert!(!is_app_path("/apps"));
         assert!(!is_app_path("/application"));
         assert!(!is_app_path("/docs/security"));
+        assert!(has_islands("/app") && has_islands("/app/team") && has_islands("/app/leads/lead_1"));
+        assert!(!has_islands("/app/settings") && !has_islands("/login"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod business_hours;
 pub mod call_outcome;
 pub mod call_status;
 pub mod caller;
+pub mod closure_dates;
 pub mod email;
 pub mod figure;
 pub mod ids;
@@ -20,8 +21,10 @@ pub mod recipient_zone;
 pub mod redirect;
 pub mod request_id;
 pub mod role;
+pub mod routing_form;
 pub mod slug;
 pub mod sms_keyword;
+pub mod sms_segments;
 pub(crate) mod text_code;
 pub mod timezone;
 

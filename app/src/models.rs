@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Role;
+use crate::domain::{routing_form::RoutingSettingsForm, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgChoice {
@@ -165,4 +165,12 @@ pub struct AuditChainView {
     pub head_hash: Option<String>,
     /// The first record that does not verify and why, when not intact.
     pub problem: Option<String>,
+}
+
+/// The routing settings page: the org's settings as the form shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingSettingsView {
+    /// What `{business}` becomes in the greeting and the text-back.
+    pub business_name: String,
+    pub form: RoutingSettingsForm,
 }

@@ -5,5 +5,6 @@ pub mod audit;
 pub mod auth;
 pub mod inbox;
 pub mod invite;
+pub mod settings;
 pub mod setup;
 pub mod team;

@@ -4,6 +4,7 @@
 // Budgets (gzip bytes of every `.wasm` response of a first visit with a cold cache):
 //   public pages (landing, sign-in, docs, set-password, forgot-password)  ≤ 100 KiB (today: none)
 //   signed-in pages (inbox, lead, team, account)                           ≤ 300 KiB
+//   signed-in pages without islands (settings)                             ≤ 300 KiB (today: none)
 //
 // How the gzip figure is taken: every response whose URL ends in `.wasm` is recorded
 // (`page.on('response')`) in a fresh browser profile (cold HTTP cache). If Chromium received
@@ -101,7 +102,7 @@ async function fetchRaw(url) {
   return Buffer.from(await resp.arrayBuffer());
 }
 
-async function measure(path, { signedIn, budget }) {
+async function measure(path, { signedIn, budget, islands = signedIn }) {
   const context = await launchBrowser();
   try {
     if (signedIn) await signInByRequest(context);
@@ -115,8 +116,8 @@ async function measure(path, { signedIn, budget }) {
       assert.equal(resp.status(), 200, `${target} answered ${resp.status()}`);
       const expected = new URL(`${server.base}${target}`);
       assert.equal(new URL(page.url()).pathname, expected.pathname, `${target} was not redirected`);
-      if (signedIn) {
-        // Every signed-in page has an island: the wasm is loaded once it has hydrated.
+      if (islands) {
+        // A signed-in page with an island: the wasm is loaded once it has hydrated.
         await waitForIslands(page);
         // The hydration bootstrap is an inline module script: it carries the response's nonce.
         const csp = resp.headers()['content-security-policy'] ?? '';
@@ -126,6 +127,7 @@ async function measure(path, { signedIn, budget }) {
         assert.ok(wasm.length > 0, `${target}: hydrated without a .wasm response?`);
       } else {
         await page.waitForLoadState('networkidle');
+        if (signedIn) assert.ok(await page.locator('.app-nav').count() > 0, `${target}: not the signed-in app`);
       }
       // islands load on idle: anything late would come now
       await page.waitForTimeout(300);
@@ -172,9 +174,11 @@ const appPages = [
   }],
   ['/app/team', '/app/team'],
   ['/app/account', '/app/account'],
+  // server components and a plain form only: no hydration scripts, no wasm
+  ['/app/settings', '/app/settings', { islands: false }],
 ];
-for (const [name, path] of appPages) {
+for (const [name, path, options = {}] of appPages) {
   test(`signed-in page ${name}: ≤ ${APP_BUDGET / KiB} KiB of wasm`, async () => {
-    await measure(path, { signedIn: true, budget: APP_BUDGET });
+    await measure(path, { signedIn: true, budget: APP_BUDGET, ...options });
   });
 }

@@ -43,6 +43,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let switch = ServerAction::<SwitchOrg>::new();
     let is_admin = session.role.can(Action::ManageStaff);
+    let manages_routing = session.role.can(Action::ManageRouting);
     let many_orgs = session.orgs.len() > 1;
     let orgs = session.orgs.clone();
     let current = session.org_id.clone();
@@ -56,6 +57,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                 <nav>
                     <a href="/app">"Inbox"</a>
                     {is_admin.then(|| view! { <a href="/app/team">"Team"</a> })}
+                    {manages_routing.then(|| view! { <a href="/app/settings">"Settings"</a> })}
                     <a href="/app/account">"Account"</a>
                 </nav>
                 {many_orgs

@@ -27,12 +27,14 @@ pub enum AuditAction {
     LeadAssigned,
     LeadEscalated,
     EscalationSettingsChanged,
+    /// The routing settings page saved a change (metadata: each changed field's before → after).
+    SettingsChanged,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -55,6 +57,7 @@ impl AuditAction {
         AuditAction::LeadAssigned,
         AuditAction::LeadEscalated,
         AuditAction::EscalationSettingsChanged,
+        AuditAction::SettingsChanged,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -85,6 +88,7 @@ impl AuditAction {
             AuditAction::LeadAssigned => "lead.assigned",
             AuditAction::LeadEscalated => "lead.escalated",
             AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
+            AuditAction::SettingsChanged => "settings.changed",
         }
     }
 }

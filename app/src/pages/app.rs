@@ -3,4 +3,5 @@
 pub mod account;
 pub mod home;
 pub mod lead;
+pub mod settings;
 pub mod team;

@@ -18,18 +18,35 @@ use crate::{
         },
         clock::now_ms,
         db::Db,
-        services::{inbox::InboxError, team::TeamError},
+        services::{inbox::InboxError, settings::SettingsError, team::TeamError},
         state::AppState,
     },
 };
 
 /// Sets the HTTP status that matches the error and returns it, so `?` reads naturally.
 pub fn fail(err: AppError) -> AppError {
+    fail_fields(err, &[])
+}
+
+/// [`fail`] for a form refused over several fields: a form posted without JavaScript goes
+/// back with them too (`&form_field=timezone,hours_mon`), so its page can point at each.
+/// Only field names (lowercase letters and `_`) travel, never free text.
+pub fn fail_fields(err: AppError, fields: &[&str]) -> AppError {
     // A form posted without JavaScript goes back to its page with an error code the page
     // shows, instead of a bare error body.
     if let Some(back) = plain_form_referer() {
         let sep = if back.contains('?') { '&' } else { '?' };
-        leptos_axum::redirect(&format!("{back}{sep}form_error={}", err.code()));
+        let named: Vec<&str> = fields
+            .iter()
+            .copied()
+            .filter(|f| !f.is_empty() && f.len() <= 40 && f.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .collect();
+        let fields = if named.is_empty() {
+            String::new()
+        } else {
+            format!("&form_field={}", named.join(","))
+        };
+        leptos_axum::redirect(&format!("{back}{sep}form_error={}{fields}", err.code()));
         return err;
     }
     if let Some(resp) = use_context::<ResponseOptions>() {
@@ -41,7 +58,7 @@ pub fn fail(err: AppError) -> AppError {
 }
 
 /// For a browser form post to a server function (no JavaScript): the same-site path of
-/// the page it came from, without an earlier `form_error`.
+/// the page it came from, without an earlier `form_error` or `form_field`.
 fn plain_form_referer() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
     let accepts_html = parts
@@ -59,7 +76,10 @@ fn plain_form_referer() -> Option<String> {
     let path = crate::domain::redirect::safe_next(Some(path));
     let clean: Vec<&str> = match path.as_str().split_once('?') {
         Some((p, q)) => std::iter::once(p)
-            .chain(q.split('&').filter(|kv| !kv.starts_with("form_error=")))
+            .chain(
+                q.split('&')
+                    .filter(|kv| !kv.starts_with("form_error=") && !kv.starts_with("form_field=")),
+            )
             .collect(),
         None => vec![path.as_str()],
     };
@@ -200,6 +220,16 @@ impl From<InboxError> for AppError {
             InboxError::OptedOut => fail(AppError::Conflict(e.to_string())),
             InboxError::Invalid(field, m) => fail(AppError::validation(field, m)),
             InboxError::Db(err) => internal(err),
+        }
+    }
+}
+
+impl From<SettingsError> for AppError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::NotFound => fail(AppError::NotFound),
+            SettingsError::Forbidden => fail(AppError::Forbidden),
+            SettingsError::Db(err) => internal(err),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod messaging;
 pub mod onboarding;
 pub mod routing;
+pub mod settings;
 pub mod team;
 pub mod text_back;
 pub mod timeline_text;

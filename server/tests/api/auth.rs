@@ -531,6 +531,8 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/leads/book", Some(Role::Staff)),
     ("/rpc/leads/stats", Some(Role::Staff)),
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
+    ("/rpc/settings/get", Some(Role::Admin)),
+    ("/rpc/settings/save", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -563,6 +565,7 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
             ("arrival_end", "10:00"),
             ("job_type", "no_heat"),
         ],
+        "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -634,6 +637,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/team",
             "/app/account",
             "/app/leads/lead_00000000000000000000000000000000",
+            "/app/settings",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -651,7 +655,7 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse = page == "/app/team" && *r < Role::Admin;
+                    let should_refuse = (page == "/app/team" || page == "/app/settings") && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

@@ -15,5 +15,6 @@ mod outbox_worker;
 mod pages;
 mod process;
 mod security_findings;
+mod settings;
 mod team_invitations;
 mod webhooks_twilio;

@@ -53,3 +53,18 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<OrgRow>, sqlx::Error> {
         .fetch_all(conn)
         .await
 }
+
+pub async fn update_timezone(
+    conn: &mut Conn,
+    org_id: &OrgId,
+    timezone: &OrgTimezone,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE orgs SET timezone = $2, updated_at = $3 WHERE id = $1")
+        .bind(org_id.as_str())
+        .bind(timezone.as_str())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -47,6 +47,8 @@ pub struct NumberRouting {
     pub forward_to: String,
     pub ring_timeout_secs: i64,
     pub business_hours: Option<String>,
+    /// JSON array of `YYYY-MM-DD` local dates the office is closed all day.
+    pub closure_dates: String,
     pub text_back_template: String,
     pub after_hours_greeting: String,
     pub cooldown_minutes: i64,
@@ -59,7 +61,7 @@ pub struct NumberRouting {
 pub async fn find_routing(conn: &mut Conn, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
     sqlx::query_as(
         "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
-                t.ring_timeout_secs, r.business_hours, r.text_back_template, r.after_hours_greeting, \
+                t.ring_timeout_secs, r.business_hours, r.closure_dates, r.text_back_template, r.after_hours_greeting, \
                 r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
                 r.hold_text_backs_in_quiet_hours, r.escalation_minutes \
          FROM tracked_numbers t \

@@ -4,7 +4,10 @@ use chrono::{Datelike, TimeZone, Timelike, Utc};
 
 use crate::ssr::db::Conn;
 use crate::{
-    domain::business_hours::{BusinessHours, SendWindow},
+    domain::{
+        business_hours::{BusinessHours, SendWindow},
+        closure_dates::{ClosureDates, LocalDate},
+    },
     ssr::db::tracked_numbers::NumberRouting,
 };
 
@@ -12,6 +15,8 @@ pub struct Routing {
     pub row: NumberRouting,
     pub forward_to: Vec<String>,
     pub hours: Option<BusinessHours>,
+    /// Whole days closed (holidays), whatever the weekly hours say.
+    pub closures: ClosureDates,
     pub tz: chrono_tz::Tz,
 }
 
@@ -49,6 +54,21 @@ pub fn due_after_open_minutes(
     Some(due.timestamp_millis())
 }
 
+/// Whether `now_ms` falls on one of the closure dates, in `tz`.
+pub fn closed_on(closures: &ClosureDates, tz: chrono_tz::Tz, now_ms: i64) -> bool {
+    if closures.is_empty() {
+        return false;
+    }
+    let Some(utc) = Utc.timestamp_millis_opt(now_ms).single() else {
+        return false;
+    };
+    let local = utc.with_timezone(&tz);
+    let date = u16::try_from(local.year())
+        .ok()
+        .and_then(|y| LocalDate::new(y, local.month() as u8, local.day() as u8));
+    date.is_some_and(|d| closures.contains(d))
+}
+
 /// Local weekday (Monday = 0) and minute of day for `now_ms` in `tz`.
 pub fn local_clock(tz: chrono_tz::Tz, now_ms: i64) -> (usize, u16) {
     let utc = Utc.timestamp_millis_opt(now_ms).single().unwrap_or_else(Utc::now);
@@ -67,18 +87,21 @@ impl Routing {
             .business_hours
             .as_deref()
             .and_then(|h| BusinessHours::parse_json(h).ok());
+        // Unreadable closure dates fail open too.
+        let closures = ClosureDates::parse_json(&row.closure_dates).unwrap_or_default();
         let tz = crate::domain::OrgTimezone::parse_or_utc(&row.timezone);
         Self {
             row,
             forward_to,
             hours,
+            closures,
             tz,
         }
     }
 
-    /// Until an admin sets business hours, every call is forwarded.
+    /// Until an admin sets business hours, every call is forwarded (except on a closure date).
     pub fn is_open(&self, now_ms: i64) -> bool {
-        open_at(self.hours.as_ref(), self.tz, now_ms)
+        !closed_on(&self.closures, self.tz, now_ms) && open_at(self.hours.as_ref(), self.tz, now_ms)
     }
 
     pub fn send_window(&self) -> SendWindow {
@@ -185,6 +208,18 @@ mod tests {
     };
 
     const NUMBER: &str = "+14155550100";
+
+    #[test]
+    fn a_closure_date_closes_the_whole_local_day() {
+        let closures = ClosureDates::parse_list("2026-12-25").unwrap();
+        let tz = chrono_tz::America::Chicago;
+        let local = |h| tz.with_ymd_and_hms(2026, 12, 25, h, 0, 0).unwrap().timestamp_millis();
+        assert!(closed_on(&closures, tz, local(0)) && closed_on(&closures, tz, local(23)));
+        // 03:00 UTC on the 25th is still the evening of the 24th in Chicago
+        let utc = Utc.with_ymd_and_hms(2026, 12, 25, 3, 0, 0).unwrap().timestamp_millis();
+        assert!(!closed_on(&closures, tz, utc));
+        assert!(!closed_on(&ClosureDates::default(), tz, local(12)));
+    }
 
     #[tokio::test]
     async fn cache_remembers_for_its_ttl_including_unknown_numbers_and_forgets_on_demand() {

@@ -1,0 +1,119 @@
+// The routing settings page in a real browser: an admin changes the text-back (the live
+// count follows as they type), saves, and sees it saved; a refused save keeps what was
+// typed and names the field; staff are refused the page and do not see its link.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, withPage, cli, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+
+let server;
+let owner;
+let admin;
+let staff;
+
+before(async () => {
+  server = await startServer({}, { seed: true });
+  owner = await launchBrowser();
+  admin = await launchBrowser();
+  staff = await launchBrowser();
+  // the owner only sends invitations, through the server function the team page uses
+  const resp = await owner.request.post(`${server.base}/rpc/auth/login`, {
+    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
+    headers: { Origin: server.base },
+    maxRedirects: 0,
+  });
+  assert.ok(resp.status() < 400, `sign-in answered ${resp.status()}`);
+});
+
+after(async () => {
+  await owner?.close();
+  await admin?.close();
+  await staff?.close();
+  await server?.stop();
+});
+
+/// The owner invites `email` with `role`; the invitee joins through the mailed link in
+/// `context` and lands in the app, signed in.
+async function join(context, email, role) {
+  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
+    form: { email, role },
+    headers: { Origin: server.base },
+  });
+  assert.equal(resp.status(), 200, await resp.text());
+  const held = cli(server.env, ['mail', 'list', '--to', email]);
+  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
+  assert.ok(link, held);
+  await withPage(context, `join-${role}`, async (page) => {
+    await page.goto(link);
+    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
+    await page.getByRole('button', { name: 'Create account and join' }).click();
+    await page.waitForURL(`${server.base}/app`);
+  });
+}
+
+test('an admin changes the text-back, sees the live count, saves and sees it saved', async () => {
+  await join(admin, 'office@acme.test', 'admin');
+  await withPage(admin, 'settings-save', async (page, errors) => {
+    await page.goto(`${server.base}/app`);
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.waitForURL(`${server.base}/app/settings`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Routing settings');
+
+    const template = page.locator('textarea[name="text_back_template"]');
+    const count = page.locator('[data-sms-count]');
+    // the saved default, counted by the server (and again by the script: the same)
+    assert.equal(await count.textContent(), '142 characters · 1 SMS segment · GSM-7');
+
+    // live, as they type: an emoji makes it UCS-2
+    await template.fill('Hi from {business} 🔧 Reply STOP to opt out.');
+    assert.equal(await count.textContent(), '51 characters · 1 SMS segment · UCS-2');
+    assert.equal(
+      await page.locator('[data-sms-text]').textContent(),
+      'Hi from Acme Heating & Air 🔧 Reply STOP to opt out.',
+    );
+
+    const text = '{business}: sorry we missed your call. We will ring you back within the hour. Reply STOP to opt out.';
+    await template.fill(text);
+    assert.equal(await count.textContent(), '108 characters · 1 SMS segment · GSM-7');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForURL(`${server.base}/app/settings?saved=1`);
+    const saved = page.getByRole('status');
+    await saved.waitFor();
+    assert.match(await saved.textContent(), /Settings saved/);
+    assert.equal(await template.inputValue(), text);
+    assert.equal(await count.textContent(), '108 characters · 1 SMS segment · GSM-7');
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a refused save changes nothing, names the field and keeps what was typed', async () => {
+  await withPage(admin, 'settings-refused', async (page) => {
+    await page.goto(`${server.base}/app/settings`);
+    const template = page.locator('textarea[name="text_back_template"]');
+    const before = await template.inputValue();
+    const typed = 'Call us back any time at {business}.';
+    await template.fill(typed);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForURL(/\/app\/settings\?form_error=invalid&form_field=text_back_template$/);
+    const alert = page.getByRole('alert').filter({ hasText: 'Nothing was saved' });
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Please check: Text-back\./);
+    assert.equal(await page.locator('#text_back_template-error').count(), 1);
+    // what was typed is back in the form; what is saved did not change
+    assert.equal(await template.inputValue(), typed);
+    const resp = await page.request.post(`${server.base}/rpc/settings/get`, { form: {}, headers: { Origin: server.base } });
+    assert.equal((await resp.json()).form.text_back_template, before);
+  });
+});
+
+test('staff are refused the settings page and do not see its link', async () => {
+  await join(staff, 'tech@acme.test', 'staff');
+  await withPage(staff, 'settings-staff', async (page) => {
+    await page.goto(`${server.base}/app`);
+    assert.equal(await page.getByRole('link', { name: 'Settings', exact: true }).count(), 0);
+    await page.goto(`${server.base}/app/settings`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), "You don't have permission to do that.");
+    assert.equal(await page.locator('form[action="/rpc/settings/save"]').count(), 0);
+  });
+});
