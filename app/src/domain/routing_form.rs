@@ -120,7 +120,7 @@ impl RoutingFormError {
             RoutingFormError::Hours { field, .. }
             | RoutingFormError::HoursOverlap { field, .. }
             | RoutingFormError::UnknownPlaceholder { field, .. }
-            | RoutingFormError::QuietTime { field } => *field,
+            | RoutingFormError::QuietTime { field } => field,
             RoutingFormError::Closures(_) => "closure_dates",
             RoutingFormError::GreetingEmpty | RoutingFormError::GreetingTooLong => "after_hours_greeting",
             RoutingFormError::TemplateEmpty

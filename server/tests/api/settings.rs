@@ -65,22 +65,27 @@ async fn acme() -> (TestApp, FakeTwilio, [reqwest::Client; 3]) {
     (app, twilio, clients)
 }
 
+type StoredSettings = (
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    bool,
+    Option<String>,
+    i64,
+    i64,
+    String,
+);
+
+/// An audit row: actor kind, actor id, target kind, target id, metadata.
+type AuditRow = (String, Option<String>, Option<String>, Option<String>, String);
+
 /// Everything a save could touch, to compare before and after a refusal.
 async fn stored(app: &TestApp) -> String {
-    let row: (
-        Option<String>,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        i64,
-        bool,
-        Option<String>,
-        i64,
-        i64,
-        String,
-    ) = sqlx::query_as(
+    let row: StoredSettings = sqlx::query_as(
         "SELECT r.business_hours, r.closure_dates, r.after_hours_greeting, r.text_back_template, \
                     r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
                     r.hold_text_backs_in_quiet_hours, r.escalation_number, r.escalation_minutes, r.updated_at, \
@@ -309,7 +314,7 @@ async fn a_save_records_one_audit_event_with_before_and_after_of_exactly_the_cha
     )
     .await;
     assert_eq!(resp.status(), 200);
-    let rows: Vec<(String, Option<String>, Option<String>, Option<String>, String)> = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT actor_kind, actor_id, target_kind, target_id, metadata FROM audit_events WHERE action = 'settings.changed'",
     )
     .fetch_all(&app.db)
