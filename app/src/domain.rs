@@ -2,6 +2,7 @@
 
 pub mod actor_kind;
 pub mod audit_action;
+pub mod audit_labels;
 pub mod business_hours;
 pub mod call_outcome;
 pub mod call_status;

@@ -174,3 +174,49 @@ pub struct RoutingSettingsView {
     pub business_name: String,
     pub form: RoutingSettingsForm,
 }
+
+/// One audit record as the audit viewer shows it: who did what, to what, when (in the
+/// org's timezone) and from where. Holds ids, names and settings values, never secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: String,
+    pub at: i64,
+    /// `at` in the org's timezone, rendered by the server.
+    pub at_label: String,
+    /// The stored actor kind code (user, api_key, webhook, system, cli).
+    pub actor_kind: String,
+    /// "owner@acme.test", "API key “Zapier”", "Twilio", "System", "CLI".
+    pub who: String,
+    /// The stored action code, e.g. `settings.changed`.
+    pub action: String,
+    /// The action for people, e.g. "Settings changed".
+    pub what: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    /// What it was done to, for people: a lead's name, a member's email, a number.
+    pub on_what: String,
+    /// Where that lives in the app, when it has a page.
+    pub on_what_href: Option<String>,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    /// Before → after, for settings and role changes.
+    pub changes: Vec<AuditChangeView>,
+}
+
+/// One changed value of an audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChangeView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One page of the audit viewer, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPageView {
+    pub entries: Vec<AuditEntryView>,
+    /// Pass back as `cursor` for the next (older) page; `None` at the end.
+    pub next_cursor: Option<String>,
+    /// The org's timezone, which `at_label` and the date filters use.
+    pub timezone: String,
+}

@@ -2,6 +2,7 @@
 //! then propagated to the response), trace span per request carrying that id, browser
 //! security headers, then the route groups.
 
+pub mod audit_csv;
 pub mod health;
 pub mod live;
 pub mod pages;

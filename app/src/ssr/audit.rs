@@ -3,8 +3,15 @@
 //! and names, never secrets or raw provider bodies. Every record is written through
 //! [`record`], with the caller's [`Acting`]. Each org's records form a hash chain
 //! ([`chain`]): `record` appends to it in the same transaction.
+//!
+//! The audit viewer reads the trail through [`filter`] (its filters and cursor, parsed once),
+//! `db::audit_events::list` (keyset pages), [`view`] (a record for people) and [`csv`] (the
+//! export's lines).
 
 pub mod chain;
+pub mod csv;
+pub mod filter;
+pub mod view;
 
 use serde_json::Value;
 

@@ -31,6 +31,12 @@ pub trait Permission {
 pub mod can {
     use super::{Action, Permission};
 
+    pub struct ViewAudit;
+
+    impl Permission for ViewAudit {
+        const ACTION: Action = Action::ViewAudit;
+    }
+
     pub struct ViewInbox;
 
     impl Permission for ViewInbox {

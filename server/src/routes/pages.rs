@@ -18,6 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/app/events", axum::routing::get(super::live::events))
+        .route("/app/audit.csv", axum::routing::get(super::audit_csv::export))
         .leptos_routes_with_context(
             state,
             routes,

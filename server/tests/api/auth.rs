@@ -518,6 +518,7 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/auth/change_password", Some(Role::Staff)),
     ("/rpc/team/list", Some(Role::Admin)),
     ("/rpc/audit/chain", Some(Role::Admin)),
+    ("/rpc/audit/list", Some(Role::Admin)),
     ("/rpc/team/add", Some(Role::Admin)),
     ("/rpc/team/change_role", Some(Role::Admin)),
     ("/rpc/team/remove", Some(Role::Admin)),
@@ -566,6 +567,7 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
             ("job_type", "no_heat"),
         ],
         "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
+        "audit/list" => vec![("action", "settings.changed"), ("from", "2026-01-01")],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -638,6 +640,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/account",
             "/app/leads/lead_00000000000000000000000000000000",
             "/app/settings",
+            "/app/audit",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -655,7 +658,8 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse = (page == "/app/team" || page == "/app/settings") && *r < Role::Admin;
+                    let should_refuse =
+                        matches!(page, "/app/team" | "/app/settings" | "/app/audit") && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

@@ -3,6 +3,7 @@
 //! outbox worker driven one pass at a time.
 
 mod audit_chain;
+mod audit_viewer;
 mod auth;
 mod cli;
 mod fake_smtp;

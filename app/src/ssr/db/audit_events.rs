@@ -4,9 +4,9 @@
 //!
 //! An org's records form a hash chain (`ssr::audit::chain`): [`insert`] appends to it in the
 //! caller's transaction, [`verify_org`] walks it, `audit_chain_heads` holds each chain's
-//! newest number and hash.
+//! newest number and hash. [`list`] pages through an org's records for the audit viewer.
 
-use sqlx::Connection;
+use sqlx::{Connection, QueryBuilder, Sqlite};
 
 use super::{
     pipeline::{Deferred, Stmt},
@@ -14,7 +14,10 @@ use super::{
 };
 use crate::{
     domain::ids::{AuditEventId, OrgId},
-    ssr::audit::chain::{self, ChainBreak, Content, Stored, Verifier, GENESIS},
+    ssr::audit::{
+        chain::{self, ChainBreak, Content, Stored, Verifier, GENESIS},
+        filter::AuditFilter,
+    },
 };
 
 pub struct NewAuditEvent<'a> {
@@ -317,6 +320,92 @@ pub async fn chain_backfill(db: &Db) -> Result<u64, sqlx::Error> {
     Ok(hashed)
 }
 
+/// An org record as the audit viewer lists it, with the names its ids have now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditListRow {
+    pub id: String,
+    pub occurred_at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    /// JSON text.
+    pub metadata: String,
+    /// The acting user's email, or the acting API key's name (gone: `None`).
+    pub actor_name: Option<String>,
+    /// What the target is called: a lead's name (or number), a member's or an invitee's
+    /// email, a tracked number (gone: `None`).
+    pub target_name: Option<String>,
+}
+
+/// One page of the org's records, newest first (`occurred_at` DESC, `id` DESC), after the
+/// keyset `after` (the last record of the previous page), at most `limit`.
+///
+/// The page is chosen first, by an index range walk on one of the viewer's indexes
+/// (migration 20261201000007: one per filter, each ending in `occurred_at, id`), and only
+/// its rows are then named (primary-key lookups), so a page costs the same at a thousand
+/// records or a million. The keyset is written `occurred_at <= t AND (occurred_at < t OR
+/// id < i)`, so the first half is a range bound on the index rather than a filter over the
+/// newer records.
+pub async fn list(
+    conn: &mut Conn,
+    org_id: &OrgId,
+    filter: &AuditFilter,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<AuditListRow>, sqlx::Error> {
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT a.id, a.occurred_at, a.actor_kind, a.actor_id, a.action, a.target_kind, a.target_id, \
+         a.request_id, a.ip, a.metadata, \
+         CASE a.actor_kind \
+           WHEN 'user' THEN (SELECT u.email FROM users u WHERE u.id = a.actor_id) \
+           WHEN 'api_key' THEN (SELECT k.name FROM api_keys k WHERE k.id = a.actor_id AND k.org_id = a.org_id) \
+         END AS actor_name, \
+         CASE a.target_kind \
+           WHEN 'lead' THEN (SELECT COALESCE(NULLIF(l.name, ''), l.caller_number) FROM leads l \
+                             WHERE l.id = a.target_id AND l.org_id = a.org_id) \
+           WHEN 'user' THEN (SELECT u.email FROM users u WHERE u.id = a.target_id) \
+           WHEN 'invitation' THEN (SELECT i.email FROM invitations i WHERE i.id = a.target_id AND i.org_id = a.org_id) \
+           WHEN 'tracked_number' THEN (SELECT t.e164 FROM tracked_numbers t \
+                                       WHERE t.id = a.target_id AND t.org_id = a.org_id) \
+         END AS target_name \
+         FROM (SELECT id, org_id, occurred_at, actor_kind, actor_id, action, target_kind, target_id, request_id, ip, \
+               metadata FROM audit_events WHERE org_id = ",
+    );
+    b.push_bind(org_id.as_str().to_owned());
+    if let Some(actor) = filter.actor {
+        b.push(" AND actor_kind = ").push_bind(actor.as_str());
+    }
+    if let Some(action) = filter.action {
+        b.push(" AND action = ").push_bind(action.as_str());
+    }
+    if let Some(target) = &filter.target_id {
+        b.push(" AND target_id = ").push_bind(target.clone());
+    }
+    if let Some(since) = filter.since {
+        b.push(" AND occurred_at >= ").push_bind(since);
+    }
+    if let Some(until) = filter.until {
+        b.push(" AND occurred_at < ").push_bind(until);
+    }
+    if let Some((at, id)) = after {
+        b.push(" AND occurred_at <= ")
+            .push_bind(at)
+            .push(" AND (occurred_at < ")
+            .push_bind(at)
+            .push(" OR id < ")
+            .push_bind(id.to_owned())
+            .push(")");
+    }
+    b.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        .push_bind(limit)
+        .push(") a ORDER BY a.occurred_at DESC, a.id DESC");
+    b.build_query_as().fetch_all(conn).await
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -516,5 +605,70 @@ mod tests {
         let bad = verify(&db, &org).await.first_bad.unwrap();
         assert_eq!(bad.problem, chain::Problem::Unchained);
         assert_eq!(bad.id.as_deref(), Some("aud_slipped_in"));
+    }
+
+    #[tokio::test]
+    async fn list_pages_newest_first_by_keyset_and_never_shows_another_org() {
+        let (_dir, db, org) = test_db().await;
+        let other = OrgId::new();
+        let mut conn = db.acquire().await.unwrap();
+        orgs::insert(
+            &mut conn,
+            &other,
+            &OrgSlug::parse("rival").unwrap(),
+            "Rival",
+            &OrgTimezone::parse("America/Chicago").unwrap(),
+            0,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        append(&db, &org, 7).await;
+        append(&db, &other, 3).await;
+        // two records in the same millisecond: the id breaks the tie
+        append(&db, &org, 1).await;
+        let mut conn = db.acquire().await.unwrap();
+        let all = list(&mut conn, &org, &AuditFilter::default(), None, 100).await.unwrap();
+        assert_eq!(all.len(), 8);
+        for pair in all.windows(2) {
+            assert!(
+                (pair[0].occurred_at, &pair[0].id) > (pair[1].occurred_at, &pair[1].id),
+                "newest first"
+            );
+        }
+        let mut walked = Vec::new();
+        let mut after: Option<(i64, String)> = None;
+        loop {
+            let page = list(
+                &mut conn,
+                &org,
+                &AuditFilter::default(),
+                after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                3,
+            )
+            .await
+            .unwrap();
+            walked.extend(page.iter().map(|r| r.id.clone()));
+            match page.last() {
+                Some(last) if page.len() == 3 => after = Some((last.occurred_at, last.id.clone())),
+                _ => break,
+            }
+        }
+        assert_eq!(walked, all.iter().map(|r| r.id.clone()).collect::<Vec<_>>());
+        let filtered = AuditFilter {
+            since: Some(1_002),
+            until: Some(1_005),
+            ..AuditFilter::default()
+        };
+        let window = list(&mut conn, &org, &filtered, None, 100).await.unwrap();
+        assert_eq!(
+            window.iter().map(|r| r.occurred_at).collect::<Vec<_>>(),
+            vec![1_004, 1_003, 1_002]
+        );
+        let theirs = list(&mut conn, &other, &AuditFilter::default(), None, 100)
+            .await
+            .unwrap();
+        assert_eq!(theirs.len(), 3);
+        assert!(theirs.iter().all(|r| !all.iter().any(|mine| mine.id == r.id)));
     }
 }
