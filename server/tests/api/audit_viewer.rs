@@ -198,8 +198,8 @@ async fn activity_shows_newest_first_with_who_what_on_what_when_and_before_after
     let html = app.html(&owner, "/app/audit").await;
     assert!(html.contains("Audit trail"), "{html}");
     assert!(html.contains("Cooldown"), "{html}");
-    assert!(html.contains(r#"<span class="audit-before">30</span>"#), "{html}");
-    assert!(html.contains(r#"<span class="audit-after">45</span>"#), "{html}");
+    assert!(html.contains(r#"<span class="audit-before">30<"#), "{html}");
+    assert!(html.contains(r#"<span class="audit-after">45<"#), "{html}");
     assert!(html.contains("Chain intact."), "{html}");
     assert!(html.contains(r#"href="/app/audit.csv""#), "{html}");
     assert!(!html.contains("/pkg/callsnare.js"), "the audit page loads no wasm");
@@ -274,7 +274,7 @@ async fn cursor_paging_walks_every_record_once_newest_first() {
         .map(|e| e["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(walked, ids_in_order(&app, "acme").await);
-    assert!(walked.len() > 3 * 50);
+    assert!(walked.len() > 2 * 50, "at least three pages");
 
     // "Older" on the page carries the cursor; the next page follows on
     let html = app.html(&admin, "/app/audit").await;

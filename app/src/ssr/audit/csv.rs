@@ -116,6 +116,7 @@ mod tests {
             target_kind: Some("org".into()),
             target_id: Some("org_1".into()),
             on_what: "Routing settings".into(),
+            on_what_href: None,
             request_id: None,
             ip: Some("203.0.113.9".into()),
             changes: vec![crate::models::AuditChangeView {
