@@ -3,5 +3,6 @@
 pub mod account;
 pub mod home;
 pub mod lead;
+pub mod numbers;
 pub mod settings;
 pub mod team;

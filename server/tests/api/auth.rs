@@ -533,6 +533,10 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
     ("/rpc/settings/get", Some(Role::Admin)),
     ("/rpc/settings/save", Some(Role::Admin)),
+    ("/rpc/numbers/list", Some(Role::Admin)),
+    ("/rpc/numbers/add", Some(Role::Admin)),
+    ("/rpc/numbers/update", Some(Role::Admin)),
+    ("/rpc/numbers/remove", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -566,6 +570,9 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
             ("job_type", "no_heat"),
         ],
         "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
+        "numbers/add" => crate::numbers::form(&[("number", "(512) 555-0199")]),
+        "numbers/update" => crate::numbers::form(&[("number_id", crate::numbers::BOGUS_ID)]),
+        "numbers/remove" => vec![("number_id", crate::numbers::BOGUS_ID)],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -638,6 +645,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/account",
             "/app/leads/lead_00000000000000000000000000000000",
             "/app/settings",
+            "/app/numbers",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -656,6 +664,7 @@ async fn every_server_function_enforces_the_permission_table() {
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
                     let should_refuse = (page == "/app/team" || page == "/app/settings") && *r < Role::Admin;
+                    let should_refuse = should_refuse || (page == "/app/numbers" && *r < Role::Admin);
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

@@ -11,6 +11,7 @@ mod hardening;
 mod health_check;
 mod helpers;
 mod inbox;
+mod numbers;
 mod outbox_worker;
 mod pages;
 mod process;
