@@ -7,6 +7,7 @@ use leptos_router::{
     path,
 };
 
+use crate::pages::app::numbers::NumbersPage;
 use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
@@ -71,7 +72,7 @@ fn request_has_islands() -> bool {
 
 /// Signed-in pages made of server components and plain forms only: they load no wasm
 /// (the settings page's live text count is `public/sms-preview.js`).
-const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &["/app/settings", "/app/audit"];
+const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &["/app/settings", "/app/audit", "/app/numbers"];
 
 /// Whether the page at `path` may hold islands (and so gets the hydration scripts).
 pub fn has_islands(path: &str) -> bool {
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("numbers") view=NumbersPage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
@@ -149,6 +151,7 @@ mod tests {
         assert!(has_islands("/app") && has_islands("/app/team") && has_islands("/app/leads/lead_1"));
         assert!(!has_islands("/app/settings") && !has_islands("/login"));
         assert!(!has_islands("/app/audit"));
+        assert!(!has_islands("/app/numbers"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod lead_search;
 pub mod lead_source;
 pub mod lead_status;
 pub mod limits;
+pub mod number_form;
 pub mod permission;
 pub mod phone;
 pub mod recipient_zone;
@@ -28,6 +29,7 @@ pub mod sms_keyword;
 pub mod sms_segments;
 pub(crate) mod text_code;
 pub mod timezone;
+pub mod twilio_webhooks;
 
 pub use actor_kind::ActorKind;
 pub use audit_action::AuditAction;

@@ -67,6 +67,44 @@ pub struct InviteView {
     pub signed_in_as_other: Option<String>,
 }
 
+/// The tracked numbers page: the org's numbers and the addresses Twilio must call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumbersView {
+    pub numbers: Vec<TrackedNumberView>,
+    /// The same for every number: Twilio tells them apart by the number called.
+    pub webhooks: crate::domain::twilio_webhooks::WebhookUrls,
+}
+
+/// One tracked number (not a removed one), as the numbers page shows and edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedNumberView {
+    pub id: String,
+    pub e164: String,
+    /// `(512) 555-0134`
+    pub display: String,
+    pub label: String,
+    /// Everyday form, rung together.
+    pub forward_to: Vec<String>,
+    pub ring_timeout_secs: u32,
+    /// The ring timeout risks the office phone's voicemail answering first.
+    pub voicemail_risk: bool,
+    /// What the edit form shows.
+    pub form: crate::domain::number_form::NumberForm,
+    pub last_call: Option<LastCallView>,
+}
+
+/// A tracked number's most recent call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCallView {
+    pub at: i64,
+    /// `at` in the org's timezone, rendered by the server.
+    pub at_label: String,
+    /// Everyday form, or "Unknown caller" when withheld.
+    pub from: String,
+    /// "Missed call", "Answered call", … ("In progress" until it has an outcome).
+    pub outcome: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadSummary {
     pub id: String,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod inbox;
 pub mod invite;
+pub mod numbers;
 pub mod settings;
 pub mod setup;
 pub mod team;

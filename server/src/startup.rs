@@ -53,6 +53,7 @@ impl Application {
             live_mode: settings.live,
             session_absolute_ms: i64::try_from(settings.session_absolute.as_millis()).unwrap_or(i64::MAX),
             public_base: public_base.clone(),
+            public_url_set: settings.public_url.is_some(),
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
             mail_wake: mail_wake.clone(),
         };

@@ -59,6 +59,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                     {is_admin.then(|| view! { <a href="/app/team">"Team"</a> })}
                     {manages_routing.then(|| view! { <a href="/app/settings">"Settings"</a> })}
                     {session.role.can(Action::ViewAudit).then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
+                    {session.role.can(Action::ManageNumbers).then(|| view! { <a href="/app/numbers">"Numbers"</a> })}
                     <a href="/app/account">"Account"</a>
                 </nav>
                 {many_orgs

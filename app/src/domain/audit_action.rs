@@ -29,12 +29,17 @@ pub enum AuditAction {
     EscalationSettingsChanged,
     /// The routing settings page saved a change (metadata: each changed field's before → after).
     SettingsChanged,
+    /// A tracked number's label, forward-to numbers or ring timeout changed (metadata: the
+    /// number and each changed field's before → after).
+    NumberUpdated,
+    /// A tracked number was removed (its history stays; its calls get the unknown-number answer).
+    NumberRemoved,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -58,6 +63,8 @@ impl AuditAction {
         AuditAction::LeadEscalated,
         AuditAction::EscalationSettingsChanged,
         AuditAction::SettingsChanged,
+        AuditAction::NumberUpdated,
+        AuditAction::NumberRemoved,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -89,6 +96,8 @@ impl AuditAction {
             AuditAction::LeadEscalated => "lead.escalated",
             AuditAction::EscalationSettingsChanged => "routing.escalation_changed",
             AuditAction::SettingsChanged => "settings.changed",
+            AuditAction::NumberUpdated => "tracked_number.updated",
+            AuditAction::NumberRemoved => "tracked_number.removed",
         }
     }
 }

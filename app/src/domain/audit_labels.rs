@@ -15,6 +15,8 @@ impl AuditAction {
             AuditAction::MemberRemoved => "Member removed",
             AuditAction::RoleChanged => "Role changed",
             AuditAction::NumberAdded => "Number added",
+            AuditAction::NumberUpdated => "Number changed",
+            AuditAction::NumberRemoved => "Number removed",
             AuditAction::SignedIn => "Signed in",
             AuditAction::SignInFailed => "Sign-in failed",
             AuditAction::SignedOut => "Signed out",

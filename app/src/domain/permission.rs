@@ -13,6 +13,8 @@ pub enum Action {
     WorkLeads,
     BookJobs,
     ManageRouting,
+    /// Add, edit and remove tracked numbers.
+    ManageNumbers,
     /// Add, remove, reset and change roles of staff members.
     ManageStaff,
     ManageApiKeys,
@@ -25,11 +27,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewInbox,
         Action::WorkLeads,
         Action::BookJobs,
         Action::ManageRouting,
+        Action::ManageNumbers,
         Action::ManageStaff,
         Action::ManageApiKeys,
         Action::ViewAudit,
@@ -44,6 +47,7 @@ impl Action {
         match self {
             Action::ViewInbox | Action::WorkLeads | Action::BookJobs => Role::Staff,
             Action::ManageRouting
+            | Action::ManageNumbers
             | Action::ManageStaff
             | Action::ManageApiKeys
             | Action::ViewAudit
@@ -82,6 +86,7 @@ mod tests {
                 && Role::Staff.can(Action::BookJobs)
         );
         assert!(!Role::Staff.can(Action::ManageRouting) && !Role::Staff.can(Action::ManageStaff));
+        assert!(!Role::Staff.can(Action::ManageNumbers) && Role::Admin.can(Action::ManageNumbers));
         assert!(Role::Admin.can(Action::ManageStaff) && Role::Admin.can(Action::ViewAudit));
         assert!(!Role::Admin.can(Action::ManageAdmins) && !Role::Admin.can(Action::ManageBilling));
         assert!(Role::Admin.can_manage_role(Role::Staff) && !Role::Admin.can_manage_role(Role::Admin));

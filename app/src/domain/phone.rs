@@ -48,6 +48,49 @@ impl E164Phone {
         Ok(())
     }
 
+    /// A number as people write it: `(512) 555-0134`, `512.555.0134`, `1-512-555-0134`,
+    /// `+1 512 555 0134`, `+44 20 7183 8750`, `011 44 20 7183 8750`. Spaces, dashes, dots,
+    /// slashes and parentheses are ignored; without a `+`, ten digits (or eleven starting with
+    /// 1) are a North American number. Letters, extensions and anything shorter are refused,
+    /// and the result is checked like [`E164Phone::parse`].
+    pub fn parse_everyday(s: &str) -> Result<Self, PhoneParseError> {
+        let s = s.trim();
+        let s = s.strip_prefix("tel:").unwrap_or(s);
+        let (plus, rest) = match s.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let mut digits = String::with_capacity(rest.len());
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' | '\u{2010}'..='\u{2015}' => {}
+                _ => return Err(PhoneParseError::NotE164),
+            }
+        }
+        let e164 = if plus {
+            format!("+{digits}")
+        } else if digits.len() == 10 {
+            format!("+1{digits}")
+        } else if digits.len() == 11 && digits.starts_with('1') {
+            format!("+{digits}")
+        } else if let Some(international) = digits.strip_prefix("011") {
+            format!("+{international}")
+        } else {
+            return Err(PhoneParseError::NotE164);
+        };
+        Self::parse(&e164)
+    }
+
+    /// The number as an office writes it: `(512) 555-0134` for a North American number,
+    /// the E.164 form for any other.
+    pub fn everyday(&self) -> String {
+        match self.0.strip_prefix("+1") {
+            Some(n) if n.len() == 10 => format!("({}) {}-{}", &n[..3], &n[3..6], &n[6..]),
+            _ => self.0.clone(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -121,6 +164,51 @@ mod tests {
         ));
         assert!(matches!(
             E164Phone::parse("+1415867530"),
+            Err(PhoneParseError::NotDialable(_))
+        ));
+    }
+
+    #[test]
+    fn everyday_forms_become_e164() {
+        for (typed, e164) in [
+            ("(512) 555-0134", "+15125550134"),
+            ("512-555-0134", "+15125550134"),
+            ("512.555.0134", "+15125550134"),
+            (" 1 (512) 555 0134 ", "+15125550134"),
+            ("+1 512-555-0134", "+15125550134"),
+            ("tel:+15125550134", "+15125550134"),
+            ("+44 20 7183 8750", "+442071838750"),
+            ("011 44 20 7183 8750", "+442071838750"),
+        ] {
+            assert_eq!(
+                E164Phone::parse_everyday(typed).map(|p| p.to_string()),
+                Ok(e164.to_owned()),
+                "{typed:?}"
+            );
+        }
+        for bad in [
+            "",
+            "555-0134",
+            "1-800-FLOWERS",
+            "512 555 0134 x12",
+            "2 512 555 0134",
+            "+",
+        ] {
+            assert!(E164Phone::parse_everyday(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn everyday_display() {
+        assert_eq!(E164Phone::parse("+15125550134").unwrap().everyday(), "(512) 555-0134");
+        assert_eq!(E164Phone::parse("+442071838750").unwrap().everyday(), "+442071838750");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn everyday_forms_outside_the_numbering_plan_are_undialable() {
+        assert!(matches!(
+            E164Phone::parse_everyday("(123) 456-7890"),
             Err(PhoneParseError::NotDialable(_))
         ));
     }

@@ -4,5 +4,6 @@ pub mod account;
 pub mod audit;
 pub mod home;
 pub mod lead;
+pub mod numbers;
 pub mod settings;
 pub mod team;

@@ -5,6 +5,7 @@ pub mod escalation;
 pub mod inbox;
 pub mod invitations;
 pub mod messaging;
+pub mod numbers;
 pub mod onboarding;
 pub mod routing;
 pub mod settings;

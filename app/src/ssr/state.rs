@@ -26,6 +26,9 @@ pub struct AppState {
     /// The public base URL (links in invitation and set-password mails).
     #[from_ref(skip)]
     pub public_base: String,
+    /// Whether `public_base` came from CALLSNARE_PUBLIC_URL (else it is the listen address).
+    #[from_ref(skip)]
+    pub public_url_set: bool,
     /// Printed at start-up while no org exists; claims the first-run setup page.
     #[from_ref(skip)]
     pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,

@@ -534,6 +534,10 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
     ("/rpc/settings/get", Some(Role::Admin)),
     ("/rpc/settings/save", Some(Role::Admin)),
+    ("/rpc/numbers/list", Some(Role::Admin)),
+    ("/rpc/numbers/add", Some(Role::Admin)),
+    ("/rpc/numbers/update", Some(Role::Admin)),
+    ("/rpc/numbers/remove", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -568,6 +572,9 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
         ],
         "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
         "audit/list" => vec![("action", "settings.changed"), ("from", "2026-01-01")],
+        "numbers/add" => crate::numbers::form(&[("number", "(512) 555-0199")]),
+        "numbers/update" => crate::numbers::form(&[("number_id", crate::numbers::BOGUS_ID)]),
+        "numbers/remove" => vec![("number_id", crate::numbers::BOGUS_ID)],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -641,6 +648,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/leads/lead_00000000000000000000000000000000",
             "/app/settings",
             "/app/audit",
+            "/app/numbers",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -658,8 +666,8 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse =
-                        matches!(page, "/app/team" | "/app/settings" | "/app/audit") && *r < Role::Admin;
+                    let should_refuse = matches!(page, "/app/team" | "/app/settings" | "/app/audit" | "/app/numbers")
+                        && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

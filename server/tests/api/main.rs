@@ -12,6 +12,7 @@ mod hardening;
 mod health_check;
 mod helpers;
 mod inbox;
+mod numbers;
 mod outbox_worker;
 mod pages;
 mod process;

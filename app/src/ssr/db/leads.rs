@@ -108,16 +108,18 @@ pub async fn find_reply_context(
     .await
 }
 
-/// The tracked number the customer last reached (by a call or an inbound text), if any.
+/// The tracked number the customer last reached (by a call or an inbound text), if any,
+/// among the numbers the org still tracks (a removed number is no longer ours to send from).
 pub async fn last_reached_number(
     conn: &mut Conn,
     org_id: &str,
     lead_id: &LeadId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
-         UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') \
-         ORDER BY at DESC LIMIT 1",
+        "SELECT r.to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
+         UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') r \
+         WHERE EXISTS (SELECT 1 FROM tracked_numbers t WHERE t.org_id = $1 AND t.e164 = r.to_number AND t.removed_at IS NULL) \
+         ORDER BY r.at DESC LIMIT 1",
     )
     .bind(org_id)
     .bind(lead_id)
@@ -223,7 +225,7 @@ pub struct EscalationDueRow {
 pub async fn list_escalation_due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<EscalationDueRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
-                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id ORDER BY t.created_at LIMIT 1) AS from_number \
+                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id AND t.removed_at IS NULL ORDER BY t.created_at LIMIT 1) AS from_number \
          FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
          WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
            AND l.escalation_due_at <= $1 \
