@@ -11,6 +11,7 @@ use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
         app::{account::AccountPage, home::HomePage, lead::LeadPage, settings::SettingsPage, team::TeamPage},
+        app::evidence::EvidencePage,
         docs_security::SecurityDocPage,
         forgot_password::ForgotPasswordPage,
         invite::InvitePage,
@@ -70,7 +71,10 @@ fn request_has_islands() -> bool {
 
 /// Signed-in pages made of server components and plain forms only: they load no wasm
 /// (the settings page's live text count is `public/sms-preview.js`).
-const APP_PAGES_WITHOUT_ISLANDS: [&str; 1] = ["/app/settings"];
+const APP_PAGES_WITHOUT_ISLANDS: [&str; 2] = [
+    "/app/settings",
+    "/app/evidence",
+];
 
 /// Whether the page at `path` may hold islands (and so gets the hydration scripts).
 pub fn has_islands(path: &str) -> bool {
@@ -105,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("account") view=AccountPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("evidence") view=EvidencePage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
@@ -146,6 +151,7 @@ mod tests {
         assert!(!is_app_path("/docs/security"));
         assert!(has_islands("/app") && has_islands("/app/team") && has_islands("/app/leads/lead_1"));
         assert!(!has_islands("/app/settings") && !has_islands("/login"));
+        assert!(!has_islands("/app/evidence"));
     }
 
     #[test]

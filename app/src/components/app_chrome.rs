@@ -58,6 +58,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                     <a href="/app">"Inbox"</a>
                     {is_admin.then(|| view! { <a href="/app/team">"Team"</a> })}
                     {manages_routing.then(|| view! { <a href="/app/settings">"Settings"</a> })}
+                    {session.role.can(Action::ViewWebhookEvidence).then(|| view! { <a href="/app/evidence">"Evidence"</a> })}
                     <a href="/app/account">"Account"</a>
                 </nav>
                 {many_orgs

@@ -1,6 +1,7 @@
 //! Pages of the signed-in app, under `/app`.
 
 pub mod account;
+pub mod evidence;
 pub mod home;
 pub mod lead;
 pub mod settings;

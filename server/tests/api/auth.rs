@@ -533,6 +533,10 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
     ("/rpc/settings/get", Some(Role::Admin)),
     ("/rpc/settings/save", Some(Role::Admin)),
+    ("/rpc/evidence/list", Some(Role::Admin)),
+    ("/rpc/evidence/get", Some(Role::Admin)),
+    ("/rpc/evidence/rejections", Some(Role::Admin)),
+    ("/rpc/evidence/retention", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -566,6 +570,8 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
             ("job_type", "no_heat"),
         ],
         "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
+        "evidence/get" => vec![("event_id", "whk_00000000000000000000000000000000")],
+        "evidence/retention" => vec![("retention_days", "180")],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -638,6 +644,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/account",
             "/app/leads/lead_00000000000000000000000000000000",
             "/app/settings",
+            "/app/evidence",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -655,7 +662,8 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse = (page == "/app/team" || page == "/app/settings") && *r < Role::Admin;
+                    let should_refuse =
+                        (page == "/app/team" || page == "/app/settings" || page == "/app/evidence") && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

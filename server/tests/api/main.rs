@@ -5,6 +5,7 @@
 mod audit_chain;
 mod auth;
 mod cli;
+mod evidence;
 mod fake_smtp;
 mod fake_twilio;
 mod hardening;
