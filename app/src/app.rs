@@ -12,6 +12,7 @@ use crate::{
     components::{app_chrome::AppLayout, layout::SiteLayout},
     pages::{
         app::audit::AuditPage,
+        app::evidence::EvidencePage,
         app::{account::AccountPage, home::HomePage, lead::LeadPage, settings::SettingsPage, team::TeamPage},
         docs_security::SecurityDocPage,
         forgot_password::ForgotPasswordPage,
@@ -72,7 +73,7 @@ fn request_has_islands() -> bool {
 
 /// Signed-in pages made of server components and plain forms only: they load no wasm
 /// (the settings page's live text count is `public/sms-preview.js`).
-const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &["/app/settings", "/app/audit", "/app/numbers"];
+const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &["/app/settings", "/app/audit", "/app/numbers", "/app/evidence"];
 
 /// Whether the page at `path` may hold islands (and so gets the hydration scripts).
 pub fn has_islands(path: &str) -> bool {
@@ -109,6 +110,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("numbers") view=NumbersPage />
+                    <Route path=path!("evidence") view=EvidencePage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
@@ -152,6 +154,7 @@ mod tests {
         assert!(!has_islands("/app/settings") && !has_islands("/login"));
         assert!(!has_islands("/app/audit"));
         assert!(!has_islands("/app/numbers"));
+        assert!(!has_islands("/app/evidence"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod call_status;
 pub mod caller;
 pub mod closure_dates;
 pub mod email;
+pub mod evidence;
 pub mod figure;
 pub mod ids;
 pub mod job_type;

@@ -1,5 +1,7 @@
 //! Wire/view types shared by server functions and the UI. Never carry secrets or hashes.
 
+pub mod evidence;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{routing_form::RoutingSettingsForm, Role};
@@ -144,6 +146,10 @@ pub struct TimelineItem {
     /// Delivery status or call outcome, when there is one.
     pub status: String,
     pub actor: String,
+    /// The stored provider callbacks of this call or text (`/app/evidence?sid=…`), for
+    /// those who may view evidence.
+    #[serde(default)]
+    pub evidence_href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod evidence;
 pub mod inbox;
 pub mod invite;
 pub mod numbers;

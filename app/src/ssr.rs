@@ -11,6 +11,7 @@ pub mod db;
 pub mod live;
 pub mod mail;
 pub mod password;
+pub mod rejection_log;
 pub mod services;
 pub mod state;
 pub mod writer;

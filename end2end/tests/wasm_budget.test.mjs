@@ -4,7 +4,7 @@
 // Budgets (gzip bytes of every `.wasm` response of a first visit with a cold cache):
 //   public pages (landing, sign-in, docs, set-password, forgot-password)  ≤ 100 KiB (today: none)
 //   signed-in pages (inbox, lead, team, account)                           ≤ 300 KiB
-//   signed-in pages without islands (settings, audit, numbers)            ≤ 300 KiB (today: none)
+//   signed-in pages without islands (settings, audit, numbers, evidence)  ≤ 300 KiB (today: none)
 //
 // How the gzip figure is taken: every response whose URL ends in `.wasm` is recorded
 // (`page.on('response')`) in a fresh browser profile (cold HTTP cache). If Chromium received
@@ -178,6 +178,7 @@ const appPages = [
   ['/app/settings', '/app/settings', { islands: false }],
   ['/app/audit', '/app/audit', { islands: false }],
   ['/app/numbers', '/app/numbers', { islands: false }],
+  ['/app/evidence', '/app/evidence', { islands: false }],
 ];
 for (const [name, path, options = {}] of appPages) {
   test(`signed-in page ${name}: ≤ ${APP_BUDGET / KiB} KiB of wasm`, async () => {

@@ -2,17 +2,23 @@
 //! cannot grow the database without bound and no live link lingers in the store:
 //! - failed sign-ins count toward throttling for an hour and are kept a day;
 //! - failed-sign-in audit records (they belong to no org) are kept 30 days;
-//! - a held mail's body is blanked once its link is used, revoked or expired.
+//! - a held mail's body is blanked once its link is used, revoked or expired;
+//! - a stored provider callback's payload and headers are blanked once older than its
+//!   org's evidence retention (default 180 days; callbacks that concerned no org use the
+//!   default). The evidence row stays, and the audit trail is never pruned.
 //!
 //! Deletes go in small batches, each its own short transaction, so the single writer's
 //! `BEGIN IMMEDIATE` never waits long behind them.
 
 use std::time::Duration;
 
-use app::ssr::{
-    audit,
-    clock::now_ms,
-    db::{login_failures, mail_outbox, Db},
+use app::{
+    domain::evidence::RETENTION_DEFAULT_DAYS,
+    ssr::{
+        audit,
+        clock::now_ms,
+        db::{login_failures, mail_outbox, orgs, webhook_events, Db},
+    },
 };
 
 /// How long failed sign-ins are kept.
@@ -20,6 +26,7 @@ pub const LOGIN_FAILURE_RETENTION_MS: i64 = 24 * 3_600_000;
 /// How long org-less failed-sign-in audit records are kept.
 pub const FAILED_SIGN_IN_AUDIT_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
 const BATCH: i64 = 1_000;
+const DAY_MS: i64 = 86_400_000;
 
 pub fn spawn(db: Db, every: Duration) {
     tokio::spawn(async move {
@@ -57,12 +64,31 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
         tokio::task::yield_now().await;
     }
     let mails = mail_outbox::blank_dead(&mut conn, now).await?;
-    if failures + audits + mails > 0 {
+    let mut payloads = 0;
+    let mut scopes: Vec<(Option<String>, i64)> = orgs::evidence_retentions(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(org, days)| (Some(org), days))
+        .collect();
+    scopes.push((None, RETENTION_DEFAULT_DAYS));
+    for (org, days) in scopes {
+        let before = now - days.max(1) * DAY_MS;
+        loop {
+            let n = webhook_events::prune_payloads_before(&mut conn, org.as_deref(), before, now, BATCH).await?;
+            payloads += n;
+            if n < BATCH as u64 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+    if failures + audits + mails + payloads > 0 {
         tracing::info!(
             failures,
             audits,
             mails,
-            "housekeeping: old records pruned, dead links blanked"
+            payloads,
+            "housekeeping: old records pruned, dead links and old callback payloads blanked"
         );
     }
     Ok(())

@@ -75,6 +75,7 @@ impl Application {
         spawn_mail_worker(&settings, &writer, mail_wake)?;
         crate::escalation::spawn(core.clone(), settings.escalation_scan);
         crate::maintenance::spawn(state.db.clone(), std::time::Duration::from_secs(3600));
+        let rejection_log = core.rejections.clone();
         let hooks = Arc::new(WebhookState {
             core,
             twilio: Twilio {
@@ -82,7 +83,7 @@ impl Application {
                 require_signatures: settings.webhook_signatures_required(),
             },
             public_base,
-            rejections: Rejections::default(),
+            rejections: Rejections::new(rejection_log),
         });
         let limits = Limits {
             per_second: settings.webhook_rate_per_sec,

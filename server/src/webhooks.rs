@@ -9,9 +9,20 @@ pub mod twilio;
 use std::sync::Arc;
 
 use app::ssr::core::Core;
-use axum::{extract::DefaultBodyLimit, routing::post, Router};
+use axum::{
+    extract::{DefaultBodyLimit, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::Response,
+    routing::post,
+    Router,
+};
 
-use self::twilio::{Route, Twilio};
+use self::{
+    pipeline::Provider,
+    rejections::Rejection,
+    twilio::{Route, Twilio},
+};
 use crate::middleware::rate_limit;
 
 /// Provider bodies are small; anything bigger is not from a provider.
@@ -36,5 +47,19 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Arc<WebhookState>, limits
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(rate_limit::layer(limits))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), note_rate_limited))
         .with_state(state)
+}
+
+/// Keeps a callback the rate limiter refused in the rejection log, like any other refusal
+/// (the limiter answers before the pipeline sees it).
+async fn note_rate_limited(State(state): State<Arc<WebhookState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        state
+            .rejections
+            .record(Rejection::RateLimited, Twilio::NAME, &path, "rate limited");
+    }
+    resp
 }

@@ -60,6 +60,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                     {manages_routing.then(|| view! { <a href="/app/settings">"Settings"</a> })}
                     {session.role.can(Action::ViewAudit).then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                     {session.role.can(Action::ManageNumbers).then(|| view! { <a href="/app/numbers">"Numbers"</a> })}
+                    {session.role.can(Action::ViewWebhookEvidence).then(|| view! { <a href="/app/evidence">"Evidence"</a> })}
                     <a href="/app/account">"Account"</a>
                 </nav>
                 {many_orgs

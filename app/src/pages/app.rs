@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod evidence;
 pub mod home;
 pub mod lead;
 pub mod numbers;

@@ -201,8 +201,13 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         .await
         .map_err(internal)?;
     let quiet = in_quiet_hours(&mut conn, &p.org_id, &lead_id, now_ms()).await?;
+    // Links to the stored callbacks only for those who may open them.
+    let sees_evidence = p.role.can(crate::domain::permission::Action::ViewWebhookEvidence);
     for item in &mut timeline {
         item.at_label = self::support::local(item.at, tz, "%b %-d, %-I:%M %p");
+        if !sees_evidence {
+            item.evidence_href = None;
+        }
     }
     // The team list is for those who manage staff; everyone else sees only whom the choice
     // concerns: themselves and whoever has the lead now.

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::ssr::{
     db::{pipeline::Deferred, Conn, Db},
     live::{Effects, LiveFeed},
+    rejection_log::RejectionLog,
     services::routing::RoutingCache,
     writer::{WriteError, Writer},
 };
@@ -27,6 +28,9 @@ pub struct Core {
     /// Tracked-number routing, read through the writer's connection at most once a second.
     /// One instance for the process, so a change (a settings page) can [`RoutingCache::forget`].
     pub routing: Arc<RoutingCache>,
+    /// Provider callbacks refused before anything was stored (reason, route, time), for
+    /// the evidence viewer.
+    pub rejections: Arc<RejectionLog>,
 }
 
 impl Core {
@@ -39,6 +43,7 @@ impl Core {
             live: LiveFeed::new(),
             outbox_wake: Arc::new(Notify::new()),
             routing: Arc::new(RoutingCache::default()),
+            rejections: Arc::new(RejectionLog::default()),
         }
     }
 

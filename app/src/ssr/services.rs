@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod escalation;
+pub mod evidence;
 pub mod inbox;
 pub mod invitations;
 pub mod messaging;

@@ -345,3 +345,15 @@ fn evidence_headers(headers: &HeaderMap) -> String {
     }
     serde_json::Value::Object(map).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn the_evidence_viewer_knows_every_route() {
+        let viewer: Vec<&str> = app::domain::evidence::ROUTES.iter().map(|(path, _)| *path).collect();
+        let served: Vec<&str> = Route::ALL.iter().map(|r| r.path()).collect();
+        assert_eq!(viewer, served);
+    }
+}

@@ -538,6 +538,10 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/numbers/add", Some(Role::Admin)),
     ("/rpc/numbers/update", Some(Role::Admin)),
     ("/rpc/numbers/remove", Some(Role::Admin)),
+    ("/rpc/evidence/list", Some(Role::Admin)),
+    ("/rpc/evidence/get", Some(Role::Admin)),
+    ("/rpc/evidence/rejections", Some(Role::Admin)),
+    ("/rpc/evidence/retention", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -575,6 +579,8 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
         "numbers/add" => crate::numbers::form(&[("number", "(512) 555-0199")]),
         "numbers/update" => crate::numbers::form(&[("number_id", crate::numbers::BOGUS_ID)]),
         "numbers/remove" => vec![("number_id", crate::numbers::BOGUS_ID)],
+        "evidence/get" => vec![("event_id", "whk_00000000000000000000000000000000")],
+        "evidence/retention" => vec![("retention_days", "180")],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -649,6 +655,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/settings",
             "/app/audit",
             "/app/numbers",
+            "/app/evidence",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -666,8 +673,10 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse = matches!(page, "/app/team" | "/app/settings" | "/app/audit" | "/app/numbers")
-                        && *r < Role::Admin;
+                    let should_refuse = matches!(
+                        page,
+                        "/app/team" | "/app/settings" | "/app/audit" | "/app/numbers" | "/app/evidence"
+                    ) && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

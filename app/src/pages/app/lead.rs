@@ -317,6 +317,7 @@ fn TimelineEntry(i: TimelineItem) -> impl IntoView {
             </div>
             {(!i.body.is_empty()).then(|| view! { <p class="tl-body">{i.body.clone()}</p> })}
             {(!i.status.is_empty()).then(|| view! { <p class="tl-status muted small">{i.status.clone()}</p> })}
+            {i.evidence_href.clone().map(|href| view! { <a class="tl-evidence small" href=href>"Evidence"</a> })}
         </li>
     }
 }

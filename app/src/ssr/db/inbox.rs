@@ -140,6 +140,8 @@ pub async fn get(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TimelineCall {
     pub started_at: i64,
+    /// The provider's id for the call (its stored callbacks carry it).
+    pub call_sid: String,
     pub outcome: Option<String>,
     pub dial_call_status: Option<String>,
     pub dial_call_duration: Option<i64>,
@@ -155,6 +157,8 @@ pub struct TimelineMessage {
     pub status: String,
     /// The provider's error code for a failed delivery.
     pub error_code: Option<String>,
+    /// The provider's id for the text, once it has one (its stored callbacks carry it).
+    pub provider_sid: Option<String>,
 }
 
 /// One notable lead event (not the call and text events the rows above already show).
@@ -178,14 +182,15 @@ pub struct TimelineFacts {
 /// Calls, texts and notable events of one lead, unordered.
 pub async fn timeline(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<TimelineFacts, sqlx::Error> {
     let calls = sqlx::query_as(
-        "SELECT started_at, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
+        "SELECT started_at, call_sid, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
     let messages = sqlx::query_as(
-        "SELECT created_at, direction, purpose, body, status, error_code FROM messages WHERE org_id = $1 AND lead_id = $2",
+        "SELECT created_at, direction, purpose, body, status, error_code, provider_sid FROM messages \
+         WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
     .bind(lead_id)

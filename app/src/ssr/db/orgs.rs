@@ -47,6 +47,36 @@ pub async fn get_timezone(conn: &mut Conn, org_id: &str) -> Result<String, sqlx:
         .await
 }
 
+/// How many days the org keeps stored callbacks' payloads (the evidence viewer's setting).
+pub async fn evidence_retention_days(conn: &mut Conn, org_id: &OrgId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT evidence_retention_days FROM orgs WHERE id = $1")
+        .bind(org_id.as_str())
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn set_evidence_retention_days(
+    conn: &mut Conn,
+    org_id: &OrgId,
+    days: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE orgs SET evidence_retention_days = $2, updated_at = $3 WHERE id = $1")
+        .bind(org_id.as_str())
+        .bind(days)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every org's id with its evidence retention in days (for the housekeeping pass).
+pub async fn evidence_retentions(conn: &mut Conn) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, evidence_retention_days FROM orgs ORDER BY id")
+        .fetch_all(conn)
+        .await
+}
+
 /// Every org, by slug.
 pub async fn list(conn: &mut Conn) -> Result<Vec<OrgRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, slug, name, timezone FROM orgs ORDER BY slug")

@@ -3,7 +3,7 @@
 //! only ([`TimelineFacts`]); this is the one place its English lives.
 
 use crate::{
-    domain::CallOutcome,
+    domain::{evidence::is_provider_sid, CallOutcome},
     models::TimelineItem,
     ssr::db::inbox::{TimelineCall, TimelineEvent, TimelineFacts, TimelineMessage},
 };
@@ -38,6 +38,7 @@ fn call(c: TimelineCall) -> TimelineItem {
         body,
         status: outcome,
         actor: "caller".into(),
+        evidence_href: evidence_href(Some(c.call_sid.as_str())),
     }
 }
 
@@ -52,7 +53,14 @@ pub fn delivery_status(status: String, error_code: Option<&str>) -> String {
     }
 }
 
+/// The evidence viewer filtered to the callbacks of one call or text.
+fn evidence_href(sid: Option<&str>) -> Option<String> {
+    sid.filter(|s| is_provider_sid(s))
+        .map(|s| format!("/app/evidence?sid={s}"))
+}
+
 fn message(m: TimelineMessage) -> TimelineItem {
+    let evidence_href = evidence_href(m.provider_sid.as_deref());
     let inbound = m.direction == "inbound";
     let title = match (inbound, m.purpose.as_str()) {
         (true, _) => "Customer texted",
@@ -79,6 +87,7 @@ fn message(m: TimelineMessage) -> TimelineItem {
         } else {
             "CallSnare".into()
         },
+        evidence_href,
     }
 }
 
@@ -106,5 +115,6 @@ fn event(e: TimelineEvent) -> TimelineItem {
         body,
         status: String::new(),
         actor: if by.is_empty() { e.actor_kind } else { by },
+        evidence_href: None,
     }
 }
