@@ -108,7 +108,7 @@ fn shape(i: usize, user: &str) -> Shape {
             "{}".to_owned(),
         ),
         85..=94 => {
-            let action = if i % 2 == 0 {
+            let action = if i.is_multiple_of(2) {
                 AuditAction::SignedIn
             } else {
                 AuditAction::SignedOut
@@ -254,6 +254,9 @@ fn filter(pairs: &[(&str, &str)]) -> AuditFilter {
     .unwrap()
 }
 
+/// A bench case: its name, the filter, and where paging starts.
+type Case<'a> = (&'a str, AuditFilter, Option<(i64, &'a str)>);
+
 #[tokio::main]
 async fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -339,7 +342,7 @@ async fn main() {
     .await
     .unwrap();
     let target = format!("lead_{:032x}", 1234);
-    let cases: Vec<(&str, AuditFilter, Option<(i64, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("first page", AuditFilter::default(), None),
         ("action = lead.booked (11%)", filter(&[("action", "lead.booked")]), None),
         (

@@ -50,8 +50,8 @@ impl E164Phone {
 
     /// A number as people write it: `(512) 555-0134`, `512.555.0134`, `1-512-555-0134`,
     /// `+1 512 555 0134`, `+44 20 7183 8750`, `011 44 20 7183 8750`. Spaces, dashes, dots,
-    /// slashes and parentheses are ignored; without a `+`, ten digits (or eleven starting with
-    /// 1) are a North American number. Letters, extensions and anything shorter are refused,
+    /// slashes and parentheses are ignored; without a `+`, ten digits (or eleven with a
+    /// leading 1) are a North American number. Letters, extensions and anything shorter are refused,
     /// and the result is checked like [`E164Phone::parse`].
     pub fn parse_everyday(s: &str) -> Result<Self, PhoneParseError> {
         let s = s.trim();

@@ -162,7 +162,7 @@ async fn a_missed_calls_callbacks_are_listed_newest_first_in_full_and_linked_to_
     let by_sid = list(&app, &admin, &[("sid", call.sid.as_str())]).await;
     assert_eq!(rows(&by_sid).len(), 3);
     let html = app.html(&admin, &format!("/app/leads/{lead}")).await;
-    assert!(html.contains(&href), "the lead page links to the evidence");
+    assert!(html.contains(href), "the lead page links to the evidence");
 }
 
 #[tokio::test]
