@@ -101,7 +101,9 @@ pub async fn chain_view(
     conn: &mut Conn,
     org_id: &crate::domain::ids::OrgId,
 ) -> Result<crate::models::AuditChainView, sqlx::Error> {
-    let report = audit_events::verify_org(conn, org_id).await?;
+    let from = chain_cache::resume_point(org_id.as_str());
+    let report = audit_events::verify_org_from(conn, org_id, from).await?;
+    chain_cache::remember(org_id.as_str(), &report);
     Ok(crate::models::AuditChainView {
         intact: report.intact(),
         records: report.checked,
@@ -109,4 +111,66 @@ pub async fn chain_view(
         head_hash: report.head.map(|(_, hash)| hash),
         problem: report.first_bad.map(|b| b.to_string()),
     })
+}
+
+/// The viewer's banner must not walk a million records on every page view (3.5 s measured
+/// at 1,000,000): after an intact walk it remembers where the chain stood, checks only the
+/// records appended since, and walks the whole chain again at most every
+/// [`chain_cache::FULL_WALK_EVERY`]. `callsnare audit verify` always walks it all. Per
+/// process: another instance keeps its own.
+mod chain_cache {
+    use std::{
+        collections::HashMap,
+        sync::{Mutex, OnceLock},
+        time::{Duration, Instant},
+    };
+
+    use crate::ssr::db::audit_events::VerifyReport;
+
+    pub const FULL_WALK_EVERY: Duration = Duration::from_secs(600);
+
+    struct Checked {
+        seq: i64,
+        hash: String,
+        records: u64,
+        full_walk_at: Instant,
+    }
+
+    fn cache() -> &'static Mutex<HashMap<String, Checked>> {
+        static CACHE: OnceLock<Mutex<HashMap<String, Checked>>> = OnceLock::new();
+        CACHE.get_or_init(Mutex::default)
+    }
+
+    /// Where to resume, if an intact whole walk happened recently enough.
+    pub fn resume_point(org: &str) -> Option<(i64, String, u64)> {
+        let cache = cache().lock().ok()?;
+        let c = cache.get(org)?;
+        (c.full_walk_at.elapsed() < FULL_WALK_EVERY).then(|| (c.seq, c.hash.clone(), c.records))
+    }
+
+    /// Records the state after a walk: intact chains are remembered (keeping the time of
+    /// the last whole walk), broken ones forgotten so the next view walks everything.
+    pub fn remember(org: &str, report: &VerifyReport) {
+        let Ok(mut cache) = cache().lock() else { return };
+        match (&report.first_bad, &report.head) {
+            (None, Some((seq, hash))) => {
+                let full_walk_at = cache
+                    .get(org)
+                    .filter(|c| c.full_walk_at.elapsed() < FULL_WALK_EVERY)
+                    .map_or_else(Instant::now, |c| c.full_walk_at);
+                cache.insert(
+                    org.to_owned(),
+                    Checked {
+                        seq: *seq,
+                        hash: hash.clone(),
+                        records: report.checked,
+                        full_walk_at,
+                    },
+                );
+            }
+            _ => {
+                cache.remove(org);
+            }
+        }
+    }
 }

@@ -392,3 +392,22 @@ async fn concurrent_audited_writes_through_both_write_paths_keep_one_gapless_cha
         format!("audit chain intact: acme {} records\n", after.len())
     );
 }
+
+// The viewer's banner resumes from its last intact walk: records appended since are
+// checked (and counted) without walking the whole chain again.
+#[tokio::test]
+async fn the_viewer_checks_records_appended_since_its_last_walk() {
+    let (app, owner) = active_app().await;
+    let first = app.rpc_json(&owner, "audit/chain", &[]).await;
+    assert_eq!(first["intact"], true, "{first}");
+    let before = first["records"].as_u64().unwrap();
+    let resp = app
+        .rpc_with(&owner, "team/add", &[("email", "later@acme.test"), ("role", "staff")])
+        .await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let second = app.rpc_json(&owner, "audit/chain", &[]).await;
+    assert_eq!(second["intact"], true, "{second}");
+    assert_eq!(second["records"].as_u64().unwrap(), before + 1, "{second}");
+    let out = callsnare(&app, &["audit", "head", "--org", "acme"]).await;
+    assert!(stdout(&out).contains(second["head_hash"].as_str().unwrap()));
+}

@@ -195,6 +195,15 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// Continues a walk that already verified records 1..=`seq` ending in `hash`.
+    pub fn resume(seq: i64, hash: String, checked: u64) -> Self {
+        Self {
+            expected: seq + 1,
+            prev: hash,
+            checked,
+        }
+    }
+
     /// Checks the next record; the first problem found is the answer.
     pub fn check(&mut self, r: &Stored<'_>) -> Result<(), ChainBreak> {
         let c = &r.content;

@@ -212,14 +212,26 @@ impl VerifyReport {
 /// record, and no org record outside the chain. Reads one snapshot (a read transaction), so
 /// appends made meanwhile are not mistaken for breaks.
 pub async fn verify_org(conn: &mut Conn, org_id: &OrgId) -> Result<VerifyReport, sqlx::Error> {
+    verify_org_from(conn, org_id, None).await
+}
+
+/// Like [`verify_org`], but when `from` is the (seq, hash, records checked) of an earlier
+/// intact walk, only the records after it are walked, linked to that hash. Whatever was
+/// altered at or before `seq` since that walk is only found by a whole walk.
+pub async fn verify_org_from(
+    conn: &mut Conn,
+    org_id: &OrgId,
+    from: Option<(i64, String, u64)>,
+) -> Result<VerifyReport, sqlx::Error> {
     let mut tx = conn.begin().await?;
     let org = org_id.as_str();
     let head = head(&mut tx, org).await?;
-    let mut verifier = Verifier::default();
-    let mut checked = 0u64;
-    // From the lowest number stored, so a record renumbered to 0 or below is walked (and
-    // found out of place) rather than skipped.
-    let mut after = i64::MIN;
+    let (mut verifier, mut checked, mut after) = match from {
+        Some((seq, hash, done)) => (Verifier::resume(seq, hash, done), done, seq),
+        // From the lowest number stored, so a record renumbered to 0 or below is walked
+        // (and found out of place) rather than skipped.
+        None => (Verifier::default(), 0u64, i64::MIN),
+    };
     let mut first_bad = None;
     'walk: loop {
         let page = chain_page(&mut tx, org, after).await?;
