@@ -3,7 +3,8 @@
 // typed and names the field; staff are refused the page and do not see its link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, withPage, cli, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, launchBrowser, withPage, cli, binary, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
 
 let server;
 let owner;
@@ -115,5 +116,46 @@ test('staff are refused the settings page and do not see its link', async () => 
     await alert.waitFor();
     assert.equal(await alert.textContent(), "You don't have permission to do that.");
     assert.equal(await page.locator('form[action="/rpc/settings/save"]').count(), 0);
+  });
+});
+
+test('hours set in the page close the office: a call gets the after-hours path and one text-back with the saved template', async () => {
+  await withPage(admin, 'settings-after-hours', async (page, errors) => {
+    await page.goto(`${server.base}/app/settings`);
+    for (const day of ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) {
+      await page.locator(`input[name="hours_${day}"]`).fill('closed');
+    }
+    const text = 'After hours at {business}: we will call you first thing. Reply STOP to opt out.';
+    await page.locator('textarea[name="text_back_template"]').fill(text);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForURL(`${server.base}/app/settings?saved=1`);
+
+    const r = spawnSync(binary, ['simulate', 'missed-call', '--to', '+14155550100', '--from', '+14155552671', '--server', server.base], {
+      env: { PATH: process.env.PATH, CALLSNARE_ADDR: new URL(server.base).host },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+
+    const rpc = async (endpoint, form = {}) => {
+      const resp = await page.request.post(`${server.base}/rpc/${endpoint}`, { form, headers: { Origin: server.base } });
+      assert.equal(resp.status(), 200, await resp.text());
+      return resp.json();
+    };
+    let timeline = [];
+    for (let i = 0; i < 50; i += 1) {
+      const list = await rpc('leads/list');
+      if (list.leads.length > 0) {
+        timeline = (await rpc('leads/get', { lead_id: list.leads[0].id })).timeline;
+        if (timeline.some((t) => t.kind === 'message_out')) break;
+      }
+      await page.waitForTimeout(100);
+    }
+    const calls = timeline.filter((t) => t.kind === 'call');
+    assert.equal(calls.length, 1, JSON.stringify(timeline));
+    assert.equal(calls[0].status, 'after_hours', JSON.stringify(calls[0]));
+    const texts = timeline.filter((t) => t.kind === 'message_out');
+    assert.equal(texts.length, 1, JSON.stringify(timeline));
+    assert.equal(texts[0].body, 'After hours at Acme Heating & Air: we will call you first thing. Reply STOP to opt out.');
+    assert.deepEqual(errors, []);
   });
 });
