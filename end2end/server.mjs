@@ -141,3 +141,32 @@ export async function withPage(context, name, fn) {
     await page.close();
   }
 }
+
+/// Signs `context` in as the seeded owner through the sign-in server function (no page).
+export async function signInOwner(server, context) {
+  const resp = await context.request.post(`${server.base}/rpc/auth/login`, {
+    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
+    headers: { Origin: server.base },
+    maxRedirects: 0,
+  });
+  if (resp.status() >= 400) throw new Error(`sign-in answered ${resp.status()}`);
+}
+
+/// The signed-in `owner` invites `email` with `role`; the invitee joins through the mailed
+/// link in `context` and lands in the app, signed in.
+export async function joinTeam(server, owner, context, email, role) {
+  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
+    form: { email, role },
+    headers: { Origin: server.base },
+  });
+  if (resp.status() !== 200) throw new Error(`team/add answered ${resp.status()}: ${await resp.text()}`);
+  const held = cli(server.env, ['mail', 'list', '--to', email]);
+  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
+  if (!link) throw new Error(`no invitation link for ${email} in:\n${held}`);
+  await withPage(context, `join-${role}`, async (page) => {
+    await page.goto(link);
+    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
+    await page.getByRole('button', { name: 'Create account and join' }).click();
+    await page.waitForURL(`${server.base}/app`);
+  });
+}

@@ -4,7 +4,7 @@
 // refused the page and do not see its link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, withPage, cli, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, signInOwner, joinTeam } from '../server.mjs';
 
 let server;
 let owner;
@@ -16,12 +16,8 @@ before(async () => {
   owner = await launchBrowser();
   admin = await launchBrowser();
   staff = await launchBrowser();
-  const resp = await owner.request.post(`${server.base}/rpc/auth/login`, {
-    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
-    headers: { Origin: server.base },
-    maxRedirects: 0,
-  });
-  assert.ok(resp.status() < 400, `sign-in answered ${resp.status()}`);
+  // the owner only sends invitations, through the server function the team page uses
+  await signInOwner(server, owner);
 });
 
 after(async () => {
@@ -31,24 +27,6 @@ after(async () => {
   await server?.stop();
 });
 
-/// The owner invites `email` with `role`; the invitee joins through the mailed link in
-/// `context` and lands in the app, signed in.
-async function join(context, email, role) {
-  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
-    form: { email, role },
-    headers: { Origin: server.base },
-  });
-  assert.equal(resp.status(), 200, await resp.text());
-  const held = cli(server.env, ['mail', 'list', '--to', email]);
-  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
-  assert.ok(link, held);
-  await withPage(context, `join-${role}`, async (page) => {
-    await page.goto(link);
-    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
-    await page.getByRole('button', { name: 'Create account and join' }).click();
-    await page.waitForURL(`${server.base}/app`);
-  });
-}
 
 /// Saves the routing settings as they are, but for the cooldown; answers the old cooldown.
 async function changeCooldown(request, minutes) {
@@ -75,7 +53,7 @@ async function changeCooldown(request, minutes) {
 }
 
 test('an admin finds a settings change with before → after, filters by action, and reads it on a phone', async () => {
-  await join(admin, 'office@acme.test', 'admin');
+  await joinTeam(server, owner, admin, 'office@acme.test', 'admin');
   await withPage(admin, 'audit-admin', async (page, errors) => {
     const was = await changeCooldown(page.request, 55);
     await page.goto(`${server.base}/app`);
@@ -130,7 +108,7 @@ test('an admin finds a settings change with before → after, filters by action,
 });
 
 test('staff are refused the audit trail and do not see its link', async () => {
-  await join(staff, 'tech@acme.test', 'staff');
+  await joinTeam(server, owner, staff, 'tech@acme.test', 'staff');
   await withPage(staff, 'audit-staff', async (page) => {
     await page.goto(`${server.base}/app`);
     assert.equal(await page.getByRole('link', { name: 'Audit trail', exact: true }).count(), 0);

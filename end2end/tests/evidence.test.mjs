@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, launchBrowser, withPage, cli, binary, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, binary, signInOwner, joinTeam } from '../server.mjs';
 
 const TRACKED = '+14155550100';
 const CALLER = '+14155552671';
@@ -20,12 +20,8 @@ before(async () => {
   owner = await launchBrowser();
   admin = await launchBrowser();
   staff = await launchBrowser();
-  const resp = await owner.request.post(`${server.base}/rpc/auth/login`, {
-    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
-    headers: { Origin: server.base },
-    maxRedirects: 0,
-  });
-  assert.ok(resp.status() < 400, `sign-in answered ${resp.status()}`);
+  // the owner only sends invitations, through the server function the team page uses
+  await signInOwner(server, owner);
 });
 
 after(async () => {
@@ -35,24 +31,6 @@ after(async () => {
   await server?.stop();
 });
 
-/// The owner invites `email` with `role`; the invitee joins through the mailed link in
-/// `context` and lands in the app, signed in.
-async function join(context, email, role) {
-  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
-    form: { email, role },
-    headers: { Origin: server.base },
-  });
-  assert.equal(resp.status(), 200, await resp.text());
-  const held = cli(server.env, ['mail', 'list', '--to', email]);
-  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
-  assert.ok(link, held);
-  await withPage(context, `join-${role}`, async (page) => {
-    await page.goto(link);
-    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
-    await page.getByRole('button', { name: 'Create account and join' }).click();
-    await page.waitForURL(`${server.base}/app`);
-  });
-}
 
 function simulateMissedCall() {
   const r = spawnSync(binary, ['simulate', 'missed-call', '--to', TRACKED, '--from', CALLER, '--server', server.base], {
@@ -63,7 +41,7 @@ function simulateMissedCall() {
 }
 
 test('an admin opens a callback of a simulated call, follows it to the lead and back', async () => {
-  await join(admin, 'office@acme.test', 'admin');
+  await joinTeam(server, owner, admin, 'office@acme.test', 'admin');
   simulateMissedCall();
   await withPage(admin, 'evidence-admin', async (page, errors) => {
     await page.goto(`${server.base}/app`);
@@ -112,7 +90,7 @@ test('on a phone the list is one card per callback, without sideways scrolling',
 });
 
 test('staff are refused the evidence page and do not see its link', async () => {
-  await join(staff, 'tech@acme.test', 'staff');
+  await joinTeam(server, owner, staff, 'tech@acme.test', 'staff');
   await withPage(staff, 'evidence-staff', async (page) => {
     await page.goto(`${server.base}/app`);
     assert.equal(await page.getByRole('link', { name: 'Evidence', exact: true }).count(), 0);

@@ -4,7 +4,7 @@
 // fits a phone's width; staff do not see its link and are refused the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, withPage, cli, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, signInOwner, joinTeam } from '../server.mjs';
 
 let server;
 let owner;
@@ -17,12 +17,7 @@ before(async () => {
   admin = await launchBrowser();
   staff = await launchBrowser();
   // the owner only sends invitations, through the server function the team page uses
-  const resp = await owner.request.post(`${server.base}/rpc/auth/login`, {
-    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
-    headers: { Origin: server.base },
-    maxRedirects: 0,
-  });
-  assert.ok(resp.status() < 400, `sign-in answered ${resp.status()}`);
+  await signInOwner(server, owner);
 });
 
 after(async () => {
@@ -32,24 +27,6 @@ after(async () => {
   await server?.stop();
 });
 
-/// The owner invites `email` with `role`; the invitee joins through the mailed link in
-/// `context` and lands in the app, signed in.
-async function join(context, email, role) {
-  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
-    form: { email, role },
-    headers: { Origin: server.base },
-  });
-  assert.equal(resp.status(), 200, await resp.text());
-  const held = cli(server.env, ['mail', 'list', '--to', email]);
-  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
-  assert.ok(link, held);
-  await withPage(context, `join-${role}`, async (page) => {
-    await page.goto(link);
-    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
-    await page.getByRole('button', { name: 'Create account and join' }).click();
-    await page.waitForURL(`${server.base}/app`);
-  });
-}
 
 /// The card of the tracked number shown as `display`.
 function card(page, display) {
@@ -57,7 +34,7 @@ function card(page, display) {
 }
 
 test('an admin adds, edits and removes a number through the page', async () => {
-  await join(admin, 'office@acme.test', 'admin');
+  await joinTeam(server, owner, admin, 'office@acme.test', 'admin');
   await withPage(admin, 'numbers-crud', async (page, errors) => {
     await page.goto(`${server.base}/app`);
     await page.getByRole('link', { name: 'Numbers', exact: true }).click();
@@ -134,7 +111,7 @@ test('an admin adds, edits and removes a number through the page', async () => {
 });
 
 test('staff do not see the numbers link and are refused the page', async () => {
-  await join(staff, 'tech@acme.test', 'staff');
+  await joinTeam(server, owner, staff, 'tech@acme.test', 'staff');
   await withPage(staff, 'numbers-staff', async (page) => {
     await page.goto(`${server.base}/app`);
     assert.equal(await page.getByRole('link', { name: 'Numbers', exact: true }).count(), 0);

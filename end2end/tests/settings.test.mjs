@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, launchBrowser, withPage, cli, binary, OWNER_EMAIL, OWNER_PASSWORD } from '../server.mjs';
+import { startServer, launchBrowser, withPage, binary, signInOwner, joinTeam } from '../server.mjs';
 
 let server;
 let owner;
@@ -17,12 +17,7 @@ before(async () => {
   admin = await launchBrowser();
   staff = await launchBrowser();
   // the owner only sends invitations, through the server function the team page uses
-  const resp = await owner.request.post(`${server.base}/rpc/auth/login`, {
-    form: { email: OWNER_EMAIL, password: OWNER_PASSWORD, next: '/app' },
-    headers: { Origin: server.base },
-    maxRedirects: 0,
-  });
-  assert.ok(resp.status() < 400, `sign-in answered ${resp.status()}`);
+  await signInOwner(server, owner);
 });
 
 after(async () => {
@@ -32,27 +27,9 @@ after(async () => {
   await server?.stop();
 });
 
-/// The owner invites `email` with `role`; the invitee joins through the mailed link in
-/// `context` and lands in the app, signed in.
-async function join(context, email, role) {
-  const resp = await owner.request.post(`${server.base}/rpc/team/add`, {
-    form: { email, role },
-    headers: { Origin: server.base },
-  });
-  assert.equal(resp.status(), 200, await resp.text());
-  const held = cli(server.env, ['mail', 'list', '--to', email]);
-  const link = held.match(/http\S+\/invite\?token=[0-9a-f]{64}/)?.[0];
-  assert.ok(link, held);
-  await withPage(context, `join-${role}`, async (page) => {
-    await page.goto(link);
-    await page.getByLabel('Password (at least 12 characters)').fill(`${role} password 2026`);
-    await page.getByRole('button', { name: 'Create account and join' }).click();
-    await page.waitForURL(`${server.base}/app`);
-  });
-}
 
 test('an admin changes the text-back, sees the live count, saves and sees it saved', async () => {
-  await join(admin, 'office@acme.test', 'admin');
+  await joinTeam(server, owner, admin, 'office@acme.test', 'admin');
   await withPage(admin, 'settings-save', async (page, errors) => {
     await page.goto(`${server.base}/app`);
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
@@ -107,7 +84,7 @@ test('a refused save changes nothing, names the field and keeps what was typed',
 });
 
 test('staff are refused the settings page and do not see its link', async () => {
-  await join(staff, 'tech@acme.test', 'staff');
+  await joinTeam(server, owner, staff, 'tech@acme.test', 'staff');
   await withPage(staff, 'settings-staff', async (page) => {
     await page.goto(`${server.base}/app`);
     assert.equal(await page.getByRole('link', { name: 'Settings', exact: true }).count(), 0);

@@ -14,7 +14,7 @@
 //!
 //! Env: BENCH_AUDIT_ROWS (1000000), BENCH_N (300).
 
-use std::{collections::HashMap, time::Instant};
+use std::time::Instant;
 
 use app::{
     domain::{ids::AuditEventId, ActorKind, AuditAction},
@@ -27,14 +27,11 @@ use app::{
         db::{audit_events, Db},
     },
 };
-use leptos::config::LeptosOptions;
-use server::{config::Settings, startup::Application};
 use sqlx::{QueryBuilder, Sqlite};
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::pct;
 
 /// The first record's time: 2025-01-01T00:00:00Z; records are ~31.5 s apart over a year.
 const START: i64 = 1_735_689_600_000;
@@ -262,50 +259,9 @@ async fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
     }
-    let rows: usize = std::env::var("BENCH_AUDIT_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let n: usize = std::env::var("BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    let dir = tempfile::tempdir().unwrap();
-    let vars: HashMap<&str, String> = HashMap::from([
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("audit.db").display()),
-        ),
-        ("CALLSNARE_ADDR", "127.0.0.1:0".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let leptos = LeptosOptions::builder()
-        .output_name("callsnare")
-        .site_root("target/site")
-        .build();
-    let app = Application::build(settings, leptos).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let db = app.state.db.clone();
-    tokio::spawn(app.run_until_stopped());
-
-    for (slug, email) in [("bench", "owner@bench.test"), ("other", "owner@other.test")] {
-        use app::{
-            domain::{EmailAddress, OrgSlug, OrgTimezone},
-            ssr::services::onboarding::{create_org, NewOrg},
-        };
-        create_org(
-            &db,
-            NewOrg {
-                name: format!("{slug} HVAC"),
-                slug: OrgSlug::parse(slug).unwrap(),
-                timezone: OrgTimezone::parse("America/Chicago").unwrap(),
-                owner_email: EmailAddress::parse(email).unwrap(),
-            },
-            Some(secrecy::SecretString::from("bench password 123")),
-        )
-        .await
-        .unwrap();
-    }
+    let rows = support::env_usize("BENCH_AUDIT_ROWS", 1_000_000);
+    let n = support::env_usize("BENCH_N", 300);
+    let (_dir, base, db) = support::app_with_two_orgs("audit.db").await;
     let ids = |slug: &'static str| {
         let db = db.clone();
         async move {

@@ -5,15 +5,11 @@
 //! times the list server function (first page, a deep cursor page, "needs reply", a phone
 //! search) and the full server-rendered inbox page. Env: BENCH_LEADS (100000), BENCH_N (300).
 
-use std::{collections::HashMap, time::Instant};
+use std::time::Instant;
 
-use leptos::config::LeptosOptions;
-use server::{config::Settings, startup::Application};
-
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::pct;
 
 async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, prefix: &str) {
     let mut tx = db.begin().await.unwrap();
@@ -45,50 +41,9 @@ async fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
     }
-    let leads: usize = std::env::var("BENCH_LEADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let n: usize = std::env::var("BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    let dir = tempfile::tempdir().unwrap();
-    let vars: HashMap<&str, String> = HashMap::from([
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("inbox.db").display()),
-        ),
-        ("CALLSNARE_ADDR", "127.0.0.1:0".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let leptos = LeptosOptions::builder()
-        .output_name("callsnare")
-        .site_root("target/site")
-        .build();
-    let app = Application::build(settings, leptos).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let db = app.state.db.clone();
-    tokio::spawn(app.run_until_stopped());
-
-    for (slug, email) in [("bench", "owner@bench.test"), ("other", "owner@other.test")] {
-        use app::{
-            domain::{EmailAddress, OrgSlug, OrgTimezone},
-            ssr::services::onboarding::{create_org, NewOrg},
-        };
-        create_org(
-            &db,
-            NewOrg {
-                name: format!("{slug} HVAC"),
-                slug: OrgSlug::parse(slug).unwrap(),
-                timezone: OrgTimezone::parse("America/Chicago").unwrap(),
-                owner_email: EmailAddress::parse(email).unwrap(),
-            },
-            Some(secrecy::SecretString::from("bench password 123")),
-        )
-        .await
-        .unwrap();
-    }
+    let leads = support::env_usize("BENCH_LEADS", 100_000);
+    let n = support::env_usize("BENCH_N", 300);
+    let (_dir, base, db) = support::app_with_two_orgs("inbox.db").await;
     let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
         .fetch_one(&db)
         .await

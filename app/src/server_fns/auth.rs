@@ -21,14 +21,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let request = request_meta();
     // A browser without JavaScript posts the form itself: send it back to the form with a
     // message instead of answering with the typed error body.
-    let plain_form = use_context::<axum::http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|a| a.contains("text/html"))
-        })
-        .unwrap_or(false);
+    let plain_form = crate::ssr::context::wants_html();
     // No account has a longer email or password: answered like a wrong password, without
     // hashing or recording anything.
     let oversized = email.chars().count() > EMAIL_MAX || password.chars().count() > PASSWORD_MAX;
@@ -218,14 +211,7 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
         }
     });
     // A browser without JavaScript posted the form itself: show the answer on the page.
-    let plain_form = use_context::<axum::http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|a| a.contains("text/html"))
-        })
-        .unwrap_or(false);
+    let plain_form = crate::ssr::context::wants_html();
     if plain_form {
         leptos_axum::redirect("/forgot-password?sent=1");
     }

@@ -47,7 +47,7 @@ pub async fn add_tracked_number(
             clock::now_ms,
             context::{internal, require_staff},
             live::Effects,
-            services::numbers::{self, NumbersError},
+            services::numbers,
             state::AppState,
         },
     };
@@ -71,22 +71,19 @@ pub async fn add_tracked_number(
             return Err(support::invalid(&errors));
         }
     };
+    // Once committed the routing cache forgets: a call to it finds it, not a remembered
+    // "unknown number".
     state
         .core
-        .commit_fallible(move |conn| {
+        .commit_use_case(move |conn| {
             Box::pin(async move {
-                match numbers::add(conn, &me, &number, &settings, now_ms()).await {
-                    Ok(id) => Ok(Ok((id, Effects::default()))),
-                    Err(NumbersError::Db(e)) => Err(e),
-                    Err(refused) => Ok(Err(refused)),
-                }
+                let id = numbers::add(conn, &me, &number, &settings, now_ms()).await?;
+                Ok((id, Effects::routing(true)))
             })
         })
         .await
         .map_err(internal)?
         .map_err(support::refused)?;
-    // Committed: a call to it now finds it, not a remembered "unknown number".
-    state.core.routing.forget();
     leptos_axum::redirect("/app/numbers?added=1");
     Ok(())
 }
@@ -106,7 +103,7 @@ pub async fn update_tracked_number(
             clock::now_ms,
             context::{internal, require_staff},
             live::Effects,
-            services::numbers::{self, NumbersError},
+            services::numbers,
             state::AppState,
         },
     };
@@ -118,24 +115,20 @@ pub async fn update_tracked_number(
         ring_timeout_secs,
     };
     let settings = form.parse(None).map_err(|errors| support::invalid(&errors))?;
-    let changed = state
+    // Once committed (and changed) the routing cache forgets: the next call rings the new
+    // numbers for the new time.
+    state
         .core
-        .commit_fallible(move |conn| {
+        .commit_use_case(move |conn| {
             Box::pin(async move {
-                match numbers::update(conn, &me, &number_id, &settings, now_ms()).await {
-                    Ok(changed) => Ok(Ok((changed, Effects::default()))),
-                    Err(NumbersError::Db(e)) => Err(e),
-                    Err(refused) => Ok(Err(refused)),
-                }
+                let changed = numbers::update(conn, &me, &number_id, &settings, now_ms()).await?;
+                let effects = Effects::routing(!changed.is_empty());
+                Ok((changed, effects))
             })
         })
         .await
         .map_err(internal)?
         .map_err(support::refused)?;
-    if !changed.is_empty() {
-        // Committed: the next call rings the new numbers for the new time.
-        state.core.routing.forget();
-    }
     leptos_axum::redirect("/app/numbers?saved=1");
     Ok(())
 }
@@ -151,28 +144,25 @@ pub async fn remove_tracked_number(number_id: TrackedNumberId) -> Result<(), App
             clock::now_ms,
             context::{internal, require_staff},
             live::Effects,
-            services::numbers::{self, NumbersError},
+            services::numbers,
             state::AppState,
         },
     };
     let state = expect_context::<AppState>();
     let me = require_staff(Action::ManageNumbers).await?;
+    // Once committed the routing cache forgets: the next call to it gets the unknown-number
+    // answer, not the cached routing.
     state
         .core
-        .commit_fallible(move |conn| {
+        .commit_use_case(move |conn| {
             Box::pin(async move {
-                match numbers::remove(conn, &me, &number_id, now_ms()).await {
-                    Ok(number) => Ok(Ok((number, Effects::default()))),
-                    Err(NumbersError::Db(e)) => Err(e),
-                    Err(refused) => Ok(Err(refused)),
-                }
+                let number = numbers::remove(conn, &me, &number_id, now_ms()).await?;
+                Ok((number, Effects::routing(true)))
             })
         })
         .await
         .map_err(internal)?
         .map_err(support::refused)?;
-    // Committed: the next call to it gets the unknown-number answer, not the cached routing.
-    state.core.routing.forget();
     leptos_axum::redirect("/app/numbers?removed=1");
     Ok(())
 }

@@ -83,23 +83,19 @@ pub async fn save_routing_settings(
             return Err(fail_fields(AppError::validation(first, message), &fields));
         }
     };
-    let changed = state
+    // Once committed (and changed) the routing cache forgets: the next call reads the new
+    // settings, not a cached copy.
+    state
         .core
-        .commit_fallible(move |conn| {
+        .commit_use_case(move |conn| {
             Box::pin(async move {
-                match settings::save(conn, &me, &parsed, now_ms()).await {
-                    Ok(changed) => Ok(Ok((changed, Effects::default()))),
-                    Err(SettingsError::Db(e)) => Err(e),
-                    Err(refused) => Ok(Err(refused)),
-                }
+                let changed = settings::save(conn, &me, &parsed, now_ms()).await?;
+                let effects = Effects::routing(!changed.is_empty());
+                Ok::<_, SettingsError>((changed, effects))
             })
         })
         .await
         .map_err(internal)??;
-    if !changed.is_empty() {
-        // Committed: the next call reads the new settings, not a cached copy.
-        state.core.routing.forget();
-    }
     // A plain form post goes back to the page, saying so; a script gets only the header.
     leptos_axum::redirect("/app/settings?saved=1");
     Ok(())

@@ -57,16 +57,25 @@ pub fn fail_fields(err: AppError, fields: &[&str]) -> AppError {
     err
 }
 
+/// Whether the request was sent by a browser itself (a form posted without JavaScript),
+/// which wants a page back rather than the server function's typed answer.
+pub fn wants_html() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|p| accepts_html(&p))
+}
+
+fn accepts_html(parts: &axum::http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
 /// For a browser form post to a server function (no JavaScript): the same-site path of
 /// the page it came from, without an earlier `form_error` or `form_field`.
 fn plain_form_referer() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
-    let accepts_html = parts
-        .headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    if parts.method != axum::http::Method::POST || !parts.uri.path().starts_with("/rpc/") || !accepts_html {
+    if parts.method != axum::http::Method::POST || !parts.uri.path().starts_with("/rpc/") || !accepts_html(&parts) {
         return None;
     }
     let referer = parts.headers.get(axum::http::header::REFERER)?.to_str().ok()?;

@@ -53,6 +53,9 @@ impl Core {
         if effects.text_queued {
             self.outbox_wake.notify_one();
         }
+        if effects.routing_changed {
+            self.routing.forget();
+        }
         self.live.publish(effects.live);
     }
 
@@ -97,4 +100,34 @@ impl Core {
             Err(refused) => Err(refused),
         })
     }
+
+    /// [`commit_fallible`](Self::commit_fallible) for a use-case whose one error type
+    /// carries database failures as a variant ([`Refusal`]): those fail the job like any
+    /// database error, every other error is a refusal handed back after the rollback.
+    pub async fn commit_use_case<T, E, F>(&self, work: F) -> Result<Result<T, E>, WriteError>
+    where
+        T: Send + 'static,
+        E: Refusal + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, Effects), E>> + Send + 'static,
+    {
+        self.commit_fallible(move |conn| {
+            let fut = work(conn);
+            Box::pin(async move {
+                match fut.await {
+                    Ok(done) => Ok(Ok(done)),
+                    Err(e) => match e.into_db_error() {
+                        Ok(db) => Err(db),
+                        Err(refused) => Ok(Err(refused)),
+                    },
+                }
+            })
+        })
+        .await
+    }
+}
+
+/// A use-case error that is either a database failure or a refusal (not found, invalid…).
+pub trait Refusal: Sized {
+    /// `Ok(db error)` for a database failure, `Err(self)` for a refusal.
+    fn into_db_error(self) -> Result<sqlx::Error, Self>;
 }

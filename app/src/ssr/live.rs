@@ -57,9 +57,20 @@ pub struct Effects {
     pub live: Vec<LiveEvent>,
     /// An outbound text was queued: wake the outbox worker.
     pub text_queued: bool,
+    /// Routing (numbers, hours, templates) changed: the routing cache forgets what it
+    /// remembered, so the next call reads the committed state.
+    pub routing_changed: bool,
 }
 
 impl Effects {
+    /// Only "routing changed", when `changed` (a no-op save keeps the cache).
+    pub fn routing(changed: bool) -> Self {
+        Self {
+            routing_changed: changed,
+            ..Self::default()
+        }
+    }
+
     pub fn push(&mut self, org_id: &str, lead_id: Option<&str>, kind: LiveKind) {
         self.live.push(LiveEvent {
             org_id: org_id.to_owned(),

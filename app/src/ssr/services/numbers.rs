@@ -40,6 +40,15 @@ pub enum NumbersError {
     Db(#[from] sqlx::Error),
 }
 
+impl crate::ssr::core::Refusal for NumbersError {
+    fn into_db_error(self) -> Result<sqlx::Error, Self> {
+        match self {
+            NumbersError::Db(e) => Ok(e),
+            refused => Err(refused),
+        }
+    }
+}
+
 /// The stored settings of a number, as the form parses them. Unreadable stored forward-to
 /// numbers read as none (the next save must name them again).
 fn settings_of(row: &TrackedNumberRow) -> NumberSettings {

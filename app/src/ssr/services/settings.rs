@@ -36,6 +36,15 @@ pub enum SettingsError {
     Db(#[from] sqlx::Error),
 }
 
+impl crate::ssr::core::Refusal for SettingsError {
+    fn into_db_error(self) -> Result<sqlx::Error, Self> {
+        match self {
+            SettingsError::Db(e) => Ok(e),
+            refused => Err(refused),
+        }
+    }
+}
+
 /// The stored settings as the form shows them, in the same canonical text a save produces
 /// (so an untouched form compares equal). Unreadable stored hours or dates read as the
 /// routing reads them: no hours (always open), no closures.
