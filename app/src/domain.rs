@@ -25,6 +25,7 @@ pub mod redirect;
 pub mod request_id;
 pub mod role;
 pub mod routing_form;
+pub mod scope;
 pub mod slug;
 pub mod sms_keyword;
 pub mod sms_segments;
