@@ -106,7 +106,8 @@ function firstFocusable() {
   );
   for (const e of candidates) {
     if (e.tabIndex < 0 || e.matches(':disabled, input[type="hidden"]') || e.closest('[inert]')) continue;
-    if (e.getClientRects().length === 0 || getComputedStyle(e).visibility === 'hidden') continue;
+    // not rendered: display none, visibility hidden, or inside a closed <details>
+    if (e.getClientRects().length === 0 || !e.checkVisibility({ visibilityProperty: true })) continue;
     const href = e.getAttribute('href') ?? '';
     const target = href.startsWith('#') ? document.getElementById(decodeURIComponent(href.slice(1))) : null;
     return {
@@ -132,7 +133,7 @@ function smallTargets(min) {
   for (const e of document.querySelectorAll(sel)) {
     if (e.matches('a[href="#main"]')) continue; // the skip link, off screen until focused
     const r = e.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0 || getComputedStyle(e).visibility === 'hidden') continue;
+    if (r.width === 0 || r.height === 0 || !e.checkVisibility({ visibilityProperty: true })) continue;
     if (r.height + 0.5 < min) {
       const name = (e.getAttribute('aria-label') ?? e.textContent ?? e.getAttribute('name') ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
       out.push(`${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).trim().split(/\s+/).join('.')}` : ''} "${name}" ${Math.round(r.width)}×${Math.round(r.height)}`);
