@@ -54,7 +54,8 @@ test('an admin changes the text-back, sees the live count, saves and sees it sav
     assert.equal(await count.textContent(), '108 characters · 1 SMS segment · GSM-7');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.waitForURL(`${server.base}/app/settings?saved=1`);
-    const saved = page.getByRole('status');
+    // the page has other cards (quick replies): the status of this form
+    const saved = page.getByRole('status').filter({ hasText: 'Settings saved' });
     await saved.waitFor();
     assert.match(await saved.textContent(), /Settings saved/);
     assert.equal(await template.inputValue(), text);
