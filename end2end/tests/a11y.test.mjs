@@ -188,8 +188,9 @@ async function checkPage(size, path, { status = 200, current = null } = {}) {
 
     if (current !== null) {
       const marked = await page.locator('nav[aria-label="Main"] a[aria-current="page"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      if (marked.length !== 1 || marked[0] !== current) {
-        problems.push(`nav[aria-label="Main"] marks ${JSON.stringify(marked)} with aria-current="page", expected exactly ["${current}"]`);
+      // (a phone layout may repeat the navigation: each copy marks the same page)
+      if (marked.length === 0 || marked.some((href) => href !== current)) {
+        problems.push(`nav[aria-label="Main"] marks ${JSON.stringify(marked)} with aria-current="page", expected "${current}"`);
       }
     }
 
