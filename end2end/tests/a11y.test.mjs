@@ -215,7 +215,7 @@ for (const size of SIZES) {
   test(`${size}: the setup page while setup is needed, and with a refused form`, async () => {
     assert.equal(org, undefined, 'runs before the org exists');
     await checkPage(size, '/setup');
-    await checkPage(size, '/setup?form_error=invalid&form_field=timezone');
+    await checkPage(size, '/setup?form_error=invalid&form_field=timezone&form_for=setup/complete');
   });
 }
 

@@ -72,7 +72,8 @@ test('a refused save changes nothing, names the field and keeps what was typed',
     const typed = 'Call us back any time at {business}.';
     await template.fill(typed);
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.waitForURL(/\/app\/settings\?form_error=invalid&form_field=text_back_template$/);
+    // (`form_for` names the form the error belongs to, so the page shows it by that form)
+    await page.waitForURL(/\/app\/settings\?form_error=invalid&form_field=text_back_template(&form_for=settings\/save)?$/);
     const alert = page.getByRole('alert').filter({ hasText: 'Nothing was saved' });
     await alert.waitFor();
     assert.match(await alert.textContent(), /Please check: Text-back\./);
