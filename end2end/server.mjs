@@ -33,6 +33,16 @@ export function cli(env, args) {
 export const OWNER_EMAIL = 'owner@acme.test';
 export const OWNER_PASSWORD = 'correct horse battery staple';
 
+/// The tracked number the seeded org answers on.
+export const TRACKED = '+14155550100';
+
+/// The org most tests use: Acme, in America/Chicago, owned by OWNER_EMAIL, one tracked
+/// number. Also callable on a running server (the CLI writes the same database).
+export function seedAcme(env) {
+  cli(env, ['org', 'create', '--name', 'Acme Heating & Air', '--slug', 'acme', '--timezone', 'America/Chicago', '--owner-email', OWNER_EMAIL]);
+  cli(env, ['number', 'add', '--org', 'acme', '--number', TRACKED, '--forward-to', '+14155550101']);
+}
+
 export async function startServer(extraEnv = {}, { seed = false } = {}) {
   if (!existsSync(binary)) throw new Error(`server binary missing: ${binary} (run cargo leptos build --release)`);
   const dir = mkdtempSync(join(tmpdir(), 'callsnare-e2e-'));
@@ -46,10 +56,7 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
     ...extraEnv,
   };
-  if (seed) {
-    cli(env, ['org', 'create', '--name', 'Acme Heating & Air', '--slug', 'acme', '--timezone', 'America/Chicago', '--owner-email', OWNER_EMAIL]);
-    cli(env, ['number', 'add', '--org', 'acme', '--number', '+14155550100', '--forward-to', '+14155550101']);
-  }
+  if (seed) seedAcme(env);
   const child = spawn(binary, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
@@ -93,13 +100,21 @@ export async function waitForIslands(page, timeout = 15_000) {
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout });
 }
 
-export async function launchBrowser() {
+/// The two sizes the layout is checked at: a laptop, and a 390×844 phone (an iPhone 12–15
+/// class screen: touch, no hover, 3× pixels).
+export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 };
+
+/// A chromium with one browser context; `contextOptions` are Playwright's context options
+/// (viewport, isMobile, hasTouch, javaScriptEnabled, …).
+export async function launchBrowser(contextOptions = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'callsnare-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...contextOptions,
   });
   // The profile is removed once chromium has exited; left behind, every run adds a few MB.
   const close = context.close.bind(context);
@@ -169,4 +184,61 @@ export async function joinTeam(server, owner, context, email, role) {
     await page.getByRole('button', { name: 'Create account and join' }).click();
     await page.waitForURL(`${server.base}/app`);
   });
+}
+
+/// Calls a server function the way the app's forms do (form-encoded, same origin) and
+/// returns its JSON answer; `request` is a context's or page's `request`.
+export async function rpc(request, server, endpoint, form = {}) {
+  const resp = await request.post(`${server.base}/rpc/${endpoint}`, { form, headers: { Origin: server.base } });
+  const text = await resp.text();
+  if (resp.status() !== 200) throw new Error(`rpc ${endpoint} answered ${resp.status()}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/// Saves the routing settings as they are but with no quiet hours (24:00–00:00: every
+/// minute may send), so a reply is sent at once whatever the hour the tests run at
+/// (in quiet hours the reply form offers "Hold until the morning", ticked).
+export async function noQuietHours(request, server) {
+  const { form } = await rpc(request, server, 'settings/get');
+  const post = {
+    timezone: form.timezone,
+    closure_dates: form.closure_dates,
+    after_hours_greeting: form.after_hours_greeting,
+    text_back_template: form.text_back_template,
+    cooldown_minutes: form.cooldown_minutes,
+    quiet_start: '24:00',
+    quiet_end: '00:00',
+    escalation_number: form.escalation_number,
+    escalation_minutes: form.escalation_minutes,
+  };
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].forEach((d, i) => { post[`hours_${d}`] = form.hours[i]; });
+  if (form.hold_text_backs) post.hold_text_backs = 'true';
+  await rpc(request, server, 'settings/save', post);
+}
+
+/// The id of the lead of the caller `e164`, waiting (up to 5 s) for it to exist.
+export async function leadIdFor(request, server, e164) {
+  for (let i = 0; i < 50; i += 1) {
+    const page = await rpc(request, server, 'leads/list');
+    const lead = page.leads.find((l) => l.caller_number === e164);
+    if (lead) return lead.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no lead for ${e164}`);
+}
+
+/// A North American number as people write it: +14155552671 → (415) 555-2671.
+export function national(e164) {
+  const m = e164.match(/^\+1(\d{3})(\d{3})(\d{4})$/);
+  if (!m) throw new Error(`not a NANP number: ${e164}`);
+  return `(${m[1]}) ${m[2]}-${m[3]}`;
+}
+
+/// A calendar date in the org's timezone, `days` after today there, as YYYY-MM-DD (what a
+/// date input takes). Calendar arithmetic, so DST days do not shift it.
+export function orgDate(days = 0, timeZone = 'America/Chicago') {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }

@@ -66,7 +66,7 @@ test('an admin opens a callback of a simulated call, follows it to the lead and 
     await page.getByRole('link', { name: 'Open the lead' }).click();
     await page.waitForURL(/\/app\/leads\/lead_/);
     const lead = page.url();
-    await page.getByText('Missed call', { exact: true }).waitFor();
+    await page.getByText('Missed call', { exact: true }).first().waitFor();
     const evidence = page.locator('.tl-evidence').first();
     await evidence.waitFor();
     await evidence.click();

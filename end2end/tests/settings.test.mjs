@@ -54,7 +54,8 @@ test('an admin changes the text-back, sees the live count, saves and sees it sav
     assert.equal(await count.textContent(), '108 characters · 1 SMS segment · GSM-7');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.waitForURL(`${server.base}/app/settings?saved=1`);
-    const saved = page.getByRole('status');
+    // the page has other cards (quick replies): the status of this form
+    const saved = page.getByRole('status').filter({ hasText: 'Settings saved' });
     await saved.waitFor();
     assert.match(await saved.textContent(), /Settings saved/);
     assert.equal(await template.inputValue(), text);
@@ -71,7 +72,8 @@ test('a refused save changes nothing, names the field and keeps what was typed',
     const typed = 'Call us back any time at {business}.';
     await template.fill(typed);
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.waitForURL(/\/app\/settings\?form_error=invalid&form_field=text_back_template$/);
+    // (`form_for` names the form the error belongs to, so the page shows it by that form)
+    await page.waitForURL(/\/app\/settings\?form_error=invalid&form_field=text_back_template(&form_for=settings\/save)?$/);
     const alert = page.getByRole('alert').filter({ hasText: 'Nothing was saved' });
     await alert.waitFor();
     assert.match(await alert.textContent(), /Please check: Text-back\./);

@@ -127,7 +127,10 @@ async function measure(path, { signedIn, budget, islands = signedIn }) {
         assert.ok(wasm.length > 0, `${target}: hydrated without a .wasm response?`);
       } else {
         await page.waitForLoadState('networkidle');
-        if (signedIn) assert.ok(await page.locator('.app-nav').count() > 0, `${target}: not the signed-in app`);
+        if (signedIn) {
+          const frame = (await page.locator('.app-nav').count()) + (await page.getByRole('button', { name: 'Sign out' }).count());
+          assert.ok(frame > 0, `${target}: not the signed-in app`);
+        }
       }
       // islands load on idle: anything late would come now
       await page.waitForTimeout(300);
