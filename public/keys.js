@@ -1,6 +1,7 @@
 // Inbox keyboard navigation: j / k (and ↓ / ↑ once inside the list) move focus through the
-// lead rows (each row's link to the lead, not its call button), Enter follows the focused link. Plain JavaScript on purpose: it adds nothing to
-// the wasm bundle and works before hydration. Keys typed into form fields are left alone.
+// lead rows (each row's link to its lead, not its call button), Enter follows the focused
+// link. Plain JavaScript on purpose: it adds nothing to the wasm bundle and works before
+// hydration. Keys typed into form fields are left alone.
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const active = document.activeElement;
