@@ -215,31 +215,34 @@ pub fn LiveInbox(
     view! {
         <div on:click=move |_| live.mark_seen() on:keydown=move |_| live.mark_seen()>
             {move || stats.get().map(|s| view! { <Stats s /> })}
-            <details class="filters-fold" open=narrowed>
+            // On a phone the filters fold away behind this toggle (CSS: the form right after
+            // a closed toggle is hidden); on a wider screen the toggle is hidden and the form
+            // always shown. No script, and the same in every browser.
+            <details class="filters-toggle" open=narrowed>
                 <summary class="button button-small button-ghost">"Filters"</summary>
-                <form method="get" action="/app" class="filters" role="search" aria-label="Filter leads">
-                    <label>
-                        "Status"
-                        <select name="status">
-                            <option value="">"Any"</option>
-                            {LeadStatus::ALL
-                                .into_iter()
-                                .map(|s| s.as_str())
-                                .map(|s| view! { <option value=s selected=status.as_deref() == Some(s)>{s}</option> })
-                                .collect_view()}
-                        </select>
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" name="needs_reply" value="true" checked=filter.needs_reply />
-                        "Needs reply"
-                    </label>
-                    <label>
-                        "Search"
-                        <input type="search" name="q" placeholder="Phone or name" value=filter.q.clone().unwrap_or_default() />
-                    </label>
-                    <button type="submit" class="button button-small">"Filter"</button>
-                </form>
             </details>
+            <form method="get" action="/app" class="filters" role="search" aria-label="Filter leads">
+                <label>
+                    "Status"
+                    <select name="status">
+                        <option value="">"Any"</option>
+                        {LeadStatus::ALL
+                            .into_iter()
+                            .map(|s| s.as_str())
+                            .map(|s| view! { <option value=s selected=status.as_deref() == Some(s)>{s}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="needs_reply" value="true" checked=filter.needs_reply />
+                    "Needs reply"
+                </label>
+                <label>
+                    "Search"
+                    <input type="search" name="q" placeholder="Phone or name" value=filter.q.clone().unwrap_or_default() />
+                </label>
+                <button type="submit" class="button button-small">"Filter"</button>
+            </form>
             {figure.map(|f| view! {
                 <p class="figure-banner">{f.describe()}" · "<a href="/app">"Show all leads"</a></p>
             })}
