@@ -132,7 +132,11 @@ const NAV: [(&str, &str, Option<Action>); 7] = [
 /// `aria-current` for the link to `href` on the page at `path`: "page" on that page, "true"
 /// on the inbox link while a lead (a page inside the inbox) is open.
 pub fn current_for(path: &str, href: &str) -> Option<&'static str> {
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     if path == href {
         Some("page")
     } else if href == "/app" && path.starts_with("/app/leads/") {

@@ -141,7 +141,10 @@ mod tests {
             event_lead_id(r#"{"kind":"message_received","lead_id":"lead_0193"}"#).as_deref(),
             Some("lead_0193")
         );
-        assert_eq!(event_lead_id(r#"{"lead_id":"lead_1","kind":"lead_created"}"#).as_deref(), Some("lead_1"));
+        assert_eq!(
+            event_lead_id(r#"{"lead_id":"lead_1","kind":"lead_created"}"#).as_deref(),
+            Some("lead_1")
+        );
         assert_eq!(event_lead_id(r#"{"kind":"opt_out_changed","lead_id":null}"#), None);
         assert_eq!(event_lead_id(""), None);
     }

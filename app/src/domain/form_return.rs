@@ -67,7 +67,10 @@ mod tests {
             without_params("/app?form_errors=1&form_for=x", &FORM_PARAMS),
             "/app?form_errors=1"
         );
-        assert_eq!(without_params("/setup?slug=acme&email=a%40b.c", &["slug"]), "/setup?email=a%40b.c");
+        assert_eq!(
+            without_params("/setup?slug=acme&email=a%40b.c", &["slug"]),
+            "/setup?email=a%40b.c"
+        );
     }
 
     #[test]

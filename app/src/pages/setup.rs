@@ -130,7 +130,11 @@ fn SetupForm(returned: Returned, code: String) -> impl IntoView {
         timezone,
         email,
     } = returned;
-    let selected = if timezone.is_empty() { DEFAULT_TIMEZONE.to_owned() } else { timezone };
+    let selected = if timezone.is_empty() {
+        DEFAULT_TIMEZONE.to_owned()
+    } else {
+        timezone
+    };
     let bad = |field: &'static str| fields.contains(&field);
     let hint = |field: &'static str| {
         bad(field).then(|| {
@@ -207,7 +211,10 @@ mod tests {
     fn only_our_field_names_come_back_from_the_url() {
         assert_eq!(field_name("timezone"), Some("timezone"));
         assert_eq!(field_name("<script>"), None);
-        assert_eq!(field_hint("slug", "conflict"), "That short name is taken. Choose another.");
+        assert_eq!(
+            field_hint("slug", "conflict"),
+            "That short name is taken. Choose another."
+        );
     }
 
     #[cfg(feature = "ssr")]

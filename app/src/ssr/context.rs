@@ -40,10 +40,18 @@ pub fn fail_fields(err: AppError, fields: &[&str]) -> AppError {
 /// in the URL). Each value is cut to [`KEPT_VALUE_MAX`] characters and percent-encoded.
 pub fn fail_keeping(err: AppError, fields: &[&str], keep: &[(&str, &str)]) -> AppError {
     // A form posted without JavaScript goes back to its page with an error code the page
-    // shows, instead of a bare error body.
-    let kept_keys: Vec<&str> = keep.iter().map(|(k, _)| *k).collect();
-    if let Some((back, endpoint)) = plain_form_referer(&kept_keys) {
-        leptos_axum::redirect(&refused_location(&back, &err, fields, endpoint.as_deref(), keep));
+    // shows, and the form it was posted to (`form_for`), instead of a bare error body.
+    if let Some(back) = plain_form_referer() {
+        // the values typed last time are replaced by this time's
+        let kept_keys: Vec<&str> = keep.iter().map(|(k, _)| *k).collect();
+        let back = crate::domain::form_return::without_params(&back, &kept_keys);
+        leptos_axum::redirect(&refused_location(
+            &back,
+            &err,
+            fields,
+            posted_endpoint().as_deref(),
+            keep,
+        ));
         return err;
     }
     if let Some(resp) = use_context::<ResponseOptions>() {
@@ -97,6 +105,13 @@ fn refused_location(
     to
 }
 
+/// The server-function endpoint this request was posted to (`team/add` for
+/// `/rpc/team/add`), when it is a plain one (see `domain::form_return::endpoint_of`).
+fn posted_endpoint() -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    crate::domain::form_return::endpoint_of(parts.uri.path()).map(str::to_owned)
+}
+
 /// Whether the request was sent by a browser itself (a form posted without JavaScript),
 /// which wants a page back rather than the server function's typed answer.
 pub fn wants_html() -> bool {
@@ -112,10 +127,8 @@ fn accepts_html(parts: &axum::http::request::Parts) -> bool {
 }
 
 /// For a browser form post to a server function (no JavaScript): the same-site path of
-/// the page it came from, without an earlier `form_error`, `form_field` or `form_for` (nor
-/// the earlier typed values named in `kept`), and the endpoint posted to.
-fn plain_form_referer(kept: &[&str]) -> Option<(String, Option<String>)> {
-    use crate::domain::form_return::{endpoint_of, without_params, FORM_PARAMS};
+/// the page it came from, without an earlier `form_error`, `form_field` or `form_for`.
+fn plain_form_referer() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
     if parts.method != axum::http::Method::POST || !parts.uri.path().starts_with("/rpc/") || !accepts_html(&parts) {
         return None;
@@ -125,10 +138,22 @@ fn plain_form_referer(kept: &[&str]) -> Option<(String, Option<String>)> {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = &after_scheme[after_scheme.find('/')?..];
     let path = crate::domain::redirect::safe_next(Some(path));
-    let mut dropped: Vec<&str> = FORM_PARAMS.to_vec();
-    dropped.extend_from_slice(kept);
-    let back = without_params(path.as_str(), &dropped);
-    Some((back, endpoint_of(parts.uri.path()).map(str::to_owned)))
+    let clean: Vec<&str> = match path.as_str().split_once('?') {
+        Some((p, q)) => std::iter::once(p)
+            .chain(q.split('&').filter(|kv| {
+                !crate::domain::form_return::FORM_PARAMS
+                    .iter()
+                    .any(|p| kv.split('=').next() == Some(*p))
+            }))
+            .collect(),
+        None => vec![path.as_str()],
+    };
+    let (base, rest) = clean.split_first()?;
+    Some(if rest.is_empty() {
+        (*base).to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    })
 }
 
 /// Logs an infrastructure error once and returns the opaque `Internal`.
