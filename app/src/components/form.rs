@@ -41,7 +41,33 @@ pub fn UrlFormError(endpoint: &'static str) -> impl IntoView {
 /// [`UrlFormError`] or its own field messages); the app frame's banner shows any other.
 /// An endpoint missing here is shown twice at worst, never not at all.
 pub fn shown_by_its_form(endpoint: &str) -> bool {
-    const PREFIXES: [&str; 3] = ["team/", "numbers/", "leads/"];
-    const ENDPOINTS: [&str; 3] = ["auth/change_password", "auth/switch_org", "evidence/retention"];
+    // team and numbers pages: every form; the lead page and the settings page's quick
+    // replies: the forms they name (`pages/app/lead.rs`, `pages/app/settings.rs`).
+    const PREFIXES: [&str; 2] = ["team/", "numbers/"];
+    const ENDPOINTS: [&str; 9] = [
+        "auth/change_password",
+        "auth/switch_org",
+        "evidence/retention",
+        "leads/reply",
+        "leads/update",
+        "leads/book",
+        "bookings/reschedule",
+        "bookings/cancel",
+        "quick_replies/save",
+    ];
     PREFIXES.iter().any(|p| endpoint.starts_with(p)) || ENDPOINTS.contains(&endpoint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_by_its_form;
+
+    #[test]
+    fn the_frame_banner_shows_what_no_form_shows() {
+        assert!(shown_by_its_form("team/remove") && shown_by_its_form("numbers/add"));
+        assert!(shown_by_its_form("leads/reply") && shown_by_its_form("bookings/cancel"));
+        assert!(!shown_by_its_form("settings/save"));
+        assert!(!shown_by_its_form("leads/somewhere_else"));
+        assert!(!shown_by_its_form(""));
+    }
 }
