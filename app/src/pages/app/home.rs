@@ -17,7 +17,10 @@ use crate::{
     },
     domain::{form_return::without_params, E164Phone, Figure, LeadSource, LeadStatus},
     models::{BookingView, LeadPage, LeadSummary, NextStepsView, RecoveryStats},
-    server_fns::inbox::{get_recovery_stats, list_leads, next_steps, upcoming_bookings},
+    server_fns::{
+        inbox::{get_recovery_stats, list_leads, upcoming_bookings},
+        next_steps::next_steps,
+    },
 };
 
 pub fn source_label(source: &str) -> &'static str {
