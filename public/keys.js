@@ -1,11 +1,12 @@
 // Inbox keyboard navigation: j / k (and ↓ / ↑ once inside the list) move focus through the
-// lead rows, Enter follows the focused link. Plain JavaScript on purpose: it adds nothing to
-// the wasm bundle and works before hydration. Keys typed into form fields are left alone.
+// lead rows (each row's link to its lead, not its call button), Enter follows the focused
+// link. Plain JavaScript on purpose: it adds nothing to the wasm bundle and works before
+// hydration. Keys typed into form fields are left alone.
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const active = document.activeElement;
   if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
-  const links = Array.from(document.querySelectorAll('.lead-list .lead-row > a'));
+  const links = Array.from(document.querySelectorAll('.lead-list .lead-row > a.lead-open'));
   if (links.length === 0) return;
   const current = links.indexOf(active);
   let step;

@@ -4,12 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Outlet, ParentRoute, Route, Router, Routes},
+    hooks::use_location,
     path,
 };
 
 use crate::pages::app::numbers::NumbersPage;
 use crate::{
-    components::{app_chrome::AppLayout, layout::SiteLayout},
+    components::{
+        app_chrome::{AppFrame, AppLayout},
+        layout::SiteLayout,
+    },
     pages::{
         app::audit::AuditPage,
         app::evidence::EvidencePage,
@@ -102,7 +106,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/callsnare.css" />
         <Title formatter=|text: String| page_title(&text) />
         <Router>
-            <Routes fallback=|| view! { <SiteLayout><NotFoundPage /></SiteLayout> }>
+            <Routes fallback=not_found>
                 <ParentRoute path=path!("/app") view=AppLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("team") view=TeamPage />
@@ -124,6 +128,18 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// An address no route answers: under `/app` inside the app frame (a signed-in user keeps
+/// the navigation and gets a way back to the inbox; a signed-out one is sent to sign in),
+/// the public "Page not found" elsewhere. Both answer 404 (the fallback handler's status).
+fn not_found() -> AnyView {
+    let path = use_location().pathname.get_untracked();
+    if is_app_path(&path) {
+        view! { <AppFrame not_found=true /> }.into_any()
+    } else {
+        view! { <SiteLayout><NotFoundPage /></SiteLayout> }.into_any()
     }
 }
 

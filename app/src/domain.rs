@@ -11,6 +11,7 @@ pub mod closure_dates;
 pub mod email;
 pub mod evidence;
 pub mod figure;
+pub mod form_return;
 pub mod ids;
 pub mod job_type;
 pub mod lead_search;

@@ -110,7 +110,10 @@ pub struct LastCallView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadSummary {
     pub id: String,
+    /// E.164, for `tel:` and `sms:` links.
     pub caller_number: String,
+    /// The number as an office writes it: `(415) 555-2671` (`E164Phone::everyday`).
+    pub caller_display: String,
     pub name: String,
     /// missed_call | after_hours | abandoned | text_first
     pub source: String,
@@ -123,6 +126,10 @@ pub struct LeadSummary {
     /// Nobody responded within the escalation window.
     pub escalated: bool,
     pub assigned_to: Option<String>,
+    /// While the customer waits for a reply: when they last wrote.
+    pub waiting_since: Option<i64>,
+    /// We wrote the text the preview shows (a reply, a confirmation or the text-back).
+    pub last_from_us: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +139,25 @@ pub struct LeadPage {
     pub next_cursor: Option<String>,
     /// The server's clock, so ages render the same on the server and after hydration.
     pub server_now: i64,
+}
+
+/// A new org's first steps, as the inbox lists them until all are done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextStepsView {
+    /// The org tracks a number.
+    pub number_added: bool,
+    /// A call has reached one of its numbers.
+    pub test_call_made: bool,
+    /// Someone besides the owner was invited or is a member.
+    pub team_invited: bool,
+    /// The number to call for the test, as an office writes it.
+    pub test_number: Option<String>,
+}
+
+impl NextStepsView {
+    pub fn all_done(&self) -> bool {
+        self.number_added && self.test_call_made && self.team_invited
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

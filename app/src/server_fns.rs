@@ -6,6 +6,7 @@ pub mod auth;
 pub mod evidence;
 pub mod inbox;
 pub mod invite;
+pub mod next_steps;
 pub mod numbers;
 pub mod settings;
 pub mod setup;

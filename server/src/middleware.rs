@@ -2,6 +2,7 @@
 
 pub mod client_addr;
 pub mod csrf;
+pub mod form_return;
 pub mod no_store;
 pub mod rate_limit;
 pub mod request_id;

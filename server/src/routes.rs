@@ -21,7 +21,7 @@ use crate::{
     middleware::{
         client_addr,
         csrf::{self, CsrfConfig},
-        no_store,
+        form_return, no_store,
         rate_limit::{ClientIp, Limits},
         request_id, rpc_body_limit,
         security_headers::{self, SecurityHeaders},
@@ -33,7 +33,8 @@ use crate::{
 
 /// Layers, outermost first: request-id screening → request id → trace span → security
 /// headers → client address → (webhooks: body limit + rate limit) | (app: server-function
-/// body limit → no-store → CSRF → sign-in throttle → sessions/auth).
+/// body limit → stale no-JS error parameters dropped from the Referer → no-store → CSRF →
+/// sign-in throttle → sessions/auth).
 pub fn router(
     state: AppState,
     hooks: Arc<WebhookState>,
@@ -62,6 +63,7 @@ pub fn router(
         ))
         .layer(axum::middleware::from_fn_with_state(Arc::new(csrf_cfg), csrf::guard))
         .layer(axum::middleware::from_fn(no_store::private_no_store))
+        .layer(axum::middleware::from_fn(form_return::strip_stale_form_params))
         .layer(axum::middleware::from_fn(rpc_body_limit::limit));
     let headers = Arc::new(SecurityHeaders::new(&state.public_base));
     let resolver = Arc::new(ClientIp::new(limits.trusted_proxies.clone()));

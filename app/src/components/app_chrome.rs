@@ -1,6 +1,10 @@
 //! The signed-in app's frame: who you are, which org, navigation by role, sign-out.
 //! Server-rendered only: switching the org and signing out are plain form posts that the
 //! server answers with a redirect.
+//!
+//! Landmarks: a skip link first, the frame's `<header>` (org, the `Main` navigation with
+//! the current page marked, account) and the page in `<main id="main">`, so everything is
+//! inside a landmark and a keyboard user reaches the page in one key press.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -9,8 +13,11 @@ use leptos_router::{
 };
 
 use crate::{
+    components::form::{shown_by_its_form, UrlFormError},
     domain::{permission::Action, Role},
+    error::AppError,
     models::SessionView,
+    pages::not_found::AppNotFoundPage,
     server_fns::auth::{current_session, Logout, SwitchOrg},
 };
 
@@ -19,19 +26,29 @@ pub type SessionResource = Resource<Result<Option<SessionView>, crate::error::Ap
 /// Route layout for everything under `/app`: redirects to sign-in when signed out.
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    view! { <AppFrame /> }
+}
+
+/// The app frame around the routed page, or (`not_found`) around "Page not found" for an
+/// address under `/app` that no page answers, so a signed-in user keeps the navigation.
+#[component]
+pub fn AppFrame(#[prop(optional)] not_found: bool) -> impl IntoView {
     let session: SessionResource = Resource::new_blocking(|| (), |_| current_session());
     provide_context(session);
     let location = use_location();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <main id="main"><p class="muted">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(Some(s)) => view! { <AppChrome session=s /> }.into_any(),
+                    Ok(Some(s)) => view! { <AppChrome session=s not_found /> }.into_any(),
                     Ok(None) => {
                         let next = location.pathname.get_untracked();
                         view! { <Redirect path=format!("/login?next={}", crate::domain::redirect::encode_path(&next)) /> }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! {
+                        <main id="main"><p class="form-error" role="alert">{e.to_string()}</p></main>
+                    }
+                    .into_any(),
                 }
             })}
         </Suspense>
@@ -39,30 +56,31 @@ pub fn AppLayout() -> impl IntoView {
 }
 
 #[component]
-fn AppChrome(session: SessionView) -> impl IntoView {
+fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let switch = ServerAction::<SwitchOrg>::new();
-    let is_admin = session.role.can(Action::ManageStaff);
-    let manages_routing = session.role.can(Action::ManageRouting);
+    let role = session.role;
     let many_orgs = session.orgs.len() > 1;
     let orgs = session.orgs.clone();
     let current = session.org_id.clone();
+    let path = use_location().pathname.get_untracked();
+    // The pages this role may open, in the navigation's order.
+    let links = NAV
+        .iter()
+        .filter(|(_, _, action)| action.is_none_or(|a| role.can(a)))
+        .map(|&(href, label, _)| {
+            view! { <a href=href aria-current=current_for(&path, href)>{label}</a> }
+        })
+        .collect_view();
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="app-frame">
-            <aside class="app-nav" aria-label="App">
+            <header class="app-nav">
                 <p class="app-org">
                     <strong>{session.org_name.clone()}</strong>
                     <span class="muted small">{format!(" · {}", role_label(session.role))}</span>
                 </p>
-                <nav>
-                    <a href="/app">"Inbox"</a>
-                    {is_admin.then(|| view! { <a href="/app/team">"Team"</a> })}
-                    {manages_routing.then(|| view! { <a href="/app/settings">"Settings"</a> })}
-                    {session.role.can(Action::ViewAudit).then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
-                    {session.role.can(Action::ManageNumbers).then(|| view! { <a href="/app/numbers">"Numbers"</a> })}
-                    {session.role.can(Action::ViewWebhookEvidence).then(|| view! { <a href="/app/evidence">"Evidence"</a> })}
-                    <a href="/app/account">"Account"</a>
-                </nav>
+                <nav aria-label="Main">{links}</nav>
                 {many_orgs
                     .then(|| {
                         view! {
@@ -82,20 +100,49 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                                             .collect_view()}
                                     </select>
                                 </label>
+                                <UrlFormError endpoint="auth/switch_org" />
                                 <button type="submit" class="button button-small button-ghost">"Switch"</button>
                             </ActionForm>
                         }
                     })}
                 <p class="muted small app-user">{session.email.clone()}</p>
-                <ActionForm action=logout>
+                <ActionForm action=logout attr:class="app-signout">
                     <button type="submit" class="button button-small button-ghost">"Sign out"</button>
                 </ActionForm>
-            </aside>
-            <div class="app-main">
+            </header>
+            <main class="app-main" id="main" tabindex="-1">
                 <FormErrorFromUrl />
-                <Outlet />
-            </div>
+                {if not_found { view! { <AppNotFoundPage /> }.into_any() } else { view! { <Outlet /> }.into_any() }}
+            </main>
         </div>
+    }
+}
+
+/// The navigation: address, label, and the action a role needs to see it (`None`: everyone).
+const NAV: [(&str, &str, Option<Action>); 7] = [
+    ("/app", "Inbox", None),
+    ("/app/team", "Team", Some(Action::ManageStaff)),
+    ("/app/settings", "Settings", Some(Action::ManageRouting)),
+    ("/app/audit", "Audit trail", Some(Action::ViewAudit)),
+    ("/app/numbers", "Numbers", Some(Action::ManageNumbers)),
+    ("/app/evidence", "Evidence", Some(Action::ViewWebhookEvidence)),
+    ("/app/account", "Account", None),
+];
+
+/// `aria-current` for the link to `href` on the page at `path`: "page" on that page, "true"
+/// on the inbox link while a lead (a page inside the inbox) is open.
+pub fn current_for(path: &str, href: &str) -> Option<&'static str> {
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    if path == href {
+        Some("page")
+    } else if href == "/app" && path.starts_with("/app/leads/") {
+        Some("true")
+    } else {
+        None
     }
 }
 
@@ -107,15 +154,37 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// Shows the error a form posted without JavaScript came back with (`?form_error=code`).
-/// Only fixed messages are shown, never text from the URL.
+/// Shows the error a form posted without JavaScript came back with (`?form_error=code`),
+/// unless its page shows it by the form (`form_for`, see [`shown_by_its_form`]). Only
+/// fixed messages are shown, never text from the URL.
 #[component]
 fn FormErrorFromUrl() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     move || {
         query
-            .with(|q| q.get("form_error"))
-            .and_then(|code| crate::error::AppError::message_for_code(&code))
+            .with(|q| {
+                let by_its_form = q.get("form_for").is_some_and(|f| shown_by_its_form(&f));
+                q.get("form_error").filter(|_| !by_its_form)
+            })
+            .and_then(|code| AppError::message_for_code(&code))
             .map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::current_for;
+
+    #[test]
+    fn the_navigation_marks_the_page_it_is_on() {
+        assert_eq!(current_for("/app", "/app"), Some("page"));
+        assert_eq!(current_for("/app/", "/app"), Some("page"));
+        assert_eq!(current_for("/app/team", "/app"), None);
+        assert_eq!(current_for("/app/team", "/app/team"), Some("page"));
+        assert_eq!(current_for("/app/team/", "/app/team"), Some("page"));
+        assert_eq!(current_for("/app/leads/lead_1", "/app"), Some("true"));
+        assert_eq!(current_for("/app/leads/lead_1", "/app/team"), None);
+        assert_eq!(current_for("/app/nope", "/app"), None);
+        assert_eq!(current_for("/", "/"), Some("page"));
     }
 }

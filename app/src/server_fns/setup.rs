@@ -15,6 +15,12 @@ pub async fn setup_needed() -> Result<bool, AppError> {
 
 /// Public but gated by the one-time setup token from the server log: creates the first
 /// organisation and its owner, then signs the owner in.
+///
+/// Without JavaScript a refusal goes back to `/setup` with the error, the fields to fix and
+/// what was typed in the other fields (business name, short name, timezone, email), so
+/// nothing has to be typed again but the secrets: the token and the password never travel
+/// in a URL. (The redirect keeps the page a plain GET that a reload does not re-post;
+/// `/setup` is `no-store`, and the referrer policy keeps its query on this origin.)
 #[server(prefix = "/rpc", endpoint = "setup/complete")]
 pub async fn complete_setup(
     setup_token: String,
@@ -30,7 +36,7 @@ pub async fn complete_setup(
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::{
             auth::tokens,
-            context::{fail, internal, start_session},
+            context::{fail, fail_keeping, internal, start_session},
             db::{orgs, users},
             services::onboarding::{create_org, CreateOrgError, NewOrg},
             state::AppState,
@@ -39,13 +45,25 @@ pub async fn complete_setup(
 
     let state = expect_context::<AppState>();
     let db = state.db.clone();
+    let typed = [
+        ("org_name", org_name.clone()),
+        ("slug", slug.clone()),
+        ("timezone", timezone.clone()),
+        ("email", email.clone()),
+    ];
+    // Refused over `field`: what was typed goes back with it (never the token or password).
+    let refuse = |err: AppError, field: &str| {
+        let keep: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fail_keeping(err, &[field], &keep)
+    };
     // Parsed before the token is claimed, so a typo does not spend it.
     let new = NewOrg {
         name: org_name,
-        slug: OrgSlug::parse(slug.trim()).map_err(|e| fail(AppError::validation("slug", e.to_string())))?,
+        slug: OrgSlug::parse(slug.trim()).map_err(|e| refuse(AppError::validation("slug", e.to_string()), "slug"))?,
         timezone: OrgTimezone::parse(timezone.trim())
-            .map_err(|e| fail(AppError::validation("timezone", e.to_string())))?,
-        owner_email: EmailAddress::parse(&email).map_err(|e| fail(AppError::validation("email", e.to_string())))?,
+            .map_err(|e| refuse(AppError::validation("timezone", e.to_string()), "timezone"))?,
+        owner_email: EmailAddress::parse(&email)
+            .map_err(|e| refuse(AppError::validation("email", e.to_string()), "email"))?,
     };
     // Claimed atomically: the check and the take happen under one lock, so of several
     // concurrent requests with the valid token exactly one goes on to create an org.
@@ -57,10 +75,13 @@ pub async fn complete_setup(
         }
     };
     let Some(claimed) = claimed else {
-        return Err(fail(AppError::validation(
+        return Err(refuse(
+            AppError::validation(
+                "setup_token",
+                "That setup token is not valid. Use the one printed in the server log.",
+            ),
             "setup_token",
-            "That setup token is not valid. Use the one printed in the server log.",
-        )));
+        ));
     };
     // Hands the token back when setup did not happen, so the operator can correct the form.
     let give_back = |state: &AppState| {
@@ -80,10 +101,10 @@ pub async fn complete_setup(
     if let Err(e) = create_org(&db, new, Some(SecretString::from(password))).await {
         give_back(&state);
         return Err(match e {
-            CreateOrgError::BadName => fail(AppError::validation("org_name", e.to_string())),
-            CreateOrgError::SlugTaken(_) => fail(AppError::Conflict(e.to_string())),
+            CreateOrgError::BadName => refuse(AppError::validation("org_name", e.to_string()), "org_name"),
+            CreateOrgError::SlugTaken(_) => refuse(AppError::Conflict(e.to_string()), "slug"),
             CreateOrgError::PasswordRequired | CreateOrgError::Password(_) => {
-                fail(AppError::validation("password", e.to_string()))
+                refuse(AppError::validation("password", e.to_string()), "password")
             }
             CreateOrgError::Db(err) => internal(err),
         });

@@ -32,21 +32,26 @@ pub fn fail(err: AppError) -> AppError {
 /// back with them too (`&form_field=timezone,hours_mon`), so its page can point at each.
 /// Only field names (lowercase letters and `_`) travel, never free text.
 pub fn fail_fields(err: AppError, fields: &[&str]) -> AppError {
+    fail_keeping(err, fields, &[])
+}
+
+/// [`fail_fields`] that also sends back what was typed into the fields in `keep`, so a form
+/// posted without JavaScript comes back filled in (never pass a secret: the values travel
+/// in the URL). Each value is cut to [`KEPT_VALUE_MAX`] characters and percent-encoded.
+pub fn fail_keeping(err: AppError, fields: &[&str], keep: &[(&str, &str)]) -> AppError {
     // A form posted without JavaScript goes back to its page with an error code the page
-    // shows, instead of a bare error body.
+    // shows, and the form it was posted to (`form_for`), instead of a bare error body.
     if let Some(back) = plain_form_referer() {
-        let sep = if back.contains('?') { '&' } else { '?' };
-        let named: Vec<&str> = fields
-            .iter()
-            .copied()
-            .filter(|f| !f.is_empty() && f.len() <= 40 && f.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-            .collect();
-        let fields = if named.is_empty() {
-            String::new()
-        } else {
-            format!("&form_field={}", named.join(","))
-        };
-        leptos_axum::redirect(&format!("{back}{sep}form_error={}{fields}", err.code()));
+        // the values typed last time are replaced by this time's
+        let kept_keys: Vec<&str> = keep.iter().map(|(k, _)| *k).collect();
+        let back = crate::domain::form_return::without_params(&back, &kept_keys);
+        leptos_axum::redirect(&refused_location(
+            &back,
+            &err,
+            fields,
+            posted_endpoint().as_deref(),
+            keep,
+        ));
         return err;
     }
     if let Some(resp) = use_context::<ResponseOptions>() {
@@ -55,6 +60,56 @@ pub fn fail_fields(err: AppError, fields: &[&str]) -> AppError {
         }
     }
     err
+}
+
+/// The longest typed value a refused form gets back through the URL.
+pub const KEPT_VALUE_MAX: usize = 200;
+
+/// Where a refused plain form post goes: its page (`back`) with the error code, the fields
+/// to point at, the endpoint it was posted to (`form_for`, so the page shows the error by
+/// that form) and the typed values to put back.
+fn refused_location(
+    back: &str,
+    err: &AppError,
+    fields: &[&str],
+    endpoint: Option<&str>,
+    keep: &[(&str, &str)],
+) -> String {
+    use crate::domain::redirect::encode_path;
+    let mut to = String::from(back);
+    to.push(if back.contains('?') { '&' } else { '?' });
+    to.push_str("form_error=");
+    to.push_str(err.code());
+    let named: Vec<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| !f.is_empty() && f.len() <= 40 && f.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect();
+    if !named.is_empty() {
+        to.push_str("&form_field=");
+        to.push_str(&named.join(","));
+    }
+    if let Some(endpoint) = endpoint {
+        to.push_str("&form_for=");
+        to.push_str(endpoint);
+    }
+    for (key, value) in keep {
+        let value: String = value.trim().chars().take(KEPT_VALUE_MAX).collect();
+        if !value.is_empty() {
+            to.push('&');
+            to.push_str(&encode_path(key));
+            to.push('=');
+            to.push_str(&encode_path(&value));
+        }
+    }
+    to
+}
+
+/// The server-function endpoint this request was posted to (`team/add` for
+/// `/rpc/team/add`), when it is a plain one (see `domain::form_return::endpoint_of`).
+fn posted_endpoint() -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    crate::domain::form_return::endpoint_of(parts.uri.path()).map(str::to_owned)
 }
 
 /// Whether the request was sent by a browser itself (a form posted without JavaScript),
@@ -72,7 +127,7 @@ fn accepts_html(parts: &axum::http::request::Parts) -> bool {
 }
 
 /// For a browser form post to a server function (no JavaScript): the same-site path of
-/// the page it came from, without an earlier `form_error` or `form_field`.
+/// the page it came from, without an earlier `form_error`, `form_field` or `form_for`.
 fn plain_form_referer() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
     if parts.method != axum::http::Method::POST || !parts.uri.path().starts_with("/rpc/") || !accepts_html(&parts) {
@@ -85,10 +140,11 @@ fn plain_form_referer() -> Option<String> {
     let path = crate::domain::redirect::safe_next(Some(path));
     let clean: Vec<&str> = match path.as_str().split_once('?') {
         Some((p, q)) => std::iter::once(p)
-            .chain(
-                q.split('&')
-                    .filter(|kv| !kv.starts_with("form_error=") && !kv.starts_with("form_field=")),
-            )
+            .chain(q.split('&').filter(|kv| {
+                !crate::domain::form_return::FORM_PARAMS
+                    .iter()
+                    .any(|p| kv.split('=').next() == Some(*p))
+            }))
             .collect(),
         None => vec![path.as_str()],
     };
@@ -240,5 +296,39 @@ impl From<SettingsError> for AppError {
             SettingsError::Forbidden => fail(AppError::Forbidden),
             SettingsError::Db(err) => internal(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_location;
+    use crate::error::AppError;
+
+    #[test]
+    fn a_refused_form_goes_back_with_its_code_fields_endpoint_and_kept_values() {
+        assert_eq!(
+            refused_location("/app/team", &AppError::Forbidden, &[], Some("team/add"), &[]),
+            "/app/team?form_error=forbidden&form_for=team/add"
+        );
+        assert_eq!(
+            refused_location(
+                "/app/numbers?edit=num_1",
+                &AppError::validation("label", "x"),
+                &["label", "<script>", "ring_timeout_secs"],
+                Some("numbers/update"),
+                &[]
+            ),
+            "/app/numbers?edit=num_1&form_error=invalid&form_field=label,ring_timeout_secs&form_for=numbers/update"
+        );
+        assert_eq!(
+            refused_location(
+                "/setup",
+                &AppError::validation("timezone", "x"),
+                &["timezone"],
+                Some("setup/complete"),
+                &[("org_name", "Acme Heating & Air"), ("slug", ""), ("email", "owner@acme.test")]
+            ),
+            "/setup?form_error=invalid&form_field=timezone&form_for=setup/complete&org_name=Acme%20Heating%20%26%20Air&email=owner%40acme.test"
+        );
     }
 }

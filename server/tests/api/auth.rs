@@ -526,6 +526,7 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/team/invitations", Some(Role::Admin)),
     ("/rpc/team/revoke_invite", Some(Role::Admin)),
     ("/rpc/leads/list", Some(Role::Staff)),
+    ("/rpc/leads/next_steps", Some(Role::Staff)),
     ("/rpc/leads/get", Some(Role::Staff)),
     ("/rpc/leads/reply", Some(Role::Staff)),
     ("/rpc/leads/update", Some(Role::Staff)),

@@ -326,7 +326,10 @@ async fn bad_filters_and_settings_are_refused_with_422_and_change_nothing() {
         .unwrap();
     assert_eq!(resp.status(), 302);
     let back = resp.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(back, "/app/evidence?form_error=invalid&form_field=retention_days");
+    assert_eq!(
+        back,
+        "/app/evidence?form_error=invalid&form_field=retention_days&form_for=evidence/retention"
+    );
     let html = app.html(&owner, &back).await;
     assert!(
         html.contains("Nothing was saved. Keep payloads from 7 to 3650 days"),

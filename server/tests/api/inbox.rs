@@ -474,7 +474,10 @@ async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
     let refused = post("One more thing").await;
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(back, format!("/app/leads/{lead_id}?form_error=conflict"));
+    assert_eq!(
+        back,
+        format!("/app/leads/{lead_id}?form_error=conflict&form_for=leads/reply")
+    );
     let html = app.html(&staff, &back).await;
     assert!(html.contains("the customer opted out of texts"), "{html}");
     // the code, not free text, travels in the URL

@@ -279,7 +279,7 @@ async fn undialable_or_already_tracked_numbers_and_bad_fields_are_refused_and_no
     let back = resp.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(
         back,
-        "/app/numbers?form_error=invalid&form_field=number,ring_timeout_secs"
+        "/app/numbers?form_error=invalid&form_field=number,ring_timeout_secs&form_for=numbers/add"
     );
     let html = app.html(&admin, &back).await;
     assert!(
@@ -391,7 +391,7 @@ async fn an_edit_is_audited_with_before_and_after_used_by_the_next_call_and_a_lo
     let back = resp.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(
         back,
-        format!("/app/numbers?edit={id}&form_error=invalid&form_field=ring_timeout_secs")
+        format!("/app/numbers?edit={id}&form_error=invalid&form_field=ring_timeout_secs&form_for=numbers/update")
     );
     let html = app.html(&admin, &back).await;
     assert!(

@@ -269,7 +269,10 @@ async fn a_form_posted_without_javascript_comes_back_with_each_wrong_field_named
     .await;
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(back, "/app/settings?form_error=invalid&form_field=timezone,hours_tue");
+    assert_eq!(
+        back,
+        "/app/settings?form_error=invalid&form_field=timezone,hours_tue&form_for=settings/save"
+    );
     let html = app.html(&admin, &back).await;
     assert!(
         html.contains("Nothing was saved. Please check: Timezone, Tuesday."),

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::{form::FormError, hydrated::mark_hydrated},
+    components::{
+        form::{FormError, UrlFormError},
+        hydrated::mark_hydrated,
+    },
     domain::limits::PASSWORD_MAX,
     server_fns::auth::ChangePassword,
 };
@@ -17,6 +20,8 @@ pub fn AccountPage() -> impl IntoView {
         <section class="card narrow">
             <h2>"Change password"</h2>
             <p class="muted small">"Changing your password signs you out everywhere else."</p>
+            // Posted before the wasm loaded (or without JavaScript) and refused.
+            <UrlFormError endpoint="auth/change_password" />
             <ChangePasswordForm />
         </section>
     }

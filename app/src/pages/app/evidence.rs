@@ -138,6 +138,12 @@ fn EvidenceListPanel(filters: Filters, retention_saved: bool, retention_refused:
                     let page = list.await;
                     let rejected = rejected.await;
                     match page {
+                        // A filter the server refused: say which, and keep the form to fix it.
+                        Err(e @ crate::error::AppError::Validation { .. }) => view! {
+                            <p class="form-error" role="alert">{e.to_string()}</p>
+                            <FilterForm filters=filters.clone() />
+                        }
+                        .into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(page) => {
                             view! {

@@ -15,14 +15,28 @@ use crate::{
         hydrated::mark_hydrated,
         live::{live_updates, set_document_title, Latest},
     },
-    domain::{Figure, LeadSource, LeadStatus},
-    models::BookingView,
-    models::{LeadPage, LeadSummary, RecoveryStats},
-    server_fns::inbox::{get_recovery_stats, list_leads, upcoming_bookings},
+    domain::{form_return::without_params, E164Phone, Figure, LeadSource, LeadStatus},
+    models::{BookingView, LeadPage, LeadSummary, NextStepsView, RecoveryStats},
+    server_fns::{
+        inbox::{get_recovery_stats, list_leads, upcoming_bookings},
+        next_steps::next_steps,
+    },
 };
 
 pub fn source_label(source: &str) -> &'static str {
     LeadSource::parse(source).map_or("Lead", LeadSource::label)
+}
+
+/// How long a customer has waited for a reply: "waiting 12 min".
+pub fn waiting(now: i64, since: i64) -> String {
+    let mins = ((now - since).max(0)) / 60_000;
+    match mins {
+        0 => "waiting under a minute".into(),
+        m if m < 60 => format!("waiting {m} min"),
+        m if m < 60 * 24 && m % 60 == 0 => format!("waiting {} h", m / 60),
+        m if m < 60 * 24 => format!("waiting {} h {} min", m / 60, m % 60),
+        m => format!("waiting {} d", m / (60 * 24)),
+    }
 }
 
 pub fn age(now: i64, then: i64) -> String {
@@ -72,6 +86,7 @@ pub fn HomePage() -> impl IntoView {
     );
     let stats = Resource::new(|| (), |_| get_recovery_stats());
     let bookings = Resource::new(|| (), |_| upcoming_bookings());
+    let steps = Resource::new(|| (), |_| next_steps());
     view! {
         <Title text="Inbox" />
         <h1>"Inbox"</h1>
@@ -81,9 +96,22 @@ pub fn HomePage() -> impl IntoView {
                 Suspend::new(async move {
                     let stats = stats.await.ok();
                     let bookings = bookings.await.ok();
+                    let steps = steps.await.ok().flatten();
                     match leads.await {
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(page) => view! { <LiveInbox filter search page stats bookings /> }.into_any(),
+                        Ok(page) => {
+                            // First run: the steps come first while there is no lead to show,
+                            // after the leads once there are (the first lead row stays on a
+                            // phone's first screen).
+                            let first = page.leads.is_empty() && filter == InboxFilter::default();
+                            let (above, below) = if first { (steps, None) } else { (None, steps) };
+                            view! {
+                                {above.map(|steps| view! { <NextSteps steps /> })}
+                                <LiveInbox filter search page stats bookings />
+                                {below.map(|steps| view! { <NextSteps steps /> })}
+                            }
+                            .into_any()
+                        }
                     }
                 })
             }}
@@ -91,13 +119,60 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// A new org's first steps, each ticked from what it has done (server-rendered: no wasm).
+#[component]
+fn NextSteps(steps: NextStepsView) -> impl IntoView {
+    let call = match steps.test_number.clone() {
+        Some(number) => format!(
+            "Call {number} from your mobile and let it ring out: the missed call shows up here, and you get the text-back."
+        ),
+        None => "Once a number is added, call it and let it ring out: the missed call shows up here.".to_owned(),
+    };
+    let step = |done: bool, title: &'static str, href: Option<&'static str>, hint: String| {
+        let state = if done { "Done: " } else { "To do: " };
+        view! {
+            <li class="next-step" class:done=done>
+                <span class="visually-hidden">{state}</span>
+                <span class="next-step-mark" aria-hidden="true">{if done { "✓" } else { "○" }}</span>
+                <span>
+                    {match href.filter(|_| !done) {
+                        Some(href) => view! { <a href=href>{title}</a> }.into_any(),
+                        None => view! { <strong>{title}</strong> }.into_any(),
+                    }}
+                    <span class="muted small next-step-hint">{hint}</span>
+                </span>
+            </li>
+        }
+    };
+    view! {
+        <section class="card next-steps" aria-labelledby="next-steps-heading">
+            <h2 id="next-steps-heading">"Next steps"</h2>
+            <ol>
+                {step(
+                    steps.number_added,
+                    "Add a number",
+                    Some("/app/numbers"),
+                    "The business number your customers call, and the phones it rings.".to_owned(),
+                )}
+                {step(steps.test_call_made, "Make a test call", None, call)}
+                {step(
+                    steps.team_invited,
+                    "Invite the team",
+                    Some("/app/team"),
+                    "Whoever answers the phones and works the leads.".to_owned(),
+                )}
+            </ol>
+        </section>
+    }
+}
+
 /// The inbox below its heading. Rendered on the server from the props, then kept live in the browser:
 /// every live event refetches the leads (same filters), the figures and the bookings
-/// without a reload, and counts as unread in the tab title until the page is touched.
+/// without a reload, and the tab title counts the leads with news until the page is touched.
 #[island]
 pub fn LiveInbox(
     filter: InboxFilter,
-    /// `location.search` of the page, for the "Older leads" link.
+    /// `location.search` of the page, for the "Older leads" and "Clear search" links.
     search: String,
     page: LeadPage,
     stats: Option<RecoveryStats>,
@@ -137,10 +212,19 @@ pub fn LiveInbox(
     });
     let figure = filter.figure.as_deref().and_then(Figure::parse);
     let status = filter.status.clone();
+    // Open while a filter is on, so what narrows the list is in view (on a phone too).
+    let narrowed = filter.status.is_some() || filter.needs_reply || filter.q.is_some();
+    let empty = Empty::of(&filter, &search);
     view! {
         <div on:click=move |_| live.mark_seen() on:keydown=move |_| live.mark_seen()>
             {move || stats.get().map(|s| view! { <Stats s /> })}
-            <form method="get" action="/app" class="filters">
+            // On a phone the filters fold away behind this toggle (CSS: the form right after
+            // a closed toggle is hidden); on a wider screen the toggle is hidden and the form
+            // always shown. No script, and the same in every browser.
+            <details class="filters-toggle" open=narrowed>
+                <summary class="button button-small button-ghost">"Filters"</summary>
+            </details>
+            <form method="get" action="/app" class="filters" role="search" aria-label="Filter leads">
                 <label>
                     "Status"
                     <select name="status">
@@ -168,10 +252,7 @@ pub fn LiveInbox(
             {move || {
                 let p = page.get();
                 if p.leads.is_empty() {
-                    view! {
-                        <p class="empty card">"No leads here yet. Missed calls and customer texts show up the moment they happen."</p>
-                    }
-                    .into_any()
+                    empty.clone().render()
                 } else {
                     let now = p.server_now;
                     let next = p.next_cursor.map(|c| older(&search, &c));
@@ -187,6 +268,46 @@ pub fn LiveInbox(
             }}
             {move || bookings.get().map(|b| view! { <Bookings b /> })}
         </div>
+    }
+}
+
+/// What an empty list says: no match for the search, none for the filters, or no lead yet.
+#[derive(Clone)]
+enum Empty {
+    /// With the link that drops the search (and the cursor) and keeps the other filters.
+    NoMatch(String),
+    Filtered,
+    NoLeads,
+}
+
+impl Empty {
+    fn of(filter: &InboxFilter, search: &str) -> Self {
+        if filter.q.is_some() {
+            let query = search.trim_start_matches('?');
+            let clear = without_params(&format!("/app?{query}"), &["q", "cursor"]);
+            Empty::NoMatch(clear)
+        } else if *filter != InboxFilter::default() {
+            Empty::Filtered
+        } else {
+            Empty::NoLeads
+        }
+    }
+
+    fn render(self) -> AnyView {
+        match self {
+            Empty::NoMatch(clear) => view! {
+                <p class="empty card">"No leads match your search. "<a href=clear>"Clear search"</a></p>
+            }
+            .into_any(),
+            Empty::Filtered => view! {
+                <p class="empty card">"No leads match these filters. "<a href="/app">"Show all leads"</a></p>
+            }
+            .into_any(),
+            Empty::NoLeads => view! {
+                <p class="empty card">"No leads here yet. Missed calls and customer texts show up the moment they happen."</p>
+            }
+            .into_any(),
+        }
     }
 }
 
@@ -217,7 +338,11 @@ fn Bookings(b: Vec<BookingView>) -> impl IntoView {
                         {b
                             .into_iter()
                             .map(|b| {
-                                let who = if b.name.is_empty() { b.caller_number.clone() } else { b.name.clone() };
+                                let who = if b.name.is_empty() {
+                                    E164Phone::parse(&b.caller_number).map_or_else(|_| b.caller_number.clone(), |p| p.everyday())
+                                } else {
+                                    b.name.clone()
+                                };
                                 view! {
                                     <li>
                                         <a href=format!("/app/leads/{}", b.lead_id)>{who}</a>
@@ -234,28 +359,45 @@ fn Bookings(b: Vec<BookingView>) -> impl IntoView {
     }
 }
 
+/// One lead: the row opens it; the call button dials the customer (one tap on a phone).
 #[component]
 fn LeadRow(l: LeadSummary, now: i64) -> impl IntoView {
     let who = if l.name.is_empty() {
-        l.caller_number.clone()
+        l.caller_display.clone()
     } else {
-        format!("{} · {}", l.name, l.caller_number)
+        format!("{} · {}", l.name, l.caller_display)
     };
+    let preview = if l.last_from_us && !l.last_message_preview.is_empty() {
+        format!("You: {}", l.last_message_preview)
+    } else {
+        l.last_message_preview.clone()
+    };
+    // Only a dialable E.164 number gets a call button.
+    let call = l.caller_number.starts_with('+').then(|| {
+        view! {
+            <a class="lead-call button button-ghost" href=format!("tel:{}", l.caller_number)
+                aria-label=format!("Call {}", l.caller_display)>"Call"</a>
+        }
+    });
     view! {
         <li class="lead-row" class:needs-reply=l.needs_reply class:escalated=l.escalated data-status=l.status.clone()>
-            <a href=format!("/app/leads/{}", l.id)>
+            <a class="lead-open" href=format!("/app/leads/{}", l.id)>
                 <span class="lead-who">{who}</span>
                 <span class="lead-source">{source_label(&l.source)}</span>
                 <span class=format!("lead-status status-{}", l.status)>{l.status.clone()}</span>
-                <span class="lead-preview">{l.last_message_preview.clone()}</span>
+                <span class="lead-preview">{preview}</span>
                 <span class="lead-age muted small">{age(now, l.last_activity_at)}</span>
-                {l.needs_reply.then(|| view! { <span class="badge">"Customer waiting"</span> })}
+                {l.waiting_since.map(|since| view! {
+                    <span class="badge">"Customer "<span class="lead-waiting">{waiting(now, since)}</span></span>
+                })}
                 {l.escalated.then(|| view! { <span class="badge badge-alert">"Escalated"</span> })}
             </a>
+            {call}
         </li>
     }
 }
 
+/// The recovery figures: a grid on a wide screen, one scrolling line on a phone.
 #[component]
 fn Stats(s: RecoveryStats) -> impl IntoView {
     let value = format!("${}", s.booked_value_cents_30d / 100);
@@ -264,7 +406,7 @@ fn Stats(s: RecoveryStats) -> impl IntoView {
         .map_or("—".to_owned(), |m| format!("{m} min"));
     let link = |f: Figure| format!("/app?figure={}", f.as_str());
     view! {
-        <section class="stats" aria-label="Recovery">
+        <section class="stats figures" aria-label="Recovery">
             <a href=link(Figure::MissedToday) class="stat"><strong>{s.missed_calls_today}</strong><span>"missed calls today"</span></a>
             <a href=link(Figure::Missed30d) class="stat"><strong>{s.missed_calls_30d}</strong><span>"missed calls, 30 days"</span></a>
             <a href=link(Figure::TextBacks30d) class="stat"><strong>{s.text_backs_30d}</strong><span>"text-backs sent"</span></a>
@@ -277,7 +419,45 @@ fn Stats(s: RecoveryStats) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::older;
+    use super::{older, waiting, Empty, InboxFilter};
+
+    #[test]
+    fn waiting_says_how_long() {
+        let min = 60_000;
+        assert_eq!(waiting(30 * min, 30 * min), "waiting under a minute");
+        assert_eq!(waiting(12 * min, 0), "waiting 12 min");
+        assert_eq!(waiting(120 * min, 0), "waiting 2 h");
+        assert_eq!(waiting(135 * min, 0), "waiting 2 h 15 min");
+        assert_eq!(waiting(3 * 24 * 60 * min, 0), "waiting 3 d");
+        assert_eq!(waiting(0, 5 * min), "waiting under a minute");
+    }
+
+    #[test]
+    fn clearing_a_search_keeps_the_other_filters() {
+        let searched = InboxFilter {
+            q: Some("jane".into()),
+            status: Some("new".into()),
+            ..InboxFilter::default()
+        };
+        match Empty::of(&searched, "?status=new&q=jane&cursor=1.x") {
+            Empty::NoMatch(clear) => assert_eq!(clear, "/app?status=new"),
+            _ => panic!("a search with no match says so"),
+        }
+        let only_search = InboxFilter {
+            q: Some("x".into()),
+            ..InboxFilter::default()
+        };
+        match Empty::of(&only_search, "?q=x") {
+            Empty::NoMatch(clear) => assert_eq!(clear, "/app"),
+            _ => panic!("a search with no match says so"),
+        }
+        let filtered = InboxFilter {
+            needs_reply: true,
+            ..InboxFilter::default()
+        };
+        assert!(matches!(Empty::of(&filtered, "?needs_reply=true"), Empty::Filtered));
+        assert!(matches!(Empty::of(&InboxFilter::default(), ""), Empty::NoLeads));
+    }
 
     #[test]
     fn the_next_page_keeps_the_filters_and_replaces_the_cursor() {

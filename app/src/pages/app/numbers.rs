@@ -3,8 +3,8 @@
 //!
 //! A server component with no island (no wasm of its own): every form is a plain post to
 //! `/rpc/numbers/…` that redirects back here (`?added=1`, `?saved=1`, `?removed=1`), or,
-//! when refused, comes back with `?form_error=invalid&form_field=…` naming each wrong field
-//! (never echoing what was typed). A number is edited at `/app/numbers?edit=<id>`, so a
+//! when refused, comes back with `?form_error=invalid&form_field=…&form_for=numbers/…` naming
+//! each wrong field (never echoing what was typed) and the form it came from. A number is edited at `/app/numbers?edit=<id>`, so a
 //! refused edit comes back to its own form; removing asks first in a `<details>`, no script.
 
 use leptos::prelude::*;
@@ -20,6 +20,7 @@ use crate::{
         },
         twilio_webhooks::WebhookUrls,
     },
+    error::AppError,
     models::{NumbersView, TrackedNumberView},
     server_fns::numbers::list_numbers,
 };
@@ -33,6 +34,19 @@ struct PageQuery {
     notice: Option<&'static str>,
     /// The number being edited (a well-formed id; the page checks it is one of the org's).
     edit: Option<String>,
+    /// A refused post's form (`numbers/add`, `numbers/update`, `numbers/remove`) and fixed message.
+    refused: Option<(String, &'static str)>,
+}
+
+impl PageQuery {
+    /// The refused post's message when it came from the form posting to `endpoint` and
+    /// no field says more.
+    fn message_for(&self, endpoint: &str) -> Option<&'static str> {
+        self.refused
+            .as_ref()
+            .filter(|(e, _)| e == endpoint && self.bad.is_empty())
+            .map(|(_, message)| *message)
+    }
 }
 
 #[component]
@@ -56,7 +70,15 @@ pub fn NumbersPage() -> impl IntoView {
             None
         };
         let edit = q.get("edit").filter(|id| TrackedNumberId::parse(id).is_ok());
-        PageQuery { bad, notice, edit }
+        let refused = q
+            .get("form_for")
+            .zip(q.get("form_error").and_then(|code| AppError::message_for_code(&code)));
+        PageQuery {
+            bad,
+            notice,
+            edit,
+            refused,
+        }
     });
     view! {
         <Title text="Numbers" />
@@ -134,13 +156,20 @@ fn voicemail_warning(secs: u32) -> impl IntoView {
 #[component]
 fn Numbers(page: NumbersView, query: PageQuery) -> impl IntoView {
     let NumbersView { numbers, webhooks } = page;
-    let PageQuery { bad, notice, edit } = query;
+    let alert = |message: Option<&'static str>| message.map(|m| view! { <p class="form-error" role="alert">{m}</p> });
+    let (add_error, update_error, remove_error) = (
+        alert(query.message_for("numbers/add")),
+        alert(query.message_for("numbers/update")),
+        alert(query.message_for("numbers/remove")),
+    );
+    let PageQuery { bad, notice, edit, .. } = query;
     let notice = notice.map(|text| view! { <p class="form-ok" role="status">{text}</p> });
     // `Some(None)`: an id that is not one of the org's numbers (or no longer is).
     let editing = edit.map(|id| numbers.iter().find(|n| n.id == id).cloned());
     match editing {
         Some(Some(number)) => view! {
             {notice}
+            {update_error}
             <EditNumber number bad />
         }
         .into_any(),
@@ -152,7 +181,9 @@ fn Numbers(page: NumbersView, query: PageQuery) -> impl IntoView {
         .into_any(),
         None => view! {
             {notice}
+            {remove_error}
             <NumberList numbers webhooks />
+            {add_error}
             <AddNumber bad />
         }
         .into_any(),

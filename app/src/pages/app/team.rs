@@ -4,11 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
         app_chrome::{role_label, SessionResource},
-        form::FormError,
+        form::{url_form_error, FormError},
         hydrated::mark_hydrated,
         live::Latest,
     },
@@ -28,18 +29,26 @@ pub fn TeamPage() -> impl IntoView {
     let session = expect_context::<SessionResource>();
     let invitations = Resource::new(|| (), |_| list_invitations());
     let members = Resource::new(|| (), |_| list_members());
+    // A form posted before the wasm loaded (or without JavaScript) that came back refused.
+    let refused = use_query_map()
+        .with_untracked(|q| q.get("form_for"))
+        .filter(|f| f.starts_with("team/"))
+        .and_then(|endpoint| url_form_error(&endpoint).map(|message| (endpoint, message.to_owned())));
     view! {
         <Title text="Team" />
         <h1>"Team"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading team…"</p> }>
-            {move || Suspend::new(async move {
-                let my_role = session.await.ok().flatten().map(|s| s.role).unwrap_or(Role::Staff);
-                let pending = invitations.await.unwrap_or_default();
-                match members.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(members) => view! { <TeamManager my_role members pending /> }.into_any(),
-                }
-            })}
+            {move || {
+                let refused = refused.clone();
+                Suspend::new(async move {
+                    let my_role = session.await.ok().flatten().map(|s| s.role).unwrap_or(Role::Staff);
+                    let pending = invitations.await.unwrap_or_default();
+                    match members.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(members) => view! { <TeamManager my_role members pending refused /> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }
@@ -48,7 +57,13 @@ pub fn TeamPage() -> impl IntoView {
 /// without a reload (showing its error or the address a link was mailed to) and then
 /// refetches both lists.
 #[island]
-pub fn TeamManager(my_role: Role, members: Vec<MemberView>, pending: Vec<InvitationView>) -> impl IntoView {
+pub fn TeamManager(
+    my_role: Role,
+    members: Vec<MemberView>,
+    pending: Vec<InvitationView>,
+    /// A plain post that came back refused: (endpoint, message), shown by its form.
+    refused: Option<(String, String)>,
+) -> impl IntoView {
     mark_hydrated();
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
@@ -93,17 +108,20 @@ pub fn TeamManager(my_role: Role, members: Vec<MemberView>, pending: Vec<Invitat
                 <RoleSelect my_role current=Role::Staff />
                 <button type="submit" class="button">"Send invitation"</button>
             </ActionForm>
+            {refused_for(&refused, &["team/add"])}
             <FormError result=add.value() />
             <LinkSent result=add.value() what="Invitation sent to" />
         </section>
+        {refused_for(&refused, &["team/revoke_invite"])}
         {move || view! { <PendingInvitations pending=pending.get() my_role revoke /> }}
+        {refused_for(&refused, &["team/change_role", "team/remove", "team/reset_password"])}
         <FormError result=change.value() />
         <FormError result=remove.value() />
         <FormError result=reset.value() />
         <LinkSent result=reset.value() what="A link to set a new password was emailed to" />
-        <table class="table">
+        <table class="table team-table">
             <thead>
-                <tr><th>"Member"</th><th>"Role"</th><th>"Status"</th><th>"Actions"</th></tr>
+                <tr><th scope="col">"Member"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr>
             </thead>
             <tbody>
                 {move || {
@@ -118,6 +136,15 @@ pub fn TeamManager(my_role: Role, members: Vec<MemberView>, pending: Vec<Invitat
     }
 }
 
+/// The refused plain post's message when it was posted to one of `endpoints`.
+fn refused_for(refused: &Option<(String, String)>, endpoints: &[&str]) -> Option<impl IntoView> {
+    let (_, message) = refused
+        .as_ref()
+        .filter(|(e, _)| endpoints.iter().any(|x| *x == e.as_str()))?;
+    let message = message.clone();
+    Some(view! { <p class="form-error" role="alert">{message}</p> })
+}
+
 #[component]
 fn MemberRow(
     m: MemberView,
@@ -128,28 +155,43 @@ fn MemberRow(
 ) -> impl IntoView {
     let manageable = my_role.can_manage_role(m.role);
     let id = m.user_id.clone();
+    let email = m.email.clone();
     view! {
         <tr>
-            <td>{m.email.clone()}{m.is_you.then_some(" (you)")}</td>
-            <td>{role_label(m.role)}</td>
-            <td>{if m.active { "Active" } else { "No password set" }}</td>
-            <td class="row-actions">
+            <td data-label="Member" class="team-member">{m.email.clone()}{m.is_you.then_some(" (you)")}</td>
+            <td data-label="Role">{role_label(m.role)}</td>
+            <td data-label="Status">{if m.active { "Active" } else { "No password set" }}</td>
+            <td data-label="Actions">
+                // A menu, so the table fits a phone; removing asks once more inside it.
                 {manageable.then(|| {
                     let (a, b, c) = (id.clone(), id.clone(), id.clone());
                     view! {
-                        <ActionForm action=change attr:class="inline-form">
-                            <input type="hidden" name="user_id" value=a />
-                            <RoleSelect my_role current=m.role />
-                            <button type="submit" class="button button-small button-ghost">"Change role"</button>
-                        </ActionForm>
-                        <ActionForm action=reset attr:class="inline-form">
-                            <input type="hidden" name="user_id" value=b />
-                            <button type="submit" class="button button-small button-ghost">"Reset password"</button>
-                        </ActionForm>
-                        <ActionForm action=remove attr:class="inline-form">
-                            <input type="hidden" name="user_id" value=c />
-                            <button type="submit" class="button button-small button-danger">"Remove"</button>
-                        </ActionForm>
+                        <details class="menu">
+                            <summary class="button button-small button-ghost">"Actions"</summary>
+                            <div class="menu-body">
+                                <ActionForm action=change attr:class="inline-form">
+                                    <input type="hidden" name="user_id" value=a />
+                                    <RoleSelect my_role current=m.role />
+                                    <button type="submit" class="button button-small button-ghost">"Change role"</button>
+                                </ActionForm>
+                                <ActionForm action=reset attr:class="inline-form">
+                                    <input type="hidden" name="user_id" value=b />
+                                    <button type="submit" class="button button-small button-ghost">"Reset password"</button>
+                                </ActionForm>
+                                <details class="confirm">
+                                    <summary class="button button-small button-danger">"Remove…"</summary>
+                                    <ActionForm action=remove attr:class="confirm-body">
+                                        <input type="hidden" name="user_id" value=c />
+                                        <p class="small">
+                                            {format!("{email} loses access to this organisation at once; the leads and history stay.")}
+                                        </p>
+                                        <button type="submit" class="button button-small button-danger">
+                                            {format!("Yes, remove {email}")}
+                                        </button>
+                                    </ActionForm>
+                                </details>
+                            </div>
+                        </details>
                     }
                 })}
             </td>
@@ -186,9 +228,9 @@ fn PendingInvitations(
             <section class="card">
                 <h2>"Pending invitations"</h2>
                 <FormError result=revoke.value() />
-                <table class="table">
+                <table class="table team-table">
                     <thead>
-                        <tr><th>"Email"</th><th>"Role"</th><th>"Expires"</th><th>"Actions"</th></tr>
+                        <tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Expires"</th><th scope="col">"Actions"</th></tr>
                     </thead>
                     <tbody>
                         {pending
@@ -198,10 +240,10 @@ fn PendingInvitations(
                                 let id = i.id.clone();
                                 view! {
                                     <tr>
-                                        <td>{i.email.clone()}</td>
-                                        <td>{role_label(i.role)}</td>
-                                        <td>{format!("in {} h", i.expires_in_hours)}</td>
-                                        <td class="row-actions">
+                                        <td data-label="Email" class="team-member">{i.email.clone()}</td>
+                                        <td data-label="Role">{role_label(i.role)}</td>
+                                        <td data-label="Expires">{format!("in {} h", i.expires_in_hours)}</td>
+                                        <td data-label="Actions" class="row-actions">
                                             {manageable.then(|| view! {
                                                 <ActionForm action=revoke attr:class="inline-form">
                                                     <input type="hidden" name="invitation_id" value=id />

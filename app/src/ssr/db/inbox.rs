@@ -15,6 +15,15 @@ pub const PAGE_SIZE: i64 = 50;
 const NEEDS_REPLY: &str =
     "(last_inbound_at IS NOT NULL AND (last_staff_reply_at IS NULL OR last_inbound_at > last_staff_reply_at))";
 
+/// The columns of a [`LeadRow`], for the list and for one lead.
+fn summary_columns() -> String {
+    format!(
+        "id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
+         (escalated_at IS NOT NULL) AS escalated, assigned_user_id, last_inbound_at, \
+         (last_message_side IS NOT NULL AND last_message_side <> 'customer') AS last_from_us"
+    )
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct LeadRow {
     id: String,
@@ -28,12 +37,18 @@ struct LeadRow {
     needs_reply: bool,
     escalated: bool,
     assigned_user_id: Option<String>,
+    last_inbound_at: Option<i64>,
+    last_from_us: bool,
 }
 
 impl From<LeadRow> for LeadSummary {
     fn from(r: LeadRow) -> Self {
+        // Stored numbers were parsed on the way in; a row that somehow is not E.164 shows as stored.
+        let caller_display = crate::domain::E164Phone::parse(&r.caller_number)
+            .map_or_else(|_| r.caller_number.clone(), |p| p.everyday());
         LeadSummary {
             id: r.id,
+            caller_display,
             caller_number: r.caller_number,
             name: r.name,
             source: r.source,
@@ -44,6 +59,9 @@ impl From<LeadRow> for LeadSummary {
             needs_reply: r.needs_reply,
             escalated: r.escalated,
             assigned_to: r.assigned_user_id,
+            // How long the customer has waited: since their last text, while it is unanswered.
+            waiting_since: r.last_inbound_at.filter(|_| r.needs_reply),
+            last_from_us: r.last_from_us,
         }
     }
 }
@@ -60,10 +78,8 @@ pub struct ListQuery<'a> {
 }
 
 pub async fn list(conn: &mut Conn, org_id: &str, q: ListQuery<'_>) -> Result<Vec<LeadSummary>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
-         (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = "
-    ));
+    let mut b: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {} FROM leads WHERE org_id = ", summary_columns()));
     b.push_bind(org_id.to_owned());
     if let Some((figure, since)) = q.figure {
         push_figure(&mut b, org_id, figure, since);
@@ -120,8 +136,8 @@ pub async fn get(
     lead_id: &str,
 ) -> Result<Option<(LeadSummary, LeadDetailRow)>, sqlx::Error> {
     let row: Option<LeadRow> = sqlx::query_as(&format!(
-        "SELECT id, caller_number, name, source, status, last_message_preview, last_activity_at, created_at, {NEEDS_REPLY} AS needs_reply, \
-         (escalated_at IS NOT NULL) AS escalated, assigned_user_id FROM leads WHERE org_id = $1 AND id = $2"
+        "SELECT {} FROM leads WHERE org_id = $1 AND id = $2",
+        summary_columns()
     ))
     .bind(org_id)
     .bind(lead_id)
@@ -367,4 +383,29 @@ pub async fn recovery(
         booked_value_cents_30d: value.unwrap_or(0),
         median_first_response_min: if responses.is_empty() { None } else { median },
     })
+}
+
+/// What a new org has done of its first steps: (a number it tracks, its first call, the
+/// first person invited or added beside the owner) and the first number still tracked, for
+/// the inbox's "Next steps". One round trip; each part stops at its first row on an index
+/// that leads with the org.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FirstSteps {
+    pub has_number: bool,
+    pub has_call: bool,
+    pub has_team: bool,
+    pub first_number: Option<String>,
+}
+
+pub async fn first_steps(conn: &mut Conn, org_id: &str) -> Result<FirstSteps, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM tracked_numbers WHERE org_id = $1 AND removed_at IS NULL) AS has_number, \
+                EXISTS (SELECT 1 FROM calls WHERE org_id = $1) AS has_call, \
+                (EXISTS (SELECT 1 FROM invitations WHERE org_id = $1) \
+                 OR (SELECT COUNT(*) FROM (SELECT 1 FROM memberships WHERE org_id = $1 LIMIT 2) m) > 1) AS has_team, \
+                (SELECT e164 FROM tracked_numbers WHERE org_id = $1 AND removed_at IS NULL ORDER BY created_at LIMIT 1) AS first_number",
+    )
+    .bind(org_id)
+    .fetch_one(conn)
+    .await
 }

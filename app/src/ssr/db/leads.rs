@@ -37,7 +37,8 @@ pub async fn open_for_caller(
     Ok((id, created))
 }
 
-/// Records a message on the lead for the inbox row: preview, and who spoke last.
+/// Records a message on the lead for the inbox row: preview, and who spoke last (the row
+/// marks our own texts "You: ").
 pub async fn note_message(
     conn: &mut Conn,
     org_id: &str,
@@ -57,14 +58,16 @@ pub fn note_message_stmt(org_id: &str, lead_id: &LeadId, body: &str, direction: 
     let preview: String = body.chars().take(140).collect();
     let sql = match direction {
         MessageSide::Customer => {
-            "UPDATE leads SET last_message_preview = $3, last_inbound_at = $4, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
+            "UPDATE leads SET last_message_preview = $3, last_message_side = 'customer', last_inbound_at = $4, last_activity_at = $4, updated_at = $4 \
+             WHERE org_id = $1 AND id = $2"
         }
         MessageSide::Staff => {
-            "UPDATE leads SET last_message_preview = $3, last_staff_reply_at = $4, first_staff_response_at = COALESCE(first_staff_response_at, $4), \
+            "UPDATE leads SET last_message_preview = $3, last_message_side = 'staff', last_staff_reply_at = $4, first_staff_response_at = COALESCE(first_staff_response_at, $4), \
              last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
         }
         MessageSide::Automatic => {
-            "UPDATE leads SET last_message_preview = $3, last_activity_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2"
+            "UPDATE leads SET last_message_preview = $3, last_message_side = 'automatic', last_activity_at = $4, updated_at = $4 \
+             WHERE org_id = $1 AND id = $2"
         }
     };
     Stmt::new(sql)
