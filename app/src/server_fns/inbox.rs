@@ -341,7 +341,7 @@ pub async fn update_lead(
         },
         ssr::{
             clock::now_ms,
-            context::{fail, require_staff},
+            context::{fail, redirect_done, require_staff},
             services::inbox::{self, LeadEdit},
         },
     };
@@ -363,7 +363,9 @@ pub async fn update_lead(
             Ok(inbox::update(conn, &me, &lead_id, edit, now_ms()).await)
         })
     })
-    .await
+    .await?;
+    redirect_done("leads/update");
+    Ok(())
 }
 
 /// Books a job on a lead. The booking form's fields are the arguments (a plain SSR form

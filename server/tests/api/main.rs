@@ -13,6 +13,7 @@ mod hardening;
 mod health_check;
 mod helpers;
 mod inbox;
+mod inbox_ux;
 mod numbers;
 mod outbox_worker;
 mod pages;
