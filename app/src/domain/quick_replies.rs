@@ -19,9 +19,10 @@ pub struct QuickReplies(Vec<String>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum QuickRepliesError {
-    #[error("At most {QUICK_REPLIES_MAX} quick replies, one per line.")]
+    // The numbers are QUICK_REPLIES_MAX and REPLY_BODY_MAX (a test keeps them in step).
+    #[error("At most 10 quick replies, one per line.")]
     TooMany,
-    #[error("Each quick reply must be at most {REPLY_BODY_MAX} characters (a reply's limit).")]
+    #[error("Each quick reply must be at most 1600 characters (a reply's limit).")]
     TooLong,
 }
 
@@ -61,6 +62,16 @@ mod tests {
         let r = QuickReplies::parse("  On our way!  \r\n\n\t\nCall us back?\n").unwrap();
         assert_eq!(r.as_slice(), ["On our way!", "Call us back?"]);
         assert!(QuickReplies::parse("\n \n").unwrap().as_slice().is_empty());
+    }
+
+    #[test]
+    fn the_messages_name_the_limits() {
+        assert!(QuickRepliesError::TooMany
+            .to_string()
+            .contains(&QUICK_REPLIES_MAX.to_string()));
+        assert!(QuickRepliesError::TooLong
+            .to_string()
+            .contains(&REPLY_BODY_MAX.to_string()));
     }
 
     #[test]

@@ -445,9 +445,9 @@ pub async fn reschedule_booking(
     let to = ArrivalWindow::parse(&date, &arrival_start, &arrival_end).map_err(AppError::from)?;
     let notify = notify_customer.unwrap_or(false);
     write(state, move |conn| {
-        Box::pin(async move {
-            Ok(inbox::reschedule_booking(conn, &me, &booking_id, to, notify, &token, now_ms()).await)
-        })
+        Box::pin(
+            async move { Ok(inbox::reschedule_booking(conn, &me, &booking_id, to, notify, &token, now_ms()).await) },
+        )
     })
     .await?;
     redirect_done(forms::RESCHEDULE);

@@ -136,12 +136,8 @@ pub async fn save_quick_replies(quick_replies: String) -> Result<(), AppError> {
     // context first: the request's owner may change while this is in flight
     let state = expect_context::<AppState>();
     let me = require_staff(Action::ManageRouting).await?;
-    let replies = QuickReplies::parse(&quick_replies).map_err(|e| {
-        fail_fields(
-            AppError::validation("quick_replies", e.to_string()),
-            &["quick_replies"],
-        )
-    })?;
+    let replies = QuickReplies::parse(&quick_replies)
+        .map_err(|e| fail_fields(AppError::validation("quick_replies", e.to_string()), &["quick_replies"]))?;
     state
         .core
         .commit_use_case(move |conn| {

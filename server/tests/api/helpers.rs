@@ -440,7 +440,10 @@ pub fn form_token() -> String {
 /// The date `days` from today in America/Chicago (the seeded orgs' timezone), as a date
 /// input posts it: bookings must not be in the past.
 pub fn days_ahead(days: u64) -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&chrono_tz::America::Chicago).date_naive() + chrono::Days::new(days)
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive()
+        + chrono::Days::new(days)
 }
 
 /// The instant of `time` on `date` in America/Chicago, in Unix milliseconds.

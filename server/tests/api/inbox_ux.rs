@@ -144,10 +144,8 @@ async fn a_reply_form_posted_twice_at_once_texts_once_and_the_second_is_told_it_
     let sent = texts_sent(&twilio, 2).await;
     assert_eq!(sent[1].body, "A tech can be there by 3pm.");
     assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM sms_outbox o JOIN messages m ON m.id = o.message_id WHERE m.purpose = 'reply'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM sms_outbox o JOIN messages m ON m.id = o.message_id WHERE m.purpose = 'reply'")
+            .await,
         1
     );
     assert_eq!(
@@ -209,7 +207,8 @@ async fn a_reply_posted_twice_without_javascript_sends_once_and_the_page_says_so
             &format!("{page}?form_error=already_submitted&form_for=leads/reply"),
         )
         .await;
-    let reply_card = &by_form[by_form.find("id=\"reply-heading\"").unwrap()..by_form.find("id=\"timeline-heading\"").unwrap()];
+    let reply_card =
+        &by_form[by_form.find("id=\"reply-heading\"").unwrap()..by_form.find("id=\"timeline-heading\"").unwrap()];
     assert!(reply_card.contains("Already sent — this form was submitted twice."));
 
     texts_sent(&twilio, 2).await;
@@ -326,7 +325,10 @@ async fn a_reschedule_posted_twice_texts_the_customer_once() {
         1
     );
     let after = detail(&app, &staff, &lead_id).await;
-    assert_eq!(after["lead"]["status"], "booked", "moving a booking keeps the lead booked");
+    assert_eq!(
+        after["lead"]["status"], "booked",
+        "moving a booking keeps the lead booked"
+    );
     assert!(after["timeline"]
         .as_array()
         .unwrap()
@@ -387,7 +389,10 @@ async fn cancelling_bookings_updates_the_lead_and_the_recovery_figures() {
         assert_eq!(resp.status(), 200);
     }
     let stats = app.rpc_json(&staff, "leads/stats", &[]).await;
-    assert_eq!(stats["booked_from_missed_30d"], 1, "one customer booked twice is one lead");
+    assert_eq!(
+        stats["booked_from_missed_30d"], 1,
+        "one customer booked twice is one lead"
+    );
     assert_eq!(stats["booked_value_cents_30d"], 35_000);
 
     let d = detail(&app, &staff, &lead_id).await;
@@ -697,14 +702,19 @@ async fn housekeeping_prunes_form_token_claims_older_than_two_days() {
         .await
         .unwrap();
     let now = chrono::Utc::now().timestamp_millis();
-    for (token, at) in [("a".repeat(32), now - 3 * 86_400_000), ("b".repeat(32), now - 3_600_000)] {
-        sqlx::query("INSERT INTO form_submissions (org_id, token, form, created_at) VALUES ($1, $2, 'leads/reply', $3)")
-            .bind(&org)
-            .bind(token)
-            .bind(at)
-            .execute(&app.db)
-            .await
-            .unwrap();
+    for (token, at) in [
+        ("a".repeat(32), now - 3 * 86_400_000),
+        ("b".repeat(32), now - 3_600_000),
+    ] {
+        sqlx::query(
+            "INSERT INTO form_submissions (org_id, token, form, created_at) VALUES ($1, $2, 'leads/reply', $3)",
+        )
+        .bind(&org)
+        .bind(token)
+        .bind(at)
+        .execute(&app.db)
+        .await
+        .unwrap();
     }
     server::maintenance::run_once(&app.db).await.unwrap();
     let left: Vec<String> = sqlx::query_scalar("SELECT token FROM form_submissions")

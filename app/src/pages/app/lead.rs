@@ -334,7 +334,11 @@ fn counter_text(body: &str) -> String {
 type Answer = RwSignal<Option<Result<(), AppError>>>;
 
 /// A form's status line: empty, or what just succeeded ("Sent ✓").
-fn status_text(answer: Answer, from_url: bool, done: &'static str) -> impl Fn() -> &'static str + Send + Sync + 'static {
+fn status_text(
+    answer: Answer,
+    from_url: bool,
+    done: &'static str,
+) -> impl Fn() -> &'static str + Send + Sync + 'static {
     move || {
         answer.with(|v| match v {
             Some(Ok(())) => done,
@@ -602,7 +606,11 @@ fn BookingItem(b: LeadBookingView, can_text: bool) -> impl IntoView {
     let (li_class, state_class, state) = if booked {
         ("booking", "booking-state state-booked", "Booked")
     } else {
-        ("booking booking-cancelled", "booking-state state-cancelled", "Cancelled")
+        (
+            "booking booking-cancelled",
+            "booking-state state-cancelled",
+            "Cancelled",
+        )
     };
     view! {
         <li class=li_class>

@@ -90,8 +90,7 @@ impl QuickRepliesOutcome {
 
     fn from_query(q: &leptos_router::params::ParamsMap) -> Self {
         let ours = q.get("form_for").as_deref() == Some(Self::FORM)
-            || q
-                .get("form_field")
+            || q.get("form_field")
                 .is_some_and(|f| f.split(',').any(|f| f == "quick_replies"));
         match q.get("form_error") {
             Some(_) if ours => Self {

@@ -7,7 +7,13 @@ use crate::domain::form_token::FormToken;
 /// Claims `token` for `form` (the server function's endpoint): `true` if this is its first
 /// use, `false` if it was used before (the form was submitted twice). Run it inside the
 /// use-case's write, so a refused submission gives the token back with everything else.
-pub async fn claim(conn: &mut Conn, org_id: &str, token: &FormToken, form: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim(
+    conn: &mut Conn,
+    org_id: &str,
+    token: &FormToken,
+    form: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO form_submissions (org_id, token, form, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (org_id, token) DO NOTHING",

@@ -118,7 +118,13 @@ pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i
 
 /// Claims the form's one-use token first thing in the use-case's write: a token used
 /// before means this is the same submission again, and nothing is done twice.
-async fn claim_form(conn: &mut Conn, a: &StaffActor, token: &FormToken, form: &str, now: i64) -> Result<(), InboxError> {
+async fn claim_form(
+    conn: &mut Conn,
+    a: &StaffActor,
+    token: &FormToken,
+    form: &str,
+    now: i64,
+) -> Result<(), InboxError> {
     // A token older than the claims kept could have lost its claim to pruning already.
     if token.expired_at(now) {
         return Err(InboxError::Invalid("form_token", FormTokenError::Expired.to_string()));

@@ -274,9 +274,9 @@ impl Harness {
     pub async fn cancel(&self, booking_id: &str, notify: bool, now: i64) -> Result<(), InboxError> {
         let (who, booking_id, token) = (self.owner(), booking_id.to_owned(), FormToken::new());
         self.staff(move |conn| {
-            Box::pin(async move {
-                Ok(inbox::cancel_booking(conn, &who.actor(), &booking_id, notify, &token, now).await)
-            })
+            Box::pin(
+                async move { Ok(inbox::cancel_booking(conn, &who.actor(), &booking_id, notify, &token, now).await) },
+            )
         })
         .await
     }

@@ -189,7 +189,10 @@ fn event(e: TimelineEvent, text_backs: &[i64]) -> TimelineItem {
             internal = false;
             ("Customer opted back in".to_owned(), String::new())
         }
-        "text_back.skipped" => (text_back_skipped(&s("decision"), e.occurred_at, text_backs), String::new()),
+        "text_back.skipped" => (
+            text_back_skipped(&s("decision"), e.occurred_at, text_backs),
+            String::new(),
+        ),
         "sms.failed" => ("A text could not be sent".to_owned(), s("error")),
         other => (other.replace(['.', '_'], " "), String::new()),
     };
@@ -284,7 +287,10 @@ mod tests {
             &[],
         );
         assert_eq!(assigned.title, "Assigned to tech@acme.test");
-        assert_eq!(delivery_status("undelivered".into(), Some("30005")), "not delivered (carrier error 30005)");
+        assert_eq!(
+            delivery_status("undelivered".into(), Some("30005")),
+            "not delivered (carrier error 30005)"
+        );
         assert_eq!(job_label("no_heat"), "No heat");
     }
 }

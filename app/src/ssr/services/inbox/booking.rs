@@ -278,7 +278,10 @@ mod tests {
     fn the_window_must_exist_and_end_after_it_starts() {
         let long_ago = utc(2020, 1, 1, 0, 0);
         let gap = window("2026-03-08", "02:30", "11:00");
-        assert!(matches!(gap.instants(CHICAGO, long_ago), Err(InboxError::Invalid("date", _))));
+        assert!(matches!(
+            gap.instants(CHICAGO, long_ago),
+            Err(InboxError::Invalid("date", _))
+        ));
         let backwards = window("2026-03-08", "11:00", "11:00");
         assert!(matches!(
             backwards.instants(CHICAGO, long_ago),
@@ -318,7 +321,9 @@ mod tests {
         assert!(window("2026-12-06", "20:00", "22:00").instants(CHICAGO, late).is_err());
         // and 7:00 pm in Chicago (01:00 UTC the next day): the evening is not yesterday
         let evening = utc(2026, 12, 7, 1, 0);
-        assert!(window("2026-12-06", "20:00", "22:00").instants(CHICAGO, evening).is_ok());
+        assert!(window("2026-12-06", "20:00", "22:00")
+            .instants(CHICAGO, evening)
+            .is_ok());
     }
 
     #[test]
@@ -331,6 +336,8 @@ mod tests {
             rescheduled_text("Acme", &w),
             "Acme: your visit is moved to Thursday December 10 between 8:00 am and 10:00 am. Reply here if that time doesn't work."
         );
-        assert!(cancelled_text("Acme", &w).contains("on Thursday December 10 between 8:00 am and 10:00 am is cancelled"));
+        assert!(
+            cancelled_text("Acme", &w).contains("on Thursday December 10 between 8:00 am and 10:00 am is cancelled")
+        );
     }
 }

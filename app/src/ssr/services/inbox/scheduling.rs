@@ -186,11 +186,13 @@ pub async fn cancel_booking(
 
 /// The org's booking `booking_id` (any other id, another org's included, is "not found"),
 /// still booked, with its lead.
-async fn active_booking(conn: &mut Conn, a: &StaffActor, booking_id: &str) -> Result<(BookingRow, LeadCtx), InboxError> {
+async fn active_booking(
+    conn: &mut Conn,
+    a: &StaffActor,
+    booking_id: &str,
+) -> Result<(BookingRow, LeadCtx), InboxError> {
     let id = BookingId::parse(booking_id).map_err(|_| InboxError::NotFound)?;
-    let booking = bookings::find(conn, a.org(), &id)
-        .await?
-        .ok_or(InboxError::NotFound)?;
+    let booking = bookings::find(conn, a.org(), &id).await?.ok_or(InboxError::NotFound)?;
     if booking.is_cancelled() {
         return Err(InboxError::BookingCancelled);
     }

@@ -298,10 +298,7 @@ async fn a_booking_moves_once_per_form_and_cancelling_the_last_one_unbooks_the_l
         updates[0].body
     );
     // 13:00 in Chicago on 2026-01-16 is 19:00 UTC
-    assert_eq!(
-        h.count("SELECT window_start FROM bookings").await,
-        1_768_590_000_000
-    );
+    assert_eq!(h.count("SELECT window_start FROM bookings").await, 1_768_590_000_000);
 
     let tuesday = ArrivalWindow::parse("2026-01-13", "13:00", "15:00").unwrap();
     let past = h
