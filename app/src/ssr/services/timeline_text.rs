@@ -4,7 +4,7 @@
 //! no stored codes (`skipped_cooldown`, `no-answer`, `after_hours`) reach the page.
 
 use crate::{
-    domain::{evidence::is_provider_sid, CallOutcome, JobType, LeadStatus},
+    domain::{evidence::is_provider_sid, CallOutcome, LeadStatus},
     models::TimelineItem,
     ssr::db::inbox::{TimelineCall, TimelineEvent, TimelineFacts, TimelineMessage},
 };
@@ -210,11 +210,6 @@ fn event(e: TimelineEvent, text_backs: &[i64]) -> TimelineItem {
     }
 }
 
-/// A job type code as the booking form names it ("no_heat" → "No heat").
-pub fn job_label(code: &str) -> String {
-    JobType::parse(code).map_or_else(|| code.replace('_', " "), |j| j.label().to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +286,5 @@ mod tests {
             delivery_status("undelivered".into(), Some("30005")),
             "not delivered (carrier error 30005)"
         );
-        assert_eq!(job_label("no_heat"), "No heat");
     }
 }
