@@ -16,6 +16,10 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// The same form was posted again (its one-use token was already used): what it does
+    /// was done once, by the first submission.
+    #[error("Already sent — this form was submitted twice.")]
+    AlreadySubmitted,
     #[error("Too many attempts. Please wait a moment and try again.")]
     RateLimited,
     /// The request itself was malformed (missing or unreadable arguments): a client bug or
@@ -42,6 +46,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::AlreadySubmitted => "already_submitted",
             AppError::RateLimited => "rate_limited",
             AppError::BadRequest => "bad_request",
             AppError::Internal => "internal",
@@ -58,6 +63,7 @@ impl AppError {
             "conflict" => {
                 "That could not be done (for example, the customer opted out of texts). Please check and try again."
             }
+            "already_submitted" => "Already sent — this form was submitted twice.",
             "rate_limited" => "Too many attempts. Please wait a moment and try again.",
             "bad_request" => "The request was not understood. Please reload the page and try again.",
             "internal" => "Something went wrong. Please try again.",
@@ -71,7 +77,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Validation { .. } => 422,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::AlreadySubmitted => 409,
             AppError::RateLimited => 429,
             AppError::BadRequest => 400,
             AppError::Internal => 500,

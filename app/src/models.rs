@@ -176,6 +176,10 @@ pub struct TimelineItem {
     /// those who may view evidence.
     #[serde(default)]
     pub evidence_href: Option<String>,
+    /// An internal event (status, assignment, edits, bookings, skipped texts), as opposed
+    /// to the conversation with the customer (calls and texts): the lead page can hide them.
+    #[serde(default)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,9 +190,53 @@ pub struct LeadDetail {
     pub opted_out: bool,
     /// The customer's local time is outside the org's send window.
     pub in_quiet_hours: bool,
+    /// Newest first.
     pub timeline: Vec<TimelineItem>,
     /// Members the lead can be assigned to.
     pub assignees: Vec<Assignee>,
+    /// The lead's bookings, cancelled ones too, newest first.
+    pub bookings: Vec<LeadBookingView>,
+    /// Fresh one-use tokens for the reply and booking forms (a new pair with every read).
+    pub tokens: FormTokens,
+    /// The org's one-tap replies, in order.
+    pub quick_replies: Vec<String>,
+}
+
+/// One-use tokens for a page's forms (`domain::form_token`): posting a form with a token
+/// that was used already is refused, so the same submission is never carried out twice.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FormTokens {
+    pub reply: String,
+    pub book: String,
+}
+
+/// One booking of a lead, as its page lists it (and offers to move or cancel it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadBookingView {
+    pub id: String,
+    /// "No heat"
+    pub job: String,
+    /// "Thu Dec 10, 8:00 am–10:00 am", in the org's timezone.
+    pub window_label: String,
+    /// Still booked (else cancelled).
+    pub booked: bool,
+    /// The window as the reschedule form starts from: `YYYY-MM-DD`, `HH:MM`, `HH:MM`.
+    pub date: String,
+    pub arrival_start: String,
+    pub arrival_end: String,
+    /// One-use tokens for its reschedule and cancel forms.
+    pub reschedule_token: String,
+    pub cancel_token: String,
+}
+
+/// What a form posted without JavaScript came back with, read from the page's URL by the
+/// server (`form_for`, `form_error`, `form_field`, `form_done`): which form, and its fixed
+/// refusal message or none (it succeeded). Never text from the URL itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FormNotice {
+    /// The form's endpoint after `/rpc/` (`leads/reply`); empty: no notice.
+    pub form: String,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

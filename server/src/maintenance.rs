@@ -5,7 +5,9 @@
 //! - a held mail's body is blanked once its link is used, revoked or expired;
 //! - a stored provider callback's payload and headers are blanked once older than its
 //!   org's evidence retention (default 180 days; callbacks that concerned no org use the
-//!   default). The evidence row stays, and the audit trail is never pruned.
+//!   default). The evidence row stays, and the audit trail is never pruned;
+//! - a used one-use form token's claim is kept two days (a token that old is refused, so
+//!   its claim is no longer needed to refuse it).
 //!
 //! Deletes go in small batches, each its own short transaction, so the single writer's
 //! `BEGIN IMMEDIATE` never waits long behind them.
@@ -13,11 +15,11 @@
 use std::time::Duration;
 
 use app::{
-    domain::evidence::RETENTION_DEFAULT_DAYS,
+    domain::{evidence::RETENTION_DEFAULT_DAYS, form_token::FORM_TOKEN_LIFETIME_MS},
     ssr::{
         audit,
         clock::now_ms,
-        db::{login_failures, mail_outbox, orgs, webhook_events, Db},
+        db::{form_submissions, login_failures, mail_outbox, orgs, webhook_events, Db},
     },
 };
 
@@ -63,6 +65,15 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
         }
         tokio::task::yield_now().await;
     }
+    let mut form_claims = 0;
+    loop {
+        let n = form_submissions::prune_before(&mut conn, now - FORM_TOKEN_LIFETIME_MS, BATCH).await?;
+        form_claims += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     let mails = mail_outbox::blank_dead(&mut conn, now).await?;
     let mut payloads = 0;
     let mut scopes: Vec<(Option<String>, i64)> = orgs::evidence_retentions(&mut conn)
@@ -82,10 +93,11 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
             tokio::task::yield_now().await;
         }
     }
-    if failures + audits + mails + payloads > 0 {
+    if failures + audits + form_claims + mails + payloads > 0 {
         tracing::info!(
             failures,
             audits,
+            form_claims,
             mails,
             payloads,
             "housekeeping: old records pruned, dead links and old callback payloads blanked"

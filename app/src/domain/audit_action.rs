@@ -34,12 +34,18 @@ pub enum AuditAction {
     NumberUpdated,
     /// A tracked number was removed (its history stays; its calls get the unknown-number answer).
     NumberRemoved,
+    /// A booking was moved to a new arrival window (metadata: the booking, before → after).
+    BookingRescheduled,
+    /// A booking was cancelled (it no longer counts as recovered revenue).
+    BookingCancelled,
+    /// The org's quick replies (the lead page's one-tap texts) were edited.
+    QuickRepliesChanged,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -65,6 +71,9 @@ impl AuditAction {
         AuditAction::SettingsChanged,
         AuditAction::NumberUpdated,
         AuditAction::NumberRemoved,
+        AuditAction::BookingRescheduled,
+        AuditAction::BookingCancelled,
+        AuditAction::QuickRepliesChanged,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -98,6 +107,9 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings.changed",
             AuditAction::NumberUpdated => "tracked_number.updated",
             AuditAction::NumberRemoved => "tracked_number.removed",
+            AuditAction::BookingRescheduled => "booking.rescheduled",
+            AuditAction::BookingCancelled => "booking.cancelled",
+            AuditAction::QuickRepliesChanged => "quick_replies.changed",
         }
     }
 }

@@ -32,6 +32,9 @@ impl AuditAction {
             AuditAction::LeadEscalated => "Lead escalated",
             AuditAction::EscalationSettingsChanged => "Escalation changed",
             AuditAction::SettingsChanged => "Settings changed",
+            AuditAction::BookingRescheduled => "Booking moved",
+            AuditAction::BookingCancelled => "Booking cancelled",
+            AuditAction::QuickRepliesChanged => "Quick replies changed",
         }
     }
 }

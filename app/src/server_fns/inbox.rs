@@ -1,7 +1,12 @@
-// The booking form's nine fields are nine server-function arguments (a plain SSR form posts
-// them as they are); the generated client stub does not carry a function-level allow, so
-// the lint is allowed for this file.
+// The booking form's fields are server-function arguments one for one (a plain SSR form
+// posts them as they are); the generated client stub does not carry a function-level allow,
+// so the lint is allowed for this file.
 #![allow(clippy::too_many_arguments)]
+//! The inbox's server functions. The lead page's forms (reply, book, reschedule, cancel)
+//! each carry a one-use `form_token` (handed out by [`get_lead`]): the use-case claims it in
+//! its write, so the same submission posted twice is carried out once and the second gets
+//! `AlreadySubmitted` (409). Posted without JavaScript, a success goes back to the page with
+//! `form_done=<endpoint>` and a refusal with `form_error=<code>` (see `ssr::context`).
 
 use leptos::prelude::*;
 
@@ -13,10 +18,11 @@ use crate::{
 #[cfg(feature = "ssr")]
 mod support {
     use crate::{
+        domain::form_token::FormToken,
         error::AppError,
         ssr::{
             auth::Principal,
-            context::internal,
+            context::{fail_fields, internal},
             db::{Conn, PooledConn},
             live::Effects,
             services::inbox::InboxError,
@@ -24,6 +30,14 @@ mod support {
             writer::WriteError,
         },
     };
+
+    /// The form's one-use token as posted: missing, blank or not one of ours is a 422 on
+    /// `form_token` (a page from before tokens, or a hand-made post), checked before
+    /// anything is written.
+    pub fn form_token(posted: Option<String>) -> Result<FormToken, AppError> {
+        FormToken::parse(posted.as_deref().unwrap_or_default())
+            .map_err(|e| fail_fields(AppError::validation("form_token", e.to_string()), &["form_token"]))
+    }
 
     /// The prelude of every inbox read: a staff member of the org, a connection, the org's
     /// timezone.
@@ -181,11 +195,18 @@ pub async fn list_leads(
 
 #[server(prefix = "/rpc", endpoint = "leads/get")]
 pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
-    use crate::ssr::{
-        clock::now_ms,
-        context::{fail, internal},
-        db::{inbox, opt_outs},
-        services::{inbox::in_quiet_hours, timeline_text},
+    use crate::{
+        domain::form_token::FormToken,
+        models::{FormTokens, LeadBookingView},
+        ssr::{
+            clock::now_ms,
+            context::{fail, internal},
+            db::{bookings, inbox, opt_outs},
+            services::{
+                inbox::{in_quiet_hours, ArrivalWindow},
+                quick_replies, timeline_text,
+            },
+        },
     };
     let (p, mut conn, tz) = self::support::reader().await?;
     let (lead, detail) = inbox::get(&mut conn, &p.org_id, &lead_id)
@@ -222,6 +243,30 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         .into_iter()
         .map(|(user_id, email)| crate::models::Assignee { user_id, email })
         .collect();
+    // Every read hands out fresh one-use tokens: an unused one is as good as another, and
+    // a used one is never handed out again.
+    let fresh = || FormToken::new().into_string();
+    let bookings = bookings::list_for_lead(&mut conn, &p.org_id, &lead_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|b| {
+            let window = ArrivalWindow::from_instants(tz, b.window_start, b.window_end);
+            let part = |f: fn(&ArrivalWindow) -> String| window.as_ref().map(f).unwrap_or_default();
+            LeadBookingView {
+                id: b.id.to_string(),
+                job: b.job_type.label().to_owned(),
+                window_label: part(ArrivalWindow::short),
+                booked: !b.is_cancelled(),
+                date: part(|w| w.date.format("%Y-%m-%d").to_string()),
+                arrival_start: part(|w| w.start.format("%H:%M").to_string()),
+                arrival_end: part(|w| w.end.format("%H:%M").to_string()),
+                reschedule_token: fresh(),
+                cancel_token: fresh(),
+            }
+        })
+        .collect();
+    let quick_replies = quick_replies::load(&mut conn, &p.org_id).await.map_err(internal)?;
     Ok(LeadDetail {
         lead,
         address: detail.address,
@@ -230,12 +275,24 @@ pub async fn get_lead(lead_id: String) -> Result<LeadDetail, AppError> {
         in_quiet_hours: quiet,
         timeline,
         assignees,
+        bookings,
+        tokens: FormTokens {
+            reply: fresh(),
+            book: fresh(),
+        },
+        quick_replies,
     })
 }
 
-/// Sends a staff reply through the outbox (or holds it until the send window opens).
+/// Sends a staff reply through the outbox (or holds it until the send window opens), and
+/// assigns an unassigned lead to whoever replied. Once per `form_token`.
 #[server(prefix = "/rpc", endpoint = "leads/reply")]
-pub async fn reply_to_lead(lead_id: String, body: String, hold_until_morning: Option<bool>) -> Result<(), AppError> {
+pub async fn reply_to_lead(
+    lead_id: String,
+    body: String,
+    hold_until_morning: Option<bool>,
+    form_token: Option<String>,
+) -> Result<(), AppError> {
     use self::support::write;
     use crate::{
         domain::{
@@ -244,18 +301,27 @@ pub async fn reply_to_lead(lead_id: String, body: String, hold_until_morning: Op
         },
         ssr::{
             clock::now_ms,
-            context::{fail, require_staff},
-            services::inbox,
+            context::{fail, redirect_done, require_staff},
+            services::inbox::{self, forms, NewReply},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let me = require_staff(Action::WorkLeads).await?;
+    let token = self::support::form_token(form_token)?;
     limits::check("body", "A reply", &body, REPLY_BODY_MAX).map_err(|e| fail(e.into()))?;
-    let hold = hold_until_morning.unwrap_or(false);
+    let hold_until_morning = hold_until_morning.unwrap_or(false);
     write(state, move |conn| {
-        Box::pin(async move { Ok(inbox::reply(conn, &me, &lead_id, &body, hold, now_ms()).await) })
+        Box::pin(async move {
+            let r = NewReply {
+                body: &body,
+                hold_until_morning,
+            };
+            Ok(inbox::reply(conn, &me, &lead_id, r, &token, now_ms()).await)
+        })
     })
-    .await
+    .await?;
+    redirect_done(forms::REPLY);
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "leads/update")]
@@ -275,7 +341,7 @@ pub async fn update_lead(
         },
         ssr::{
             clock::now_ms,
-            context::{fail, require_staff},
+            context::{fail, redirect_done, require_staff},
             services::inbox::{self, LeadEdit},
         },
     };
@@ -297,11 +363,15 @@ pub async fn update_lead(
             Ok(inbox::update(conn, &me, &lead_id, edit, now_ms()).await)
         })
     })
-    .await
+    .await?;
+    redirect_done("leads/update");
+    Ok(())
 }
 
-/// Books a job on a lead. The booking form's nine fields are nine arguments (a plain SSR
-/// form posts them as they are), parsed into a typed `NewBooking` before anything else.
+/// Books a job on a lead. The booking form's fields are the arguments (a plain SSR form
+/// posts them as they are), parsed into a typed `NewBooking` before anything else. A date
+/// before today in the org's timezone, or a window that has already ended, is refused
+/// (422 on `date`) and nothing is stored. Once per `form_token`.
 #[server(prefix = "/rpc", endpoint = "leads/book")]
 pub async fn book_lead(
     lead_id: String,
@@ -313,18 +383,20 @@ pub async fn book_lead(
     notes: Option<String>,
     job_value: Option<String>,
     send_confirmation: Option<bool>,
+    form_token: Option<String>,
 ) -> Result<(), AppError> {
     use self::support::write;
     use crate::{
         domain::permission::Action,
         ssr::{
             clock::now_ms,
-            context::require_staff,
-            services::inbox::{self, BookingForm},
+            context::{redirect_done, require_staff},
+            services::inbox::{self, forms, BookingForm},
         },
     };
     let state = expect_context::<crate::ssr::state::AppState>();
     let me = require_staff(Action::BookJobs).await?;
+    let token = self::support::form_token(form_token)?;
     let booking = BookingForm {
         date: &date,
         arrival_start: &arrival_start,
@@ -338,9 +410,78 @@ pub async fn book_lead(
     .parse()
     .map_err(AppError::from)?;
     write(state, move |conn| {
-        Box::pin(async move { Ok(inbox::book(conn, &me, &lead_id, booking, now_ms()).await) })
+        Box::pin(async move { Ok(inbox::book(conn, &me, &lead_id, booking, &token, now_ms()).await) })
     })
-    .await
+    .await?;
+    redirect_done(forms::BOOK);
+    Ok(())
+}
+
+/// Moves a booking to a new date and arrival window (not in the past), texting the customer
+/// the new time when `notify_customer` is ticked (never a customer who opted out: asking
+/// to is refused). Another org's booking is "not found". Once per `form_token`, so the
+/// customer is texted once however often the form is posted.
+#[server(prefix = "/rpc", endpoint = "bookings/reschedule")]
+pub async fn reschedule_booking(
+    booking_id: String,
+    date: String,
+    arrival_start: String,
+    arrival_end: String,
+    notify_customer: Option<bool>,
+    form_token: Option<String>,
+) -> Result<(), AppError> {
+    use self::support::write;
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            clock::now_ms,
+            context::{redirect_done, require_staff},
+            services::inbox::{self, forms, ArrivalWindow},
+        },
+    };
+    let state = expect_context::<crate::ssr::state::AppState>();
+    let me = require_staff(Action::BookJobs).await?;
+    let token = self::support::form_token(form_token)?;
+    let to = ArrivalWindow::parse(&date, &arrival_start, &arrival_end).map_err(AppError::from)?;
+    let notify = notify_customer.unwrap_or(false);
+    write(state, move |conn| {
+        Box::pin(
+            async move { Ok(inbox::reschedule_booking(conn, &me, &booking_id, to, notify, &token, now_ms()).await) },
+        )
+    })
+    .await?;
+    redirect_done(forms::RESCHEDULE);
+    Ok(())
+}
+
+/// Cancels a booking, texting the customer when `notify_customer` is ticked. A booked lead
+/// left with no active booking goes back to "contacted", and the recovery figures no
+/// longer count it. Another org's booking is "not found". Once per `form_token`.
+#[server(prefix = "/rpc", endpoint = "bookings/cancel")]
+pub async fn cancel_booking(
+    booking_id: String,
+    notify_customer: Option<bool>,
+    form_token: Option<String>,
+) -> Result<(), AppError> {
+    use self::support::write;
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            clock::now_ms,
+            context::{redirect_done, require_staff},
+            services::inbox::{self, forms},
+        },
+    };
+    let state = expect_context::<crate::ssr::state::AppState>();
+    let me = require_staff(Action::BookJobs).await?;
+    let token = self::support::form_token(form_token)?;
+    let notify = notify_customer.unwrap_or(false);
+    write(state, move |conn| {
+        Box::pin(async move { Ok(inbox::cancel_booking(conn, &me, &booking_id, notify, &token, now_ms()).await) })
+    })
+    .await?;
+    redirect_done(forms::CANCEL);
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "leads/stats")]

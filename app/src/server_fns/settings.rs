@@ -100,3 +100,54 @@ pub async fn save_routing_settings(
     leptos_axum::redirect("/app/settings?saved=1");
     Ok(())
 }
+
+/// The current org's quick replies (its own, or the defaults), for the settings page.
+#[server(prefix = "/rpc", endpoint = "quick_replies/get")]
+pub async fn get_quick_replies() -> Result<Vec<String>, AppError> {
+    use crate::{
+        domain::permission::Action,
+        ssr::{
+            context::{db, internal, require_staff},
+            services::quick_replies,
+        },
+    };
+    let db = db();
+    let me = require_staff(Action::ManageRouting).await?;
+    let mut conn = db.acquire().await.map_err(internal)?;
+    quick_replies::load(&mut conn, me.org()).await.map_err(internal)
+}
+
+/// Saves the org's quick replies: one per line of `quick_replies`, blank lines dropped, at
+/// most 10 of at most a reply's length each (else 422 on `quick_replies`, nothing saved).
+/// Saving none at all is allowed (the lead page then offers none). The settings page posts
+/// it as a plain form; it goes back there saying so.
+#[server(prefix = "/rpc", endpoint = "quick_replies/save")]
+pub async fn save_quick_replies(quick_replies: String) -> Result<(), AppError> {
+    use crate::{
+        domain::{permission::Action, quick_replies::QuickReplies},
+        ssr::{
+            clock::now_ms,
+            context::{fail_fields, internal, require_staff},
+            live::Effects,
+            services::{quick_replies as service, settings::SettingsError},
+            state::AppState,
+        },
+    };
+    // context first: the request's owner may change while this is in flight
+    let state = expect_context::<AppState>();
+    let me = require_staff(Action::ManageRouting).await?;
+    let replies = QuickReplies::parse(&quick_replies)
+        .map_err(|e| fail_fields(AppError::validation("quick_replies", e.to_string()), &["quick_replies"]))?;
+    state
+        .core
+        .commit_use_case(move |conn| {
+            Box::pin(async move {
+                let changed = service::save(conn, &me, &replies, now_ms()).await?;
+                Ok::<_, SettingsError>((changed, Effects::default()))
+            })
+        })
+        .await
+        .map_err(internal)??;
+    leptos_axum::redirect("/app/settings?quick_replies_saved=1#quick-replies");
+    Ok(())
+}

@@ -156,6 +156,29 @@ fn plain_form_referer() -> Option<String> {
     })
 }
 
+/// After a form posted without JavaScript succeeded: back to the page it came from with
+/// `form_done=<form>` (its endpoint after `/rpc/`, e.g. `leads/reply`) and without an
+/// earlier refusal's `form_*` parameters, so the page can say it worked ("Sent ✓"). A
+/// script's call is left alone: it shows its own result (and a redirect would reload it).
+pub fn redirect_done(form: &str) {
+    let Some(back) = plain_form_referer() else {
+        return;
+    };
+    let (base, query) = back.split_once('?').unwrap_or((back.as_str(), ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("form_"))
+        .collect();
+    let mut to = format!("{base}?");
+    for kv in kept {
+        to.push_str(kv);
+        to.push('&');
+    }
+    to.push_str("form_done=");
+    to.push_str(form);
+    leptos_axum::redirect(&to);
+}
+
 /// Logs an infrastructure error once and returns the opaque `Internal`.
 pub fn internal(err: impl std::fmt::Display) -> AppError {
     tracing::error!(error.message = %err, "server function failed");
@@ -282,8 +305,11 @@ impl From<InboxError> for AppError {
     fn from(e: InboxError) -> Self {
         match e {
             InboxError::NotFound => fail(AppError::NotFound),
-            InboxError::OptedOut => fail(AppError::Conflict(e.to_string())),
-            InboxError::Invalid(field, m) => fail(AppError::validation(field, m)),
+            InboxError::OptedOut | InboxError::BookingCancelled => fail(AppError::Conflict(e.to_string())),
+            InboxError::AlreadySubmitted => fail(AppError::AlreadySubmitted),
+            // The field travels with a form posted without JavaScript, so the lead page can
+            // say what was wrong with it (a booking in the past, a window that ends first).
+            InboxError::Invalid(field, m) => fail_fields(AppError::validation(field, m), &[field]),
             InboxError::Db(err) => internal(err),
         }
     }

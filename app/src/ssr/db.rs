@@ -6,6 +6,7 @@
 pub mod audit_events;
 pub mod bookings;
 pub mod calls;
+pub mod form_submissions;
 pub mod inbox;
 pub mod instance_secrets;
 pub mod invitations;
@@ -20,6 +21,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod password_tokens;
 pub mod pipeline;
+pub mod quick_replies;
 pub mod routing_settings;
 pub mod sessions;
 pub mod sign_in_sources;

@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod messaging;
 pub mod numbers;
 pub mod onboarding;
+pub mod quick_replies;
 pub mod routing;
 pub mod settings;
 pub mod team;

@@ -533,6 +533,10 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/leads/book", Some(Role::Staff)),
     ("/rpc/leads/stats", Some(Role::Staff)),
     ("/rpc/bookings/upcoming", Some(Role::Staff)),
+    ("/rpc/bookings/reschedule", Some(Role::Staff)),
+    ("/rpc/bookings/cancel", Some(Role::Staff)),
+    ("/rpc/quick_replies/get", Some(Role::Admin)),
+    ("/rpc/quick_replies/save", Some(Role::Admin)),
     ("/rpc/settings/get", Some(Role::Admin)),
     ("/rpc/settings/save", Some(Role::Admin)),
     ("/rpc/numbers/list", Some(Role::Admin)),
@@ -549,6 +553,8 @@ const TABLE: &[(&str, Option<Role>)] = &[
 /// refusal is the role check's and not the argument parser's.
 fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, String)> {
     let bogus = "usr_00000000000000000000000000000000";
+    let token = crate::helpers::form_token();
+    let token = token.as_str();
     let args: Vec<(&'static str, &str)> = match endpoint {
         "auth/switch_org" => vec![("org_id", org)],
         "auth/change_password" => vec![
@@ -560,7 +566,11 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
         "team/remove" | "team/reset_password" => vec![("user_id", bogus)],
         "team/revoke_invite" => vec![("invitation_id", "inv_00000000000000000000000000000000")],
         "leads/get" => vec![("lead_id", "lead_00000000000000000000000000000000")],
-        "leads/reply" => vec![("lead_id", "lead_00000000000000000000000000000000"), ("body", "hi")],
+        "leads/reply" => vec![
+            ("lead_id", "lead_00000000000000000000000000000000"),
+            ("body", "hi"),
+            ("form_token", token),
+        ],
         "leads/update" => vec![
             ("lead_id", "lead_00000000000000000000000000000000"),
             ("status", "new"),
@@ -570,11 +580,24 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
         ],
         "leads/book" => vec![
             ("lead_id", "lead_00000000000000000000000000000000"),
-            ("date", "2026-12-01"),
+            ("date", "2099-12-01"),
             ("arrival_start", "08:00"),
             ("arrival_end", "10:00"),
             ("job_type", "no_heat"),
+            ("form_token", token),
         ],
+        "bookings/reschedule" => vec![
+            ("booking_id", "bkg_00000000000000000000000000000000"),
+            ("date", "2099-12-01"),
+            ("arrival_start", "08:00"),
+            ("arrival_end", "10:00"),
+            ("form_token", token),
+        ],
+        "bookings/cancel" => vec![
+            ("booking_id", "bkg_00000000000000000000000000000000"),
+            ("form_token", token),
+        ],
+        "quick_replies/save" => vec![("quick_replies", "On our way!\nCan you send a photo?")],
         "settings/save" => crate::settings::DEFAULT_FORM.to_vec(),
         "audit/list" => vec![("action", "settings.changed"), ("from", "2026-01-01")],
         "numbers/add" => crate::numbers::form(&[("number", "(512) 555-0199")]),

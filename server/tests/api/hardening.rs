@@ -10,8 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::{
     fake_twilio::FakeTwilio,
     helpers::{
-        seed_member, seed_org, spawn_app, spawn_app_with, spawn_twilio_app, MissedCall, Signing, TestApp, CALLER,
-        OFFICE_1, PASSWORD, PUBLIC_URL, TRACKED,
+        days_ahead, form_token, seed_member, seed_org, spawn_app, spawn_app_with, spawn_twilio_app, MissedCall,
+        Signing, TestApp, CALLER, OFFICE_1, PASSWORD, PUBLIC_URL, TRACKED,
     },
 };
 
@@ -410,15 +410,17 @@ async fn oversized_booking_text_is_refused_at_the_edge_and_nothing_is_stored() {
         .fetch_one(&app.db)
         .await
         .unwrap();
+    let date = days_ahead(30).format("%Y-%m-%d").to_string();
     let booking = |notes: String, address: String| {
         vec![
             ("lead_id", lead_id.clone()),
-            ("date", "2026-12-01".to_owned()),
+            ("date", date.clone()),
             ("arrival_start", "08:00".to_owned()),
             ("arrival_end", "10:00".to_owned()),
             ("job_type", "no_heat".to_owned()),
             ("address", address),
             ("notes", notes),
+            ("form_token", form_token()),
         ]
     };
 
@@ -511,7 +513,11 @@ async fn a_lead_edit_with_a_very_long_name_is_refused_and_changes_nothing() {
         .rpc_with(
             &staff,
             "leads/reply",
-            &[("lead_id", &lead_id), ("body", &"r".repeat(1_601))],
+            &[
+                ("lead_id", &lead_id),
+                ("body", &"r".repeat(1_601)),
+                ("form_token", &form_token()),
+            ],
         )
         .await;
     assert_eq!(reply.status(), 422);

@@ -431,3 +431,27 @@ pub async fn mail_count(app: &TestApp, email: &str) -> i64 {
         .await
         .unwrap()
 }
+
+/// A fresh one-use form token, as the lead page hands out (each form post takes one).
+pub fn form_token() -> String {
+    app::domain::form_token::FormToken::new().into_string()
+}
+
+/// The date `days` from today in America/Chicago (the seeded orgs' timezone), as a date
+/// input posts it: bookings must not be in the past.
+pub fn days_ahead(days: u64) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive()
+        + chrono::Days::new(days)
+}
+
+/// The instant of `time` on `date` in America/Chicago, in Unix milliseconds.
+pub fn chicago_ms(date: chrono::NaiveDate, hour: u32, minute: u32) -> i64 {
+    use chrono::TimeZone;
+    chrono_tz::America::Chicago
+        .from_local_datetime(&date.and_hms_opt(hour, minute, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .timestamp_millis()
+}

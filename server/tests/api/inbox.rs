@@ -5,7 +5,10 @@ use app::domain::Role;
 
 use crate::{
     fake_twilio::FakeTwilio,
-    helpers::{seed_member, seed_org, sms, spawn_twilio_app, MissedCall, Signing, TestApp, CALLER},
+    helpers::{
+        chicago_ms, days_ahead, form_token, seed_member, seed_org, sms, spawn_twilio_app, MissedCall, Signing, TestApp,
+        CALLER,
+    },
 };
 
 async fn play(app: &TestApp, steps: &[(&'static str, Vec<(String, String)>)]) {
@@ -78,7 +81,11 @@ async fn a_reply_goes_out_through_the_outbox_and_marks_the_lead_contacted() {
         .rpc_with(
             &staff,
             "leads/reply",
-            &[("lead_id", &lead_id), ("body", "We can be there at 3pm today.")],
+            &[
+                ("lead_id", &lead_id),
+                ("body", "We can be there at 3pm today."),
+                ("form_token", &form_token()),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
@@ -113,7 +120,11 @@ async fn replies_to_an_opted_out_number_are_refused_clearly() {
         .rpc_with(
             &staff,
             "leads/reply",
-            &[("lead_id", &lead_id), ("body", "Are you still there?")],
+            &[
+                ("lead_id", &lead_id),
+                ("body", "Are you still there?"),
+                ("form_token", &form_token()),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 409);
@@ -125,32 +136,36 @@ async fn replies_to_an_opted_out_number_are_refused_clearly() {
 #[tokio::test]
 async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
     let (app, twilio, staff, lead_id) = setup().await;
+    let day = days_ahead(30);
+    let date = day.format("%Y-%m-%d").to_string();
     let resp = app
         .rpc_with(
             &staff,
             "leads/book",
             &[
                 ("lead_id", &lead_id),
-                ("date", "2026-12-01"),
+                ("date", &date),
                 ("arrival_start", "08:00"),
                 ("arrival_end", "10:00"),
                 ("job_type", "no_heat"),
                 ("job_value", "$1,250"),
                 ("send_confirmation", "true"),
+                ("form_token", &form_token()),
             ],
         )
         .await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     let sent = twilio.wait_for_sent(2).await;
-    assert!(
-        sent[1]
-            .body
-            .contains("you're booked for Tuesday December 1 between 8:00 am and 10:00 am"),
-        "{}",
-        sent[1].body
+    let booked_for = format!(
+        "you're booked for {} between 8:00 am and 10:00 am",
+        day.format("%A %B %-d")
     );
-    // 08:00 America/Chicago on 2026-12-01 is 14:00 UTC
-    assert_eq!(app.count("SELECT window_start FROM bookings").await, 1_796_133_600_000);
+    assert!(sent[1].body.contains(&booked_for), "{}", sent[1].body);
+    // the window is read in the org's timezone (America/Chicago)
+    assert_eq!(
+        app.count("SELECT window_start FROM bookings").await,
+        chicago_ms(day, 8, 0)
+    );
     let stats = app.rpc_json(&staff, "leads/stats", &[]).await;
     assert_eq!(stats["missed_calls_30d"], 1);
     assert_eq!(stats["text_backs_30d"], 1);
@@ -170,7 +185,15 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
     )
     .await;
     let reply = app
-        .rpc_with(&staff, "leads/reply", &[("lead_id", &lead_id), ("body", "On our way.")])
+        .rpc_with(
+            &staff,
+            "leads/reply",
+            &[
+                ("lead_id", &lead_id),
+                ("body", "On our way."),
+                ("form_token", &form_token()),
+            ],
+        )
         .await;
     assert_eq!(reply.status(), 200);
     for figure in [
@@ -203,10 +226,11 @@ async fn booking_a_job_books_the_lead_and_counts_in_recovery() {
             "leads/book",
             &[
                 ("lead_id", &lead_id),
-                ("date", "2026-12-01"),
+                ("date", &date),
                 ("arrival_start", "10:00"),
                 ("arrival_end", "08:00"),
                 ("job_type", "no_heat"),
+                ("form_token", &form_token()),
             ],
         )
         .await;
@@ -229,9 +253,13 @@ async fn another_org_cannot_see_or_touch_the_lead() {
         404
     );
     assert_eq!(
-        app.rpc_with(&rival, "leads/reply", &[("lead_id", &lead_id), ("body", "hi")])
-            .await
-            .status(),
+        app.rpc_with(
+            &rival,
+            "leads/reply",
+            &[("lead_id", &lead_id), ("body", "hi"), ("form_token", &form_token())]
+        )
+        .await
+        .status(),
         404
     );
     assert_eq!(
@@ -453,12 +481,17 @@ async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
     let post = |body: &'static str| {
         let (app, staff, page, lead_id) = (&app, &staff, page.clone(), lead_id.clone());
         async move {
+            let token = form_token();
             staff
                 .post(app.url("/rpc/leads/reply"))
                 .header("origin", app.origin())
                 .header("accept", "text/html,application/xhtml+xml")
                 .header("referer", &page)
-                .form(&[("lead_id", lead_id.as_str()), ("body", body)])
+                .form(&[
+                    ("lead_id", lead_id.as_str()),
+                    ("body", body),
+                    ("form_token", token.as_str()),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -466,17 +499,20 @@ async fn forms_work_without_javascript_and_errors_come_back_to_the_page() {
     };
     let ok = post("On our way!").await;
     assert_eq!(ok.status(), 302);
-    // back to the lead page (leptos may append an empty query)
-    assert!(ok.headers()["location"].to_str().unwrap().starts_with(page.as_str()));
+    // back to the lead page, saying which form succeeded
+    assert_eq!(
+        ok.headers()["location"].to_str().unwrap(),
+        format!("/app/leads/{lead_id}?form_done=leads/reply")
+    );
     twilio.wait_for_sent(2).await;
 
     play(&app, &[sms("SM00000000000000000000000000000104", CALLER, "STOP")]).await;
     let refused = post("One more thing").await;
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(
-        back,
-        format!("/app/leads/{lead_id}?form_error=conflict&form_for=leads/reply")
+    assert!(
+        back.starts_with(&format!("/app/leads/{lead_id}?form_error=conflict")),
+        "{back}"
     );
     let html = app.html(&staff, &back).await;
     assert!(html.contains("the customer opted out of texts"), "{html}");

@@ -14,6 +14,7 @@ mod health_check;
 mod helpers;
 mod inbox;
 mod inbox_chrome;
+mod inbox_ux;
 mod numbers;
 mod outbox_worker;
 mod pages;

@@ -91,6 +91,7 @@ async fn a_booking_refused_for_an_opted_out_customer_books_nothing() {
                 ("arrival_end", "10:00"),
                 ("job_type", "no_heat"),
                 ("send_confirmation", "true"),
+                ("form_token", &crate::helpers::form_token()),
             ],
         )
         .await;

@@ -21,7 +21,7 @@ use crate::{
         sms_segments::{sms_segments, SmsCount},
     },
     models::RoutingSettingsView,
-    server_fns::settings::get_routing_settings,
+    server_fns::settings::{get_quick_replies, get_routing_settings},
 };
 
 /// Common North American timezones offered as suggestions; any IANA name is accepted.
@@ -51,6 +51,8 @@ pub fn SettingsPage() -> impl IntoView {
             .unwrap_or_default();
         (bad, q.get("saved").is_some() && !refused)
     });
+    let quick = Resource::new(|| (), |_| get_quick_replies());
+    let quick_outcome = use_query_map().with_untracked(QuickRepliesOutcome::from_query);
     view! {
         <Title text="Settings" />
         <h1>"Routing settings"</h1>
@@ -65,6 +67,68 @@ pub fn SettingsPage() -> impl IntoView {
                 })
             }}
         </Suspense>
+        <Suspense fallback=|| ()>
+            {move || {
+                let outcome = quick_outcome.clone();
+                Suspend::new(async move {
+                    quick.await.ok().map(|replies| view! { <QuickRepliesCard replies outcome /> })
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// How the last post of the quick replies form went, from the URL (fixed texts only).
+#[derive(Debug, Clone, Default)]
+struct QuickRepliesOutcome {
+    saved: bool,
+    error: Option<&'static str>,
+}
+
+impl QuickRepliesOutcome {
+    const FORM: &'static str = "quick_replies/save";
+
+    fn from_query(q: &leptos_router::params::ParamsMap) -> Self {
+        let ours = q.get("form_for").as_deref() == Some(Self::FORM)
+            || q.get("form_field")
+                .is_some_and(|f| f.split(',').any(|f| f == "quick_replies"));
+        match q.get("form_error") {
+            Some(_) if ours => Self {
+                saved: false,
+                error: Some(
+                    "Nothing was saved: write at most 10 quick replies, one per line, each at most 1600 characters.",
+                ),
+            },
+            Some(_) => Self::default(),
+            None => Self {
+                saved: q.get("quick_replies_saved").is_some(),
+                error: None,
+            },
+        }
+    }
+}
+
+/// The org's quick replies (one-tap texts on the lead page), one per line: a plain form
+/// posted to `/rpc/quick_replies/save`, which comes back here saying so.
+#[component]
+fn QuickRepliesCard(replies: Vec<String>, outcome: QuickRepliesOutcome) -> impl IntoView {
+    view! {
+        <section class="card settings quick-replies-card" id="quick-replies" aria-labelledby="quick-replies-heading">
+            <h2 id="quick-replies-heading">"Quick replies"</h2>
+            <p class="muted small" id="quick-replies-help">
+                "One-tap texts on each lead's page: tapping one fills the message box (it is not sent until you press Send). One per line, at most 10; empty lines are dropped."
+            </p>
+            {outcome.saved.then(|| view! { <p class="form-ok" role="status">"Quick replies saved."</p> })}
+            {outcome.error.map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+            <form method="post" action="/rpc/quick_replies/save">
+                <label>
+                    "Quick replies"
+                    <textarea name="quick_replies" rows="6" maxlength="16100" aria-describedby="quick-replies-help"
+                        aria-invalid=outcome.error.map(|_| "true")>{replies.join("\n")}</textarea>
+                </label>
+                <button type="submit" class="button">"Save quick replies"</button>
+            </form>
+        </section>
     }
 }
 

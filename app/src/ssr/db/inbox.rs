@@ -248,7 +248,7 @@ pub async fn upcoming_bookings(
     let rows: Vec<BookingRow> = sqlx::query_as(
         "SELECT b.id, b.lead_id, l.caller_number, l.name, b.window_start, b.window_end, b.job_type, b.job_value_cents \
          FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
-         WHERE b.org_id = $1 AND b.window_end >= $2 ORDER BY b.window_start LIMIT $3",
+         WHERE b.org_id = $1 AND b.status = 'booked' AND b.window_end >= $2 ORDER BY b.window_start LIMIT $3",
     )
     .bind(org_id)
     .bind(from)
@@ -277,6 +277,9 @@ const MISSED_OUTCOMES: &str = "outcome IN ('missed', 'after_hours', 'abandoned')
 const TEXT_BACK_SENT: &str = "purpose = 'text_back' AND provider_sid IS NOT NULL";
 /// Leads that began with a call (not a customer's first text).
 const FROM_A_CALL: &str = "source <> 'text_first'";
+/// Bookings still booked: a cancelled job is no recovered revenue. (`b.` because `leads`,
+/// which the figures join, has a `status` column too.)
+const ACTIVE_BOOKING: &str = "b.status = 'booked'";
 
 /// Narrows a lead query (`FROM leads WHERE org_id = …`) to the leads `figure` counts.
 fn push_figure(b: &mut QueryBuilder<Sqlite>, org_id: &str, figure: Figure, since: i64) {
@@ -307,10 +310,10 @@ fn push_figure(b: &mut QueryBuilder<Sqlite>, org_id: &str, figure: Figure, since
         }
         Figure::Booked30d => {
             b.push(format!(
-                " AND {FROM_A_CALL} AND id IN (SELECT lead_id FROM bookings WHERE org_id = "
+                " AND {FROM_A_CALL} AND id IN (SELECT b.lead_id FROM bookings b WHERE {ACTIVE_BOOKING} AND b.org_id = "
             ))
             .push_bind(org_id.to_owned())
-            .push(" AND created_at >= ")
+            .push(" AND b.created_at >= ")
             .push_bind(since)
             .push(")");
         }
@@ -357,9 +360,11 @@ pub async fn recovery(
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
+    // Customers, not bookings: one customer booked twice is one lead recovered (the value
+    // is every active job's).
     let (booked, value): (i64, Option<i64>) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
-         WHERE b.org_id = $1 AND l.{FROM_A_CALL} AND b.created_at >= $2"
+        "SELECT COUNT(DISTINCT b.lead_id), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
+         WHERE b.org_id = $1 AND {ACTIVE_BOOKING} AND l.{FROM_A_CALL} AND b.created_at >= $2"
     ))
     .bind(org_id)
     .bind(since)

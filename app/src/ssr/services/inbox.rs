@@ -1,26 +1,44 @@
-//! Working leads: staff replies through the outbox, status and detail edits, bookings.
-//! Each is one write (through the single writer) with its timeline entry and audit record.
+//! Working leads: staff replies through the outbox, status and detail edits, and bookings
+//! (`scheduling`: book, move, cancel). Each is one write (through the single writer) with
+//! its timeline entry and audit record. The lead page's forms carry a one-use token
+//! (`domain::form_token`) that each use-case claims first, in that same write: the second
+//! submission of the same form is refused and changes nothing, and a refused submission
+//! gives its token back with everything else it wrote.
 
 mod booking;
+mod scheduling;
 
 use serde_json::json;
 
-pub use self::booking::{BookingForm, NewBooking};
+pub use self::{
+    booking::{ArrivalWindow, BookingForm, NewBooking, IN_THE_PAST},
+    scheduling::{book, cancel_booking, reschedule_booking},
+};
 use crate::{
     domain::{
         business_hours::SendWindow,
-        ids::{BookingId, LeadId},
+        form_token::{FormToken, FormTokenError},
+        ids::LeadId,
         limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
         ActorKind, LeadStatus, OrgTimezone,
     },
     ssr::{
         actor::StaffActor,
         audit::{self, AuditAction, Target},
-        db::{bookings, lead_events, leads, memberships, messages, opt_outs, outbox, tracked_numbers, Conn},
+        db::{form_submissions, lead_events, leads, memberships, messages, opt_outs, outbox, tracked_numbers, Conn},
         live::{Effects, LiveKind},
         services::routing::local_clock,
     },
 };
+
+/// The forms whose tokens are claimed: each server function's endpoint (after `/rpc/`),
+/// which is also what a form posted without JavaScript is named by (`form_for`, `form_done`).
+pub mod forms {
+    pub const REPLY: &str = "leads/reply";
+    pub const BOOK: &str = "leads/book";
+    pub const RESCHEDULE: &str = "bookings/reschedule";
+    pub const CANCEL: &str = "bookings/cancel";
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
@@ -30,6 +48,12 @@ pub enum InboxError {
     OptedOut,
     #[error("{1}")]
     Invalid(&'static str, String),
+    /// The form's one-use token was claimed before: this submission is a repeat.
+    #[error("Already sent — this form was submitted twice.")]
+    AlreadySubmitted,
+    /// Moving or cancelling a booking someone already cancelled.
+    #[error("This booking was cancelled. Book a new job instead.")]
+    BookingCancelled,
     #[error("database error")]
     Db(#[from] sqlx::Error),
 }
@@ -92,6 +116,26 @@ pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i
     Ok(!ctx.window.contains(minute))
 }
 
+/// Claims the form's one-use token first thing in the use-case's write: a token used
+/// before means this is the same submission again, and nothing is done twice.
+async fn claim_form(
+    conn: &mut Conn,
+    a: &StaffActor,
+    token: &FormToken,
+    form: &str,
+    now: i64,
+) -> Result<(), InboxError> {
+    // A token older than the claims kept could have lost its claim to pruning already.
+    if token.expired_at(now) {
+        return Err(InboxError::Invalid("form_token", FormTokenError::Expired.to_string()));
+    }
+    if form_submissions::claim(conn, a.org(), token, form, now).await? {
+        Ok(())
+    } else {
+        Err(InboxError::AlreadySubmitted)
+    }
+}
+
 /// A staff action on a lead lands on its timeline and in the audit trail together.
 #[allow(clippy::too_many_arguments)]
 async fn record_action(
@@ -148,22 +192,34 @@ async fn queue_text(
     Ok(())
 }
 
+/// A reply as the form posts it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReply<'a> {
+    pub body: &'a str,
+    /// Queue it for when the customer's send window opens instead of now.
+    pub hold_until_morning: bool,
+}
+
+/// A staff reply, queued (or held until the customer's send window opens). A reply to a
+/// lead nobody has is also a claim on it: the lead is assigned to whoever replied.
 pub async fn reply(
     conn: &mut Conn,
     a: &StaffActor,
     lead_id: &str,
-    body: &str,
-    hold_until_morning: bool,
+    r: NewReply<'_>,
+    token: &FormToken,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    let body = body.trim();
+    let body = r.body.trim();
     if body.is_empty() || body.chars().count() > REPLY_BODY_MAX {
         return Err(InboxError::Invalid(
             "body",
             format!("A reply must be 1 to {REPLY_BODY_MAX} characters."),
         ));
     }
+    claim_form(conn, a, token, forms::REPLY, now).await?;
     let lead = lead_ctx(conn, a.org(), lead_id).await?;
+    let hold_until_morning = r.hold_until_morning;
     let (_, minute) = local_clock(lead.recipient_tz, now);
     let send_at = if hold_until_morning {
         now + i64::from(lead.window.minutes_until_open(minute)) * 60_000
@@ -174,6 +230,9 @@ pub async fn reply(
     leads::note_message(conn, a.org(), &lead.id, body, leads::MessageSide::Staff, now).await?;
     if lead.status == LeadStatus::New {
         set_status(conn, a, &lead.id, lead.status, LeadStatus::Contacted, now).await?;
+    }
+    if leads::get_assignee(conn, a.org(), &lead.id).await?.is_none() {
+        assign(conn, a, &lead.id, &a.user_id, now).await?;
     }
     record_action(
         conn,
@@ -318,69 +377,4 @@ async fn assign(conn: &mut Conn, a: &StaffActor, lead_id: &LeadId, assignee: &st
     )
     .await?;
     Ok(())
-}
-
-/// Books the job, marks the lead booked, and (if asked) texts the customer a confirmation.
-pub async fn book(
-    conn: &mut Conn,
-    a: &StaffActor,
-    lead_id: &str,
-    b: NewBooking,
-    now: i64,
-) -> Result<Effects, InboxError> {
-    let lead = lead_ctx(conn, a.org(), lead_id).await?;
-    let window = b.window_in(lead.tz)?;
-    insert_booking(conn, a, &lead.id, &b, window, now).await?;
-    if lead.status != LeadStatus::Booked {
-        set_status(conn, a, &lead.id, lead.status, LeadStatus::Booked, now).await?;
-    }
-    let mut effects = Effects::default();
-    if b.send_confirmation {
-        let text = b.confirmation(&lead.org_name);
-        queue_text(conn, a, &lead, &text, "confirmation", now, now).await?;
-        leads::note_message(conn, a.org(), &lead.id, &text, leads::MessageSide::Staff, now).await?;
-        effects.text_queued = true;
-    }
-    effects.push(a.org(), Some(lead.id.as_str()), LiveKind::CallUpdated);
-    Ok(effects)
-}
-
-/// The booking row over `(window_start, window_end)`, with its timeline entry and audit record.
-async fn insert_booking(
-    conn: &mut Conn,
-    a: &StaffActor,
-    lead_id: &LeadId,
-    b: &NewBooking,
-    (window_start, window_end): (i64, i64),
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let id = BookingId::new();
-    bookings::insert(
-        conn,
-        bookings::NewBooking {
-            id: &id,
-            org_id: a.org(),
-            lead_id,
-            window_start,
-            window_end,
-            job_type: b.job_type,
-            address: &b.address,
-            notes: &b.notes,
-            job_value_cents: b.job_value_cents,
-            created_by: &a.user_id,
-        },
-        now,
-    )
-    .await?;
-    record_action(
-        conn,
-        a,
-        lead_id,
-        "booking.created",
-        json!({ "summary": b.summary(), "by": a.user_id, "booking_id": id.as_str() }),
-        AuditAction::LeadBooked,
-        json!({ "booking_id": id.as_str(), "job_value_cents": b.job_value_cents }),
-        now,
-    )
-    .await
 }

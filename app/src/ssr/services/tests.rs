@@ -12,14 +12,16 @@ use secrecy::SecretString;
 use tempfile::TempDir;
 
 use crate::{
-    domain::{CallStatus, Caller, DialCallStatus, E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+    domain::{
+        form_token::FormToken, CallStatus, Caller, DialCallStatus, E164Phone, EmailAddress, OrgSlug, OrgTimezone,
+    },
     ssr::{
         core::Core,
         db::{self, pipeline::Deferred, Conn, Db},
         live::{Effects, LiveKind},
         services::{
             calls::{self, CallParams, DialResult, StatusUpdate, VoiceOutcome},
-            inbox::{self, InboxError, LeadEdit, NewBooking},
+            inbox::{self, ArrivalWindow, InboxError, LeadEdit, NewBooking, NewReply},
             messaging::{self, InboundSms, SmsOutcome},
             onboarding,
         },
@@ -212,9 +214,26 @@ impl Harness {
     }
 
     pub async fn reply(&self, lead_id: &str, body: &'static str, now: i64) -> Result<(), InboxError> {
-        let (who, lead_id) = (self.owner(), lead_id.to_owned());
+        self.reply_with(lead_id, body, &FormToken::new(), now).await
+    }
+
+    /// [`Self::reply`] with the form's one-use token (the same token twice: the same form).
+    pub async fn reply_with(
+        &self,
+        lead_id: &str,
+        body: &'static str,
+        token: &FormToken,
+        now: i64,
+    ) -> Result<(), InboxError> {
+        let (who, lead_id, token) = (self.owner(), lead_id.to_owned(), token.clone());
         self.staff(move |conn| {
-            Box::pin(async move { Ok(inbox::reply(conn, &who.actor(), &lead_id, body, false, now).await) })
+            Box::pin(async move {
+                let r = NewReply {
+                    body,
+                    hold_until_morning: false,
+                };
+                Ok(inbox::reply(conn, &who.actor(), &lead_id, r, &token, now).await)
+            })
         })
         .await
     }
@@ -228,9 +247,36 @@ impl Harness {
     }
 
     pub async fn book(&self, lead_id: &str, booking: NewBooking, now: i64) -> Result<(), InboxError> {
-        let (who, lead_id) = (self.owner(), lead_id.to_owned());
+        let (who, lead_id, token) = (self.owner(), lead_id.to_owned(), FormToken::new());
         self.staff(move |conn| {
-            Box::pin(async move { Ok(inbox::book(conn, &who.actor(), &lead_id, booking, now).await) })
+            Box::pin(async move { Ok(inbox::book(conn, &who.actor(), &lead_id, booking, &token, now).await) })
+        })
+        .await
+    }
+
+    pub async fn reschedule(
+        &self,
+        booking_id: &str,
+        to: ArrivalWindow,
+        notify: bool,
+        token: &FormToken,
+        now: i64,
+    ) -> Result<(), InboxError> {
+        let (who, booking_id, token) = (self.owner(), booking_id.to_owned(), token.clone());
+        self.staff(move |conn| {
+            Box::pin(async move {
+                Ok(inbox::reschedule_booking(conn, &who.actor(), &booking_id, to, notify, &token, now).await)
+            })
+        })
+        .await
+    }
+
+    pub async fn cancel(&self, booking_id: &str, notify: bool, now: i64) -> Result<(), InboxError> {
+        let (who, booking_id, token) = (self.owner(), booking_id.to_owned(), FormToken::new());
+        self.staff(move |conn| {
+            Box::pin(
+                async move { Ok(inbox::cancel_booking(conn, &who.actor(), &booking_id, notify, &token, now).await) },
+            )
         })
         .await
     }

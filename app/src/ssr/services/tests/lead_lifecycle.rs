@@ -2,7 +2,10 @@
 //! staff writes that are refused on the way (services/calls.rs, messaging.rs, inbox.rs).
 
 use super::*;
-use crate::{domain::limits::LEAD_NAME_MAX, ssr::services::inbox::BookingForm};
+use crate::{
+    domain::limits::LEAD_NAME_MAX,
+    ssr::services::inbox::{BookingForm, IN_THE_PAST},
+};
 
 fn edit(status: &'static str, name: &'static str, assigned_user_id: Option<&'static str>) -> LeadEdit<'static> {
     LeadEdit {
@@ -220,5 +223,111 @@ async fn a_caller_who_texts_first_opens_a_text_first_lead_that_their_missed_call
         h.count("SELECT COUNT(*) FROM calls WHERE lead_id IS NOT NULL").await,
         1,
         "the call is attached to the lead"
+    );
+}
+
+#[tokio::test]
+async fn the_same_reply_form_posted_twice_texts_once_and_a_refused_one_can_be_sent_again() {
+    let h = Harness::new().await;
+    h.missed_call(call("CA01", CALLER), MORNING).await;
+    let lead = h.only_lead().await;
+
+    let token = FormToken::new();
+    h.reply_with(&lead.id, "On our way", &token, MORNING + MINUTE)
+        .await
+        .unwrap();
+    let again = h
+        .reply_with(&lead.id, "On our way", &token, MORNING + MINUTE + 300)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, InboxError::AlreadySubmitted), "{again:?}");
+    assert_eq!(h.outgoing_for("reply").await.len(), 1);
+    // replying to a lead nobody had assigns it to whoever replied
+    let assignee: Option<String> = sqlx::query_scalar("SELECT assigned_user_id FROM leads")
+        .fetch_one(h.db())
+        .await
+        .unwrap();
+    assert_eq!(assignee.as_deref(), Some(h.owner_id.as_str()));
+    assert!(h.timeline_kinds(&lead.id).await.contains(&"lead.assigned".to_owned()));
+
+    // A refused submission gives its token back with everything else it wrote.
+    h.inbound_sms(sms("SM01", CALLER, "STOP"), MORNING + 2 * MINUTE).await;
+    let form = FormToken::new();
+    let refused = h
+        .reply_with(&lead.id, "Still there?", &form, MORNING + 3 * MINUTE)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, InboxError::OptedOut), "{refused:?}");
+    h.inbound_sms(sms("SM02", CALLER, "START"), MORNING + 4 * MINUTE).await;
+    h.reply_with(&lead.id, "Still there?", &form, MORNING + 5 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(h.outgoing_for("reply").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_booking_moves_once_per_form_and_cancelling_the_last_one_unbooks_the_lead() {
+    let h = Harness::new().await;
+    h.missed_call(call("CA01", CALLER), MORNING).await;
+    let lead = h.only_lead().await;
+    h.book(&lead.id, no_heat_on_thursday_morning(), MORNING + MINUTE)
+        .await
+        .unwrap();
+    let booking: String = sqlx::query_scalar("SELECT id FROM bookings")
+        .fetch_one(h.db())
+        .await
+        .unwrap();
+
+    let friday = ArrivalWindow::parse("2026-01-16", "13:00", "15:00").unwrap();
+    let form = FormToken::new();
+    h.reschedule(&booking, friday, true, &form, MORNING + 2 * MINUTE)
+        .await
+        .unwrap();
+    let twice = h
+        .reschedule(&booking, friday, true, &form, MORNING + 2 * MINUTE + 300)
+        .await
+        .unwrap_err();
+    assert!(matches!(twice, InboxError::AlreadySubmitted), "{twice:?}");
+    let updates = h.outgoing_for("booking_update").await;
+    assert_eq!(updates.len(), 1, "the customer is texted once: {updates:?}");
+    assert!(
+        updates[0]
+            .body
+            .contains("moved to Friday January 16 between 1:00 pm and 3:00 pm"),
+        "{}",
+        updates[0].body
+    );
+    // 13:00 in Chicago on 2026-01-16 is 19:00 UTC
+    assert_eq!(h.count("SELECT window_start FROM bookings").await, 1_768_590_000_000);
+
+    let tuesday = ArrivalWindow::parse("2026-01-13", "13:00", "15:00").unwrap();
+    let past = h
+        .reschedule(&booking, tuesday, true, &FormToken::new(), MORNING + 3 * MINUTE)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&past, InboxError::Invalid("date", m) if m == IN_THE_PAST),
+        "{past:?}"
+    );
+    assert_eq!(h.count("SELECT window_start FROM bookings").await, 1_768_590_000_000);
+
+    h.cancel(&booking, true, MORNING + 4 * MINUTE).await.unwrap();
+    assert_eq!(h.only_lead().await.status, "contacted", "no active booking left");
+    assert_eq!(h.outgoing_for("booking_update").await.len(), 2);
+    let again = h.cancel(&booking, true, MORNING + 5 * MINUTE).await.unwrap_err();
+    assert!(matches!(again, InboxError::BookingCancelled), "{again:?}");
+    let moved = h
+        .reschedule(&booking, friday, false, &FormToken::new(), MORNING + 5 * MINUTE)
+        .await
+        .unwrap_err();
+    assert!(matches!(moved, InboxError::BookingCancelled), "{moved:?}");
+    for unknown in ["bkg_00000000000000000000000000000000", "not-an-id"] {
+        let missing = h.cancel(unknown, false, MORNING + 6 * MINUTE).await.unwrap_err();
+        assert!(matches!(missing, InboxError::NotFound), "{missing:?}");
+    }
+    let kinds = h.timeline_kinds(&lead.id).await;
+    assert!(
+        kinds.contains(&"booking.rescheduled".to_owned()) && kinds.contains(&"booking.cancelled".to_owned()),
+        "{kinds:?}"
     );
 }
