@@ -5,7 +5,7 @@
 //! parameters are dropped from where the browser came from before it is redirected back.
 
 /// The query parameters of a refused plain form post.
-pub const FORM_PARAMS: [&str; 3] = ["form_error", "form_field", "form_for"];
+pub const FORM_PARAMS: [&str; 4] = ["form_error", "form_field", "form_for", "form_done"];
 
 /// `path_and_query` without the query parameters named in `keys` (exact key match; the
 /// order of the others is kept, and a query left empty is dropped with its `?`).

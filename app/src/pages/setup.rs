@@ -135,15 +135,19 @@ fn SetupForm(returned: Returned, code: String) -> impl IntoView {
     } else {
         timezone
     };
-    let bad = |field: &'static str| fields.contains(&field);
-    let hint = |field: &'static str| {
+    // The form's children are rendered by a closure that must own what it reads: stored
+    // values are `Copy`, so each helper below is too.
+    let any_bad = !fields.is_empty();
+    let (fields, code) = (StoredValue::new(fields), StoredValue::new(code));
+    let bad = move |field: &'static str| fields.with_value(|f| f.contains(&field));
+    let hint = move |field: &'static str| {
         bad(field).then(|| {
-            view! { <p class="field-error" id=format!("{field}-error")>{field_hint(field, &code)}</p> }
+            view! { <p class="field-error" id=format!("{field}-error")>{code.with_value(|c| field_hint(field, c))}</p> }
         })
     };
-    let invalid = |field: &'static str| bad(field).then_some("true");
-    let described = |field: &'static str| bad(field).then(|| format!("{field}-error"));
-    let summary = (!fields.is_empty()).then(|| {
+    let invalid = move |field: &'static str| bad(field).then_some("true");
+    let described = move |field: &'static str| bad(field).then(|| format!("{field}-error"));
+    let summary = any_bad.then(|| {
         view! { <p class="form-error" role="alert">"Nothing was set up yet. Please check the fields marked below."</p> }
     });
     let us = US_TIMEZONES

@@ -331,7 +331,7 @@ fn counter_text(body: &str) -> String {
 }
 
 /// An action's last answer (every form of this page answers `()` or an [`AppError`]).
-type Answer = RwSignal<Option<Result<(), AppError>>>;
+type Answer = MappedSignal<Option<Result<(), AppError>>>;
 
 /// A form's status line: empty, or what just succeeded ("Sent ✓").
 fn status_text(

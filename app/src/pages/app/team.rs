@@ -138,9 +138,7 @@ pub fn TeamManager(
 
 /// The refused plain post's message when it was posted to one of `endpoints`.
 fn refused_for(refused: &Option<(String, String)>, endpoints: &[&str]) -> Option<impl IntoView> {
-    let (_, message) = refused
-        .as_ref()
-        .filter(|(e, _)| endpoints.iter().any(|x| *x == e.as_str()))?;
+    let (_, message) = refused.as_ref().filter(|(e, _)| endpoints.contains(&e.as_str()))?;
     let message = message.clone();
     Some(view! { <p class="form-error" role="alert">{message}</p> })
 }
