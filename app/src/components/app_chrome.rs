@@ -42,8 +42,19 @@ pub fn AppFrame(#[prop(optional)] not_found: bool) -> impl IntoView {
                 match session.await {
                     Ok(Some(s)) => view! { <AppChrome session=s not_found /> }.into_any(),
                     Ok(None) => {
-                        let next = location.pathname.get_untracked();
-                        view! { <Redirect path=format!("/login?next={}", crate::domain::redirect::encode_path(&next)) /> }.into_any()
+                        let next = format!(
+                            "/login?next={}",
+                            crate::domain::redirect::encode_path(&location.pathname.get_untracked())
+                        );
+                        if not_found {
+                            // The router's fallback sits outside any matched route, where
+                            // <Redirect> cannot resolve its path: answer the redirect directly.
+                            #[cfg(feature = "ssr")]
+                            leptos_axum::redirect(&next);
+                            ().into_any()
+                        } else {
+                            view! { <Redirect path=next /> }.into_any()
+                        }
                     }
                     Err(e) => view! {
                         <main id="main"><p class="form-error" role="alert">{e.to_string()}</p></main>

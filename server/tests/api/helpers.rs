@@ -354,6 +354,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// [`Self::html`] without the hydration markers (`<!>`, `<!--…-->`) Leptos puts between
+    /// nodes, so a test can match markup as it reads.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let html = self.html(client, path).await.replace("<!>", "");
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find("<!--") {
+            out.push_str(&rest[..i]);
+            rest = rest[i..].find("-->").map_or("", |j| &rest[i + j + 3..]);
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// [`Self::rpc_with`] for a call expected to succeed: its JSON answer.
     pub async fn rpc_json(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> serde_json::Value {
         let resp = self.rpc_with(client, endpoint, form).await;

@@ -215,6 +215,40 @@ async fn a_reply_posted_twice_without_javascript_sends_once_and_the_page_says_so
 }
 
 #[tokio::test]
+async fn the_same_reply_resent_with_a_fresh_token_after_the_back_button_sends_once() {
+    let (app, twilio, staff, lead_id) = setup().await;
+    let page = format!("/app/leads/{lead_id}");
+    let post = |token: String, body: &'static str| {
+        let (app, staff, page, lead_id) = (&app, &staff, page.clone(), lead_id.clone());
+        async move {
+            let form = [
+                ("lead_id", lead_id.as_str()),
+                ("body", body),
+                ("form_token", token.as_str()),
+            ];
+            location(&post_from_page(app, staff, &page, "leads/reply", &form).await)
+        }
+    };
+    assert!(post(form_token(), "Tech is 10 minutes out.")
+        .await
+        .contains("form_done=leads/reply"));
+    // Back reloads the page (no-store): a new token, the typed text restored by the browser
+    let again = post(form_token(), "Tech is 10 minutes out.").await;
+    assert!(again.contains("form_error=already_submitted"), "{again}");
+    // a different text is a new message
+    assert!(post(form_token(), "Tech is 5 minutes out.")
+        .await
+        .contains("form_done=leads/reply"));
+    let sent = texts_sent(&twilio, 3).await;
+    let bodies: Vec<&str> = sent.iter().map(|s| s.body.as_str()).collect();
+    assert_eq!(
+        bodies.iter().filter(|b| **b == "Tech is 10 minutes out.").count(),
+        1,
+        "{bodies:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_booking_in_the_past_is_refused_and_nothing_is_stored() {
     let (app, twilio, staff, lead_id) = setup().await;
     let before = stored(&app, &lead_id).await;

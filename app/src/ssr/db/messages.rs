@@ -110,3 +110,25 @@ pub async fn text_back_facts(
     // Earlier writes of the same job (the call's lead, its timeline) travel with this read.
     pending.fetch_one(conn, facts).await
 }
+
+/// Whether staff queued exactly `body` to this lead since `since`: a form posted again
+/// from a page reloaded by the back button carries a fresh token, so the text itself is
+/// what tells a repeat from a new message.
+pub async fn staff_sent_same_since(
+    conn: &mut Conn,
+    org_id: &str,
+    lead_id: &LeadId,
+    body: &str,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'outbound' \
+         AND purpose = 'reply' AND created_at >= $3 AND body = $4 AND status <> 'canceled')",
+    )
+    .bind(org_id)
+    .bind(lead_id.as_str())
+    .bind(since)
+    .bind(body)
+    .fetch_one(conn)
+    .await
+}

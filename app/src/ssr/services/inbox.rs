@@ -202,6 +202,10 @@ pub struct NewReply<'a> {
 
 /// A staff reply, queued (or held until the customer's send window opens). A reply to a
 /// lead nobody has is also a claim on it: the lead is assigned to whoever replied.
+/// How long the same reply to the same lead counts as a repeat of the first (a form resent
+/// after the back button, or from a second tab) rather than a new message.
+const SAME_REPLY_WINDOW_MS: i64 = 10 * 60_000;
+
 pub async fn reply(
     conn: &mut Conn,
     a: &StaffActor,
@@ -219,6 +223,9 @@ pub async fn reply(
     }
     claim_form(conn, a, token, forms::REPLY, now).await?;
     let lead = lead_ctx(conn, a.org(), lead_id).await?;
+    if messages::staff_sent_same_since(conn, a.org(), &lead.id, body, now - SAME_REPLY_WINDOW_MS).await? {
+        return Err(InboxError::AlreadySubmitted);
+    }
     let hold_until_morning = r.hold_until_morning;
     let (_, minute) = local_clock(lead.recipient_tz, now);
     let send_at = if hold_until_morning {
