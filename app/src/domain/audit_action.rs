@@ -34,12 +34,20 @@ pub enum AuditAction {
     NumberUpdated,
     /// A tracked number was removed (its history stays; its calls get the unknown-number answer).
     NumberRemoved,
+    /// An API key was created (metadata: name, visible prefix, scopes, expiry, mode; never
+    /// the secret).
+    ApiKeyCreated,
+    /// An API key got a new secret; the earlier one works until the grace ends (metadata:
+    /// the new and earlier prefixes, grace hours).
+    ApiKeyRotated,
+    /// An API key was revoked: refused from now on.
+    ApiKeyRevoked,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -65,6 +73,9 @@ impl AuditAction {
         AuditAction::SettingsChanged,
         AuditAction::NumberUpdated,
         AuditAction::NumberRemoved,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRotated,
+        AuditAction::ApiKeyRevoked,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -98,6 +109,9 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings.changed",
             AuditAction::NumberUpdated => "tracked_number.updated",
             AuditAction::NumberRemoved => "tracked_number.removed",
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyRotated => "api_key.rotated",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
         }
     }
 }

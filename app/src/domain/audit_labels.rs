@@ -32,6 +32,9 @@ impl AuditAction {
             AuditAction::LeadEscalated => "Lead escalated",
             AuditAction::EscalationSettingsChanged => "Escalation changed",
             AuditAction::SettingsChanged => "Settings changed",
+            AuditAction::ApiKeyCreated => "API key created",
+            AuditAction::ApiKeyRotated => "API key rotated",
+            AuditAction::ApiKeyRevoked => "API key revoked",
         }
     }
 }
@@ -56,6 +59,7 @@ pub fn target_kind_label(kind: Option<&str>) -> Option<&'static str> {
         "user" => "Member",
         "invitation" => "Invitation",
         "tracked_number" => "Number",
+        "api_key" => "API key",
         _ => return None,
     })
 }
