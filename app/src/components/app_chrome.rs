@@ -61,6 +61,7 @@ fn AppChrome(session: SessionView) -> impl IntoView {
                     {session.role.can(Action::ViewAudit).then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                     {session.role.can(Action::ManageNumbers).then(|| view! { <a href="/app/numbers">"Numbers"</a> })}
                     {session.role.can(Action::ViewWebhookEvidence).then(|| view! { <a href="/app/evidence">"Evidence"</a> })}
+                    {session.role.can(Action::ManageApiKeys).then(|| view! { <a href="/app/api-keys">"API keys"</a> })}
                     <a href="/app/account">"Account"</a>
                 </nav>
                 {many_orgs
