@@ -103,7 +103,10 @@ pub fn check(token: &str) -> Result<KeyMode, KeyFormatError> {
         return Err(KeyFormatError::Length);
     }
     // The prefix is ASCII, so byte offsets from here on are character boundaries.
-    if !token.as_bytes()[MODE_PREFIX_LEN..].iter().all(u8::is_ascii_alphanumeric) {
+    if !token.as_bytes()[MODE_PREFIX_LEN..]
+        .iter()
+        .all(u8::is_ascii_alphanumeric)
+    {
         return Err(KeyFormatError::Charset);
     }
     let (signed, sum) = token.split_at(TOKEN_LEN - CHECKSUM_CHARS);
@@ -259,7 +262,12 @@ pub enum KeyState {
 text_code!(KeyState, "key state");
 
 impl KeyState {
-    pub const ALL: [KeyState; 4] = [KeyState::Active, KeyState::Rotating, KeyState::Expired, KeyState::Revoked];
+    pub const ALL: [KeyState; 4] = [
+        KeyState::Active,
+        KeyState::Rotating,
+        KeyState::Expired,
+        KeyState::Revoked,
+    ];
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -333,7 +341,11 @@ mod tests {
         assert_eq!(base62(&[0, 0, 0, 62], 6), "000010");
         assert_eq!(base62(&u32::MAX.to_be_bytes(), 6), "4gfFC3");
         assert_eq!(base62(&[0xFF; 32], BODY_CHARS).len(), BODY_CHARS);
-        assert_ne!(base62(&[0xFF; 32], BODY_CHARS).as_bytes()[0], b'0', "43 digits are just enough");
+        assert_ne!(
+            base62(&[0xFF; 32], BODY_CHARS).as_bytes()[0],
+            b'0',
+            "43 digits are just enough"
+        );
     }
 
     #[test]
@@ -361,7 +373,9 @@ mod tests {
         }
         // two adjacent characters swapped
         let mut bytes = token.clone().into_bytes();
-        let i = (MODE_PREFIX_LEN..TOKEN_LEN - 1).find(|&i| bytes[i] != bytes[i + 1]).unwrap();
+        let i = (MODE_PREFIX_LEN..TOKEN_LEN - 1)
+            .find(|&i| bytes[i] != bytes[i + 1])
+            .unwrap();
         bytes.swap(i, i + 1);
         assert_eq!(check(&String::from_utf8(bytes).unwrap()), Err(KeyFormatError::Checksum));
         // the mode changed by hand
@@ -391,10 +405,7 @@ mod tests {
             Ok(vec![Scope::LeadsRead, Scope::MessagesSend])
         );
         assert_eq!(parse_scopes(""), Err(ApiKeyFormError::NoScopes));
-        assert_eq!(
-            parse_scopes("leads:delete").map_err(|e| e.field()),
-            Err("scopes")
-        );
+        assert_eq!(parse_scopes("leads:delete").map_err(|e| e.field()), Err("scopes"));
         assert_eq!(parse_expires_in_days(""), Ok(None));
         assert_eq!(parse_expires_in_days("30"), Ok(Some(30)));
         for bad in ["0", "3651", "-1", "soon"] {

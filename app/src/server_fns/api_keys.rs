@@ -142,8 +142,8 @@ pub async fn rotate_api_key(key_id: ApiKeyId, grace_hours: Option<String>) -> Re
     };
     let state = expect_context::<AppState>();
     let me = require_staff(Action::ManageApiKeys).await?;
-    let grace_hours = api_key::parse_grace_hours(grace_hours.as_deref().unwrap_or_default())
-        .map_err(|e| support::invalid(&[e]))?;
+    let grace_hours =
+        api_key::parse_grace_hours(grace_hours.as_deref().unwrap_or_default()).map_err(|e| support::invalid(&[e]))?;
     let admin = KeyAdmin::staff(&me);
     let ring = state.api_keys.clone();
     let id = key_id.clone();

@@ -223,7 +223,10 @@ mod tests {
     fn only_one_bearer_credential_is_read() {
         assert!(matches!(bearer_token(&headers(&[])), Err(ApiError::Unauthorized)));
         assert_eq!(bearer_token(&headers(&["Bearer cs_test_abc"])).unwrap(), "cs_test_abc");
-        assert_eq!(bearer_token(&headers(&["bearer  cs_test_abc "])).unwrap(), "cs_test_abc");
+        assert_eq!(
+            bearer_token(&headers(&["bearer  cs_test_abc "])).unwrap(),
+            "cs_test_abc"
+        );
         for bad in [
             &["Basic dXNlcjpwYXNz"][..],
             &["Bearer"],
@@ -231,7 +234,10 @@ mod tests {
             &["cs_test_abc"],
             &["Bearer a", "Bearer b"],
         ] {
-            assert!(matches!(bearer_token(&headers(bad)), Err(ApiError::InvalidToken)), "{bad:?}");
+            assert!(
+                matches!(bearer_token(&headers(bad)), Err(ApiError::InvalidToken)),
+                "{bad:?}"
+            );
         }
     }
 

@@ -152,7 +152,10 @@ impl IntoResponse for ApiError {
 fn generic(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
         400 => ("invalid", "The request could not be read."),
-        401 => ("unauthorized", "An API key is required: send it as Authorization: Bearer <key>."),
+        401 => (
+            "unauthorized",
+            "An API key is required: send it as Authorization: Bearer <key>.",
+        ),
         403 => ("forbidden", "This request is not allowed."),
         404 => ("not_found", "Not found."),
         405 => ("method_not_allowed", "This method is not allowed here."),
@@ -222,7 +225,11 @@ mod tests {
         let cases = [
             (ApiError::Unauthorized, 401, "unauthorized"),
             (ApiError::InvalidToken, 401, "unauthorized"),
-            (ApiError::InsufficientScope(Scope::MessagesSend), 403, "insufficient_scope"),
+            (
+                ApiError::InsufficientScope(Scope::MessagesSend),
+                403,
+                "insufficient_scope",
+            ),
             (ApiError::NotFound, 404, "not_found"),
             (ApiError::invalid("body", "Say something."), 422, "invalid"),
             (
@@ -244,7 +251,10 @@ mod tests {
                 .headers()
                 .get(header::WWW_AUTHENTICATE)
                 .map(|v| v.to_str().unwrap().to_owned());
-            let retry = resp.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
+            let retry = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_owned());
             let body = body_of(resp).await;
             assert_eq!(body["error"]["code"], code);
             assert!(!body["error"]["message"].as_str().unwrap().is_empty());
@@ -280,7 +290,10 @@ mod tests {
                 "/plain",
                 get(|| async { (StatusCode::BAD_REQUEST, "Failed to deserialize query string") }),
             )
-            .route("/boom", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "db password=hunter2") }))
+            .route(
+                "/boom",
+                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "db password=hunter2") }),
+            )
             .layer(axum::middleware::from_fn(uniform));
         let call = |method: &str, uri: &str| {
             axum::http::Request::builder()

@@ -244,7 +244,8 @@ fn KeyRow(key: ApiKeyView) -> impl IntoView {
         KeyState::Active => None,
     };
     let rotate = can_rotate.then(|| view! { <RotateForm id=id.clone() name=name.clone() /> });
-    let revoke = (state != KeyState::Revoked).then(|| view! { <RevokeForm id=id.clone() name=name.clone() prefix=prefix.clone() /> });
+    let revoke = (state != KeyState::Revoked)
+        .then(|| view! { <RevokeForm id=id.clone() name=name.clone() prefix=prefix.clone() /> });
     view! {
         <tr class="api-key-row" id=id.clone() data-key-id=id.clone() data-state=state.as_str()>
             <td data-label="Name">

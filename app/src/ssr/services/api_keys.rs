@@ -258,8 +258,16 @@ pub async fn rotate(
     grantable(who, &scopes)?;
     let state = KeyState::at(row.revoked_at, row.expires_at, row.previous_expires_at, now);
     match state {
-        KeyState::Revoked => return Err(ApiKeysError::Refused("A revoked key can't be rotated: create a new one.")),
-        KeyState::Expired => return Err(ApiKeysError::Refused("An expired key can't be rotated: create a new one.")),
+        KeyState::Revoked => {
+            return Err(ApiKeysError::Refused(
+                "A revoked key can't be rotated: create a new one.",
+            ))
+        }
+        KeyState::Expired => {
+            return Err(ApiKeysError::Refused(
+                "An expired key can't be rotated: create a new one.",
+            ))
+        }
         KeyState::Active | KeyState::Rotating => {}
     }
     let previous_until = (grace_hours > 0)
@@ -489,9 +497,15 @@ mod tests {
         let mut conn = db.acquire().await.unwrap();
         let now = 1_800_000_000_000;
 
-        let issued = issue(&mut conn, &owner, &ring, &key(" Zapier ", &[Scope::MessagesSend, Scope::LeadsRead]), now)
-            .await
-            .unwrap();
+        let issued = issue(
+            &mut conn,
+            &owner,
+            &ring,
+            &key(" Zapier ", &[Scope::MessagesSend, Scope::LeadsRead]),
+            now,
+        )
+        .await
+        .unwrap();
         let first = issued.token.expose_secret().to_owned();
         assert_eq!(issued.name, "Zapier");
         assert_eq!(issued.scopes, [Scope::LeadsRead, Scope::MessagesSend]);
@@ -504,7 +518,10 @@ mod tests {
         assert_eq!(ok.scopes, [Scope::LeadsRead, Scope::MessagesSend]);
         // a key of the other mode, a typo, and a well-formed stranger are refused
         let live = Keyring::load(&db, true).await.unwrap();
-        assert!(matches!(live.verify(&db, &first, now).await, Err(KeyRejected::WrongMode)));
+        assert!(matches!(
+            live.verify(&db, &first, now).await,
+            Err(KeyRejected::WrongMode)
+        ));
         let stranger = ring.mint();
         assert!(matches!(
             ring.verify(&db, stranger.token.expose_secret(), now).await,
@@ -512,16 +529,25 @@ mod tests {
         ));
         let mut typo = first.clone();
         typo.replace_range(20..21, if &first[20..21] == "a" { "b" } else { "a" });
-        assert!(matches!(ring.verify(&db, &typo, now).await, Err(KeyRejected::Malformed(_))));
+        assert!(matches!(
+            ring.verify(&db, &typo, now).await,
+            Err(KeyRejected::Malformed(_))
+        ));
 
         // Names are unique among the org's keys not revoked; other orgs may reuse them.
         assert!(matches!(
             issue(&mut conn, &owner, &ring, &key("Zapier", &[Scope::LeadsRead]), now).await,
             Err(ApiKeysError::NameTaken(_))
         ));
-        issue(&mut conn, &KeyAdmin::staff(&rival), &ring, &key("Zapier", &[Scope::LeadsRead]), now)
-            .await
-            .unwrap();
+        issue(
+            &mut conn,
+            &KeyAdmin::staff(&rival),
+            &ring,
+            &key("Zapier", &[Scope::LeadsRead]),
+            now,
+        )
+        .await
+        .unwrap();
 
         // Rotated with a grace: both secrets work, the earlier one until the grace ends.
         let rotated = rotate(&mut conn, &owner, &ring, &issued.id, 2, now + 1).await.unwrap();
@@ -540,15 +566,25 @@ mod tests {
         let ours = listed.keys.iter().find(|k| k.id == issued.id.as_str()).unwrap();
         assert_eq!(ours.state, KeyState::Rotating);
         assert_eq!(ours.previous_prefix.as_deref(), Some(issued.prefix.as_str()));
-        assert_eq!(ours.last_used_at, Some(now + 1 + 2 * HOUR_MS), "marked in memory, shown at once");
+        assert_eq!(
+            ours.last_used_at,
+            Some(now + 1 + 2 * HOUR_MS),
+            "marked in memory, shown at once"
+        );
         assert!(ours.can_rotate);
 
         // Rotated again without grace: the earlier secrets stop at once.
         let third = rotate(&mut conn, &owner, &ring, &issued.id, 0, now + 4).await.unwrap();
         ring.forget(issued.id.as_str());
         assert_eq!(third.previous_until, None);
-        assert!(matches!(ring.verify(&db, &first, now + 5).await, Err(KeyRejected::Unknown)));
-        assert!(matches!(ring.verify(&db, &second, now + 5).await, Err(KeyRejected::Unknown)));
+        assert!(matches!(
+            ring.verify(&db, &first, now + 5).await,
+            Err(KeyRejected::Unknown)
+        ));
+        assert!(matches!(
+            ring.verify(&db, &second, now + 5).await,
+            Err(KeyRejected::Unknown)
+        ));
         assert!(ring.verify(&db, third.token.expose_secret(), now + 5).await.is_ok());
 
         // Another org's key is not found; revoked is final, and seen at once once forgotten.
@@ -591,7 +627,13 @@ mod tests {
         let names: Vec<&str> = actions.iter().map(|(a, _, _)| a.as_str()).collect();
         assert_eq!(
             names,
-            ["api_key.created", "api_key.rotated", "api_key.rotated", "api_key.revoked", "api_key.created"]
+            [
+                "api_key.created",
+                "api_key.rotated",
+                "api_key.rotated",
+                "api_key.revoked",
+                "api_key.created"
+            ]
         );
         assert!(actions[..4]
             .iter()
@@ -625,7 +667,14 @@ mod tests {
         ));
         assert!(matches!(list(&mut conn, &staff).await, Err(ApiKeysError::Forbidden)));
         assert!(matches!(
-            issue(&mut conn, &admin, &ring, &key("Books", &[Scope::LeadsRead, Scope::BillingRead]), 1).await,
+            issue(
+                &mut conn,
+                &admin,
+                &ring,
+                &key("Books", &[Scope::LeadsRead, Scope::BillingRead]),
+                1
+            )
+            .await,
             Err(ApiKeysError::ScopeNotAllowed(Scope::BillingRead))
         ));
         assert!(matches!(
@@ -651,12 +700,21 @@ mod tests {
         let shown = page(&mut conn, &admin, &ring, 2).await.unwrap();
         let can_rotate: Vec<(&str, bool)> = shown.keys.iter().map(|k| (k.name.as_str(), k.can_rotate)).collect();
         assert_eq!(can_rotate, [("Books", false), ("Audit", true)]);
-        assert!(!shown.scopes.iter().find(|s| s.code == "billing:read").unwrap().grantable);
+        assert!(
+            !shown
+                .scopes
+                .iter()
+                .find(|s| s.code == "billing:read")
+                .unwrap()
+                .grantable
+        );
         assert!(rotate(&mut conn, &admin, &ring, &audit.id, 24, 2).await.is_ok());
         assert!(revoke(&mut conn, &admin, &billing.id, 3).await.is_ok());
         // The command line acts for the operator: any scope.
         let cli = KeyAdmin::cli(acme.org_id.clone());
-        let all = issue(&mut conn, &cli, &ring, &key("Everything", &Scope::ALL), 4).await.unwrap();
+        let all = issue(&mut conn, &cli, &ring, &key("Everything", &Scope::ALL), 4)
+            .await
+            .unwrap();
         assert_eq!(all.scopes.len(), Scope::ALL.len());
         let made_by: Option<String> = sqlx::query_scalar("SELECT created_by FROM api_keys WHERE id = $1")
             .bind(all.id.as_str())
@@ -679,9 +737,14 @@ mod tests {
         assert_eq!(issued.expires_at, Some(DAY_MS));
         let token = issued.token.expose_secret().to_owned();
         assert!(ring.verify(&db, &token, DAY_MS - 1).await.is_ok());
-        assert!(matches!(ring.verify(&db, &token, DAY_MS).await, Err(KeyRejected::Expired)));
+        assert!(matches!(
+            ring.verify(&db, &token, DAY_MS).await,
+            Err(KeyRejected::Expired)
+        ));
         // a grace never outlives the key
-        let rotated = rotate(&mut conn, &owner, &ring, &issued.id, 720, DAY_MS - 10).await.unwrap();
+        let rotated = rotate(&mut conn, &owner, &ring, &issued.id, 720, DAY_MS - 10)
+            .await
+            .unwrap();
         assert_eq!(rotated.previous_until, Some(DAY_MS));
         assert!(matches!(
             rotate(&mut conn, &owner, &ring, &issued.id, 24, DAY_MS).await,
@@ -699,9 +762,15 @@ mod tests {
         let ring = Keyring::load(&db, false).await.unwrap();
         let issued = {
             let mut conn = db.acquire().await.unwrap();
-            issue(&mut conn, &KeyAdmin::staff(&acme), &ring, &key("Z", &[Scope::LeadsRead]), 1)
-                .await
-                .unwrap()
+            issue(
+                &mut conn,
+                &KeyAdmin::staff(&acme),
+                &ring,
+                &key("Z", &[Scope::LeadsRead]),
+                1,
+            )
+            .await
+            .unwrap()
         };
         assert!(ring.verify(&db, issued.token.expose_secret(), 50).await.is_ok());
         let stored = || async {

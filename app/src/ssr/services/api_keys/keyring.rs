@@ -139,7 +139,9 @@ pub struct Keyring {
 // Hand-written: nothing secret is ever printed.
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("mode", &self.mode).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
     }
 }
 
@@ -148,7 +150,8 @@ impl Keyring {
     /// says. The hash key is generated on first use and kept in the database.
     pub async fn load(db: &Db, live: bool) -> Result<Self, sqlx::Error> {
         let mut conn = db.acquire().await?;
-        let secret = instance_secrets::get_or_insert(&mut conn, HMAC_SECRET_NAME, &tokens::generate(), now_ms()).await?;
+        let secret =
+            instance_secrets::get_or_insert(&mut conn, HMAC_SECRET_NAME, &tokens::generate(), now_ms()).await?;
         Ok(Self::new(secret.as_bytes(), KeyMode::from_live(live)))
     }
 
@@ -362,7 +365,11 @@ mod tests {
         let token = minted.token.expose_secret();
         assert!(token.starts_with("cs_test_") && api_key::check(token).is_ok());
         assert_eq!(minted.hash, a.hash(token));
-        assert_ne!(a.hash(token), b.hash(token), "another instance's key gives another hash");
+        assert_ne!(
+            a.hash(token),
+            b.hash(token),
+            "another instance's key gives another hash"
+        );
         assert_eq!(minted.hash.len(), 64);
         assert!(!minted.hash.contains(&token[12..]));
         assert_eq!(minted.prefix, &token[..12]);
