@@ -640,7 +640,7 @@ mod tests {
             .all(|(_, actor, target)| actor.as_deref() == Some(acme.user_id.as_str())
                 && target.as_deref() == Some(issued.id.as_str())));
         let stored = everything_stored(&db).await;
-        for secret in [&first, &second, third.token.expose_secret()] {
+        for secret in [first.as_str(), second.as_str(), third.token.expose_secret()] {
             assert!(!stored.contains(&secret[12..]), "a secret was stored");
         }
         assert!(stored.contains(&issued.prefix));
