@@ -40,9 +40,11 @@ pub fn ApiKeysPage() -> impl IntoView {
             .unwrap_or_default();
         let notice = (!refused && q.get("revoked").is_some())
             .then_some("Key revoked. Every request made with it is refused from now on.");
+        // A refused post comes back to the URL it was made from: a secret named there was
+        // shown already.
         let shown = q
             .get("shown")
-            .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+            .filter(|id| !refused && id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()));
         PageQuery { bad, notice, shown }
     });
     let keys = Resource::new(|| (), |_| list_api_keys());
