@@ -459,7 +459,11 @@ async fn a_rotated_key_works_until_its_grace_ends() {
 
     // Rotated with an hour of grace (a caller that is not a browser form gets the secret).
     let rotated = app
-        .rpc_json(&owner, "api_keys/rotate", &[("key_id", &key_id), ("grace_hours", "1")])
+        .rpc_json(
+            &owner,
+            "api_keys/rotate",
+            &[("key_id", key_id.as_str()), ("grace_hours", "1")],
+        )
         .await;
     let second = rotated["secret"].as_str().unwrap().to_owned();
     assert!(api_key::check(&second).is_ok() && second != first);
@@ -493,7 +497,11 @@ async fn a_rotated_key_works_until_its_grace_ends() {
 
     // Rotated without grace on the page: the earlier secret stops at once.
     let third = app
-        .rpc_json(&owner, "api_keys/rotate", &[("key_id", &key_id), ("grace_hours", "0")])
+        .rpc_json(
+            &owner,
+            "api_keys/rotate",
+            &[("key_id", key_id.as_str()), ("grace_hours", "0")],
+        )
         .await;
     let third = third["secret"].as_str().unwrap().to_owned();
     assert_refused(
@@ -506,7 +514,11 @@ async fn a_rotated_key_works_until_its_grace_ends() {
 
     // A browser form is sent to the page, which shows the new secret once.
     let resp = app
-        .rpc_form(&owner, "api_keys/rotate", &[("key_id", &key_id), ("grace_hours", "")])
+        .rpc_form(
+            &owner,
+            "api_keys/rotate",
+            &[("key_id", key_id.as_str()), ("grace_hours", "")],
+        )
         .await;
     assert!(resp.status().is_redirection());
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
@@ -575,16 +587,22 @@ async fn scopes_are_limited_by_the_role_of_whoever_makes_the_key() {
         .clone();
     assert_eq!(billing_choice["grantable"], false);
     let resp = app
-        .rpc_with(&admin, "api_keys/rotate", &[("key_id", &id), ("grace_hours", "0")])
+        .rpc_with(
+            &admin,
+            "api_keys/rotate",
+            &[("key_id", id.as_str()), ("grace_hours", "0")],
+        )
         .await;
     assert_eq!(resp.status(), 403);
-    let resp = app.rpc_with(&admin, "api_keys/revoke", &[("key_id", &id)]).await;
+    let resp = app
+        .rpc_with(&admin, "api_keys/revoke", &[("key_id", id.as_str())])
+        .await;
     assert_eq!(resp.status(), 200);
 
     // Another org's key is not found.
     let (rival_key, _) = issue(&app, "rival", "Theirs", &[Scope::LeadsRead], false).await;
     for endpoint in ["api_keys/rotate", "api_keys/revoke"] {
-        let resp = app.rpc_with(&owner, endpoint, &[("key_id", &rival_key)]).await;
+        let resp = app.rpc_with(&owner, endpoint, &[("key_id", rival_key.as_str())]).await;
         assert_eq!(resp.status(), 404, "{endpoint}");
     }
     let listed = app.rpc_json(&owner, "api_keys/list", &[]).await;
@@ -719,7 +737,16 @@ async fn the_command_line_creates_lists_rotates_and_revokes_keys_a_running_serve
 
     let out = callsnare(
         &db_file,
-        &["api-key", "rotate", "--org", "acme", "--id", &id, "--grace-hours", "2"],
+        &[
+            "api-key",
+            "rotate",
+            "--org",
+            "acme",
+            "--id",
+            id.as_str(),
+            "--grace-hours",
+            "2",
+        ],
         &[],
     )
     .await;
@@ -731,7 +758,12 @@ async fn the_command_line_creates_lists_rotates_and_revokes_keys_a_running_serve
     eventually_status(&app, "/api/v1/leads", &first, 200, "the earlier secret in its grace").await;
 
     // Revoked from another process: this server sees it within its cache's 5 s.
-    let out = callsnare(&db_file, &["api-key", "revoke", "--org", "acme", "--id", &id], &[]).await;
+    let out = callsnare(
+        &db_file,
+        &["api-key", "revoke", "--org", "acme", "--id", id.as_str()],
+        &[],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("revoked"));
     eventually_status(&app, "/api/v1/leads", &second, 401, "revoked from the command line").await;
@@ -769,8 +801,8 @@ async fn the_command_line_creates_lists_rotates_and_revokes_keys_a_running_serve
             ],
             2,
         ),
-        (vec!["api-key", "revoke", "--org", "rival", "--id", &id], 2),
-        (vec!["api-key", "rotate", "--org", "acme", "--id", &id], 1),
+        (vec!["api-key", "revoke", "--org", "rival", "--id", id.as_str()], 2),
+        (vec!["api-key", "rotate", "--org", "acme", "--id", id.as_str()], 1),
         (vec!["api-key", "revoke", "--org", "acme", "--id", "key_123"], 2),
     ] {
         let out = callsnare(&db_file, &args, &[]).await;
@@ -964,7 +996,16 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     assert_eq!(get(typo).await, 401);
     let out = callsnare(
         &db_file,
-        &["api-key", "rotate", "--org", "acme", "--id", &id, "--grace-hours", "1"],
+        &[
+            "api-key",
+            "rotate",
+            "--org",
+            "acme",
+            "--id",
+            id.as_str(),
+            "--grace-hours",
+            "1",
+        ],
         &[],
     )
     .await;
@@ -993,7 +1034,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     let third_id = keys[0]["id"].as_str().unwrap().to_owned();
     let out = callsnare(
         &db_file,
-        &["api-key", "revoke", "--org", "acme", "--id", &third_id],
+        &["api-key", "revoke", "--org", "acme", "--id", third_id.as_str()],
         &[],
     )
     .await;
@@ -1008,7 +1049,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
 
     // SIGTERM: the server drains and writes the last-use marks it holds in memory.
     let stopped = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", server.id().to_string().as_str()])
         .status()
         .unwrap();
     assert!(stopped.success());
