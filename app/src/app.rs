@@ -8,6 +8,7 @@ use leptos_router::{
     path,
 };
 
+use crate::pages::app::api_keys::ApiKeysPage;
 use crate::pages::app::numbers::NumbersPage;
 use crate::{
     components::{
@@ -77,7 +78,13 @@ fn request_has_islands() -> bool {
 
 /// Signed-in pages made of server components and plain forms only: they load no wasm
 /// (the settings page's live text count is `public/sms-preview.js`).
-const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &["/app/settings", "/app/audit", "/app/numbers", "/app/evidence"];
+const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &[
+    "/app/settings",
+    "/app/audit",
+    "/app/numbers",
+    "/app/evidence",
+    "/app/api-keys",
+];
 
 /// Whether the page at `path` may hold islands (and so gets the hydration scripts).
 pub fn has_islands(path: &str) -> bool {
@@ -115,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("numbers") view=NumbersPage />
                     <Route path=path!("evidence") view=EvidencePage />
+                    <Route path=path!("api-keys") view=ApiKeysPage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout>
@@ -171,6 +179,7 @@ mod tests {
         assert!(!has_islands("/app/audit"));
         assert!(!has_islands("/app/numbers"));
         assert!(!has_islands("/app/evidence"));
+        assert!(!has_islands("/app/api-keys"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Wire/view types shared by server functions and the UI. Never carry secrets or hashes.
+//! Wire/view types shared by server functions and the UI. Never carry secrets or hashes
+//! (the one exception: a new API key's secret, once, in [`api_keys`]).
 
+pub mod api_keys;
 pub mod evidence;
 
 use serde::{Deserialize, Serialize};

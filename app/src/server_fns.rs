@@ -1,6 +1,7 @@
 //! Server functions: thin — check the principal, call an ssr service, map to a view.
 //! Mutating ones have explicit `/rpc/...` endpoints so URLs are stable.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod evidence;

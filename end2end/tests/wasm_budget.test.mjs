@@ -182,6 +182,7 @@ const appPages = [
   ['/app/audit', '/app/audit', { islands: false }],
   ['/app/numbers', '/app/numbers', { islands: false }],
   ['/app/evidence', '/app/evidence', { islands: false }],
+  ['/app/api-keys', '/app/api-keys', { islands: false }],
 ];
 for (const [name, path, options = {}] of appPages) {
   test(`signed-in page ${name}: ≤ ${APP_BUDGET / KiB} KiB of wasm`, async () => {

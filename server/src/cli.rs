@@ -4,14 +4,24 @@
 use std::io::IsTerminal;
 
 use app::{
-    domain::{ids::OrgId, E164Phone, EmailAddress, OrgSlug, OrgTimezone},
+    domain::{
+        api_key::{self, ApiKeyFormError, KeyState},
+        ids::{ApiKeyId, OrgId},
+        scope::Scope,
+        E164Phone, EmailAddress, OrgSlug, OrgTimezone,
+    },
     ssr::{
-        db::{self, audit_events, mail_outbox, orgs, Db},
-        services::onboarding::{self, NewNumber, NewOrg},
+        audit::view::utc_time,
+        clock::now_ms,
+        db::{self, api_keys as key_store, audit_events, mail_outbox, orgs, Db},
+        services::{
+            api_keys::{self, ApiKeysError, IssuedKey, KeyAdmin, Keyring, NewKey},
+            onboarding::{self, NewNumber, NewOrg},
+        },
     },
 };
 use clap::{Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Manage the API keys connected systems use on /api/v1.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Check the tamper-evident audit trail.
     Audit {
         #[command(subcommand)]
@@ -66,6 +81,57 @@ pub enum MailCommand {
         /// Only mail to this address.
         #[arg(long, value_parser = parse_email)]
         to: Option<EmailAddress>,
+    },
+}
+
+/// API keys are minted in the mode of `CALLSNARE_LIVE` (`cs_live_…` when it is 1, else
+/// `cs_test_…`), as the server that will check them runs: a live server refuses test keys
+/// and the reverse.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key for an org. Prints what it is, then the secret alone on the last line:
+    /// it is shown this once and stored only as a hash.
+    Create {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        /// Who or what will use it (1-80 characters, unique among the org's keys not revoked).
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: leads:read, leads:write, messages:send, bookings:read,
+        /// bookings:write, settings:read, audit:read, evidence:read, billing:read.
+        #[arg(long, value_parser = parse_scope_list)]
+        scopes: ScopeList,
+        /// Refuse the key after this many days (1-3650); without it, it does not expire.
+        #[arg(long = "expires-in-days", value_parser = parse_expires_in_days)]
+        expires_in_days: Option<u32>,
+    },
+    /// List an org's keys (revoked ones too), newest first. Last use is recorded to within
+    /// a minute.
+    List {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        /// One JSON array of {id, name, prefix, scopes, created, last_used, expires, state}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a key a new secret (printed alone on the last line); the earlier secret keeps
+    /// working for the grace period.
+    Rotate {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        #[arg(long, value_parser = parse_key_id)]
+        id: ApiKeyId,
+        /// Hours the earlier secret keeps working (0-720; 0 refuses it at once).
+        #[arg(long = "grace-hours", default_value_t = api_key::GRACE_HOURS_DEFAULT, value_parser = parse_grace_hours)]
+        grace_hours: u32,
+    },
+    /// Revoke a key: every request with it is refused (a running server sees this within
+    /// 5 seconds).
+    Revoke {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
+        #[arg(long, value_parser = parse_key_id)]
+        id: ApiKeyId,
     },
 }
 
@@ -166,6 +232,29 @@ fn parse_email(s: &str) -> Result<EmailAddress, String> {
 fn parse_phone(s: &str) -> Result<E164Phone, String> {
     E164Phone::parse(s).map_err(|e| e.to_string())
 }
+/// A comma-separated list of scope codes, parsed whole so clap sees one value.
+#[derive(Debug, Clone)]
+pub struct ScopeList(pub Vec<Scope>);
+
+fn parse_scope_list(s: &str) -> Result<ScopeList, String> {
+    api_key::parse_scopes(s).map(ScopeList).map_err(|e| e.to_string())
+}
+fn parse_expires_in_days(s: &str) -> Result<u32, String> {
+    match api_key::parse_expires_in_days(s) {
+        Ok(Some(days)) => Ok(days),
+        _ => Err(ApiKeyFormError::ExpiresInDays.to_string()),
+    }
+}
+fn parse_grace_hours(s: &str) -> Result<u32, String> {
+    if s.trim().is_empty() {
+        return Err(ApiKeyFormError::GraceHours.to_string());
+    }
+    api_key::parse_grace_hours(s).map_err(|e| e.to_string())
+}
+fn parse_key_id(s: &str) -> Result<ApiKeyId, String> {
+    ApiKeyId::parse(s).map_err(|e| e.to_string())
+}
+
 /// A comma-separated list of E.164 numbers, parsed whole so clap sees one value.
 #[derive(Debug, Clone)]
 pub struct PhoneList(pub Vec<E164Phone>);
@@ -307,6 +396,7 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Comma
                 }
             }
         }
+        Command::ApiKey { command } => api_key_command(&database, command).await?,
         Command::Number {
             command:
                 NumberCommand::Add {
@@ -334,6 +424,159 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Comma
         }
     }
     Ok(())
+}
+
+/// `callsnare api-key …`: each change in one transaction with its audit record (actor: the
+/// command line, which may give any scope).
+async fn api_key_command(database: &Db, command: ApiKeyCommand) -> Result<(), CommandError> {
+    let live = crate::config::live_mode(|k| std::env::var(k).ok()).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let keyring = Keyring::load(database, live).await.map_err(|e| error_line(&e))?;
+    let now = now_ms();
+    match command {
+        ApiKeyCommand::Create {
+            org,
+            name,
+            scopes,
+            expires_in_days,
+        } => {
+            let admin = KeyAdmin::cli(org_id_of(database, &org).await?);
+            let new = NewKey {
+                name,
+                scopes: scopes.0,
+                expires_in_days,
+            };
+            let mut tx = db::begin_write(database).await.map_err(|e| error_line(&e))?;
+            let issued = api_keys::issue(&mut tx, &admin, &keyring, &new, now)
+                .await
+                .map_err(|e| key_error(e, &org))?;
+            tx.commit().await.map_err(|e| error_line(&e))?;
+            println!("created API key \"{}\" ({}) for {org}", issued.name, issued.id);
+            print_issued(&issued);
+            println!("copy the key now: it is not shown again (only its hash is stored)");
+            println!("{}", issued.token.expose_secret());
+        }
+        ApiKeyCommand::List { org, json } => {
+            let admin = KeyAdmin::cli(org_id_of(database, &org).await?);
+            let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
+            let rows = api_keys::list(&mut conn, &admin)
+                .await
+                .map_err(|e| key_error(e, &org))?;
+            if json {
+                let keys: Vec<serde_json::Value> = rows.iter().map(|row| key_json(row, now)).collect();
+                println!("{}", serde_json::Value::Array(keys));
+            } else if rows.is_empty() {
+                println!("no API keys for {org}");
+            } else {
+                println!(
+                    "{org}: {} key{} (last use is recorded to within a minute)",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                );
+                for row in &rows {
+                    let j = key_json(row, now);
+                    let shown = |v: &serde_json::Value| v.as_str().map_or_else(|| "never".to_owned(), str::to_owned);
+                    println!(
+                        "{}  {}…  {:<8}  \"{}\"  scopes {}  created {}  last used {}  expires {}",
+                        row.id,
+                        row.prefix,
+                        j["state"].as_str().unwrap_or_default(),
+                        row.name,
+                        key_store::scopes_from_stored(&row.scopes)
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        shown(&j["created"]),
+                        shown(&j["last_used"]),
+                        shown(&j["expires"]),
+                    );
+                }
+            }
+        }
+        ApiKeyCommand::Rotate { org, id, grace_hours } => {
+            let admin = KeyAdmin::cli(org_id_of(database, &org).await?);
+            let mut tx = db::begin_write(database).await.map_err(|e| error_line(&e))?;
+            let issued = api_keys::rotate(&mut tx, &admin, &keyring, &id, grace_hours, now)
+                .await
+                .map_err(|e| key_error(e, &org))?;
+            tx.commit().await.map_err(|e| error_line(&e))?;
+            println!("rotated API key \"{}\" ({}) of {org}", issued.name, issued.id);
+            print_issued(&issued);
+            match issued.previous_until {
+                Some(until) => println!("the earlier secret keeps working until {}", utc_time(until)),
+                None => {
+                    println!("the earlier secret is refused from now on (a running server sees this within 5 seconds)")
+                }
+            }
+            println!("copy the new key now: it is not shown again (only its hash is stored)");
+            println!("{}", issued.token.expose_secret());
+        }
+        ApiKeyCommand::Revoke { org, id } => {
+            let admin = KeyAdmin::cli(org_id_of(database, &org).await?);
+            let mut tx = db::begin_write(database).await.map_err(|e| error_line(&e))?;
+            let name = api_keys::revoke(&mut tx, &admin, &id, now)
+                .await
+                .map_err(|e| key_error(e, &org))?;
+            tx.commit().await.map_err(|e| error_line(&e))?;
+            println!("revoked API key \"{name}\" ({id}) of {org}: every request with it is refused (a running server sees this within 5 seconds)");
+        }
+    }
+    Ok(())
+}
+
+async fn org_id_of(database: &Db, slug: &OrgSlug) -> Result<OrgId, CommandError> {
+    let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
+    let org = orgs::find_by_slug(&mut conn, slug)
+        .await
+        .map_err(|e| error_line(&e))?
+        .ok_or_else(|| CommandError::Usage(format!("no org with slug {slug}")))?;
+    OrgId::parse(&org.id).map_err(|e| CommandError::Failed(format!("org {slug}: {e}")))
+}
+
+fn key_error(e: ApiKeysError, org: &OrgSlug) -> CommandError {
+    match e {
+        ApiKeysError::NotFound => CommandError::Usage(format!("no API key with that id in org {org}")),
+        ApiKeysError::Db(err) => CommandError::Failed(error_line(&err)),
+        refused => CommandError::Failed(refused.to_string()),
+    }
+}
+
+fn print_issued(issued: &IssuedKey) {
+    let scopes: Vec<&str> = issued.scopes.iter().map(|s| s.as_str()).collect();
+    println!("prefix {}…  scopes {}", issued.prefix, scopes.join(","));
+    match issued.expires_at {
+        Some(at) => println!("expires {}", utc_time(at)),
+        None => println!("does not expire"),
+    }
+    println!(
+        "mode {} ({}): a server {} refuses it",
+        issued.mode.as_str(),
+        issued.mode.token_prefix(),
+        if issued.mode == api_key::KeyMode::Live {
+            "without CALLSNARE_LIVE=1"
+        } else {
+            "with CALLSNARE_LIVE=1"
+        }
+    );
+}
+
+/// A key as `api-key list --json` prints it (times RFC 3339 UTC, `null` when none).
+fn key_json(row: &key_store::ApiKeyRow, now: i64) -> serde_json::Value {
+    let state = KeyState::at(row.revoked_at, row.expires_at, row.previous_expires_at, now);
+    let scopes: Vec<&str> = key_store::scopes_from_stored(&row.scopes)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    serde_json::json!({
+        "id": row.id.as_str(),
+        "name": row.name,
+        "prefix": row.prefix,
+        "scopes": scopes,
+        "created": utc_time(row.created_at),
+        "last_used": row.last_used_at.map(utc_time),
+        "expires": row.expires_at.map(utc_time),
+        "state": state.as_str(),
+    })
 }
 
 /// Verifies the chain of `only` (or of every org, by slug): each org's report when all are

@@ -13,6 +13,9 @@ use url::Url;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/callsnare.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
+/// `/api/v1` requests per second one API key may make, sustained, and its burst.
+pub const DEFAULT_API_RATE: u32 = 20;
+pub const DEFAULT_API_BURST: u32 = 40;
 /// Long enough that a session secret cannot be brute-forced offline.
 const MIN_SESSION_SECRET_LEN: usize = 32;
 
@@ -92,6 +95,9 @@ pub struct Settings {
     /// Sustained callbacks per second allowed from one client IP on the provider routes.
     pub webhook_rate_per_sec: u32,
     pub webhook_burst: u32,
+    /// Sustained `/api/v1` requests per second allowed for one API key, and its burst.
+    pub api_rate_per_sec: u32,
+    pub api_burst: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a claimed outbox row stays claimed before another attempt may take it.
@@ -128,6 +134,8 @@ impl fmt::Debug for Settings {
             .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
             .field("webhook_rate_per_sec", &self.webhook_rate_per_sec)
             .field("webhook_burst", &self.webhook_burst)
+            .field("api_rate_per_sec", &self.api_rate_per_sec)
+            .field("api_burst", &self.api_burst)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("outbox_lease", &self.outbox_lease)
             .field("session_idle", &self.session_idle)
@@ -157,6 +165,13 @@ pub fn worker_threads(get: impl Fn(&str) -> Option<String>) -> Result<usize, Con
             .map_or(1, |n| n.get().saturating_sub(1))
             .max(1)),
     }
+}
+
+/// Whether `CALLSNARE_LIVE=1`, alone: what the operator commands need to mint keys of the
+/// server's mode (`cs_live_…` or `cs_test_…`) without the rest of the server's settings.
+pub fn live_mode(get: impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+    let var = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    parse_switch(&var, "CALLSNARE_LIVE")
 }
 
 impl Settings {
@@ -202,6 +217,8 @@ impl Settings {
             log_format,
             webhook_rate_per_sec: limits.webhook_rate_per_sec,
             webhook_burst: limits.webhook_burst,
+            api_rate_per_sec: limits.api_rate_per_sec,
+            api_burst: limits.api_burst,
             trusted_proxies,
             outbox_lease: limits.outbox_lease,
             session_idle: limits.session_idle,
@@ -420,6 +437,8 @@ struct Limits {
     session_idle: Duration,
     session_absolute: Duration,
     escalation_scan: Duration,
+    api_rate_per_sec: u32,
+    api_burst: u32,
 }
 
 fn parse_limits(var: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
@@ -431,6 +450,8 @@ fn parse_limits(var: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigE
         session_idle: secs(parse_number(var, "CALLSNARE_SESSION_IDLE_HOURS", 12, 1, 720)?, 3600),
         session_absolute: secs(parse_number(var, "CALLSNARE_SESSION_MAX_DAYS", 7, 1, 90)?, 86_400),
         escalation_scan: secs(parse_number(var, "CALLSNARE_ESCALATION_SCAN_SECS", 30, 1, 3600)?, 1),
+        api_rate_per_sec: parse_number(var, "CALLSNARE_API_RATE", DEFAULT_API_RATE, 1, 1_000_000)?,
+        api_burst: parse_number(var, "CALLSNARE_API_BURST", DEFAULT_API_BURST, 1, 1_000_000)?,
     })
 }
 
@@ -673,6 +694,8 @@ mod tests {
             ("CALLSNARE_SESSION_IDLE_HOURS", "0"),
             ("CALLSNARE_SESSION_MAX_DAYS", "0"),
             ("CALLSNARE_ESCALATION_SCAN_SECS", "0"),
+            ("CALLSNARE_API_RATE", "0"),
+            ("CALLSNARE_API_BURST", "0"),
             ("CALLSNARE_TRUSTED_PROXIES", "proxy"),
             ("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "maybe"),
         ];
@@ -715,6 +738,21 @@ mod tests {
         live_and_unsigned.push(("CALLSNARE_ALLOW_UNSIGNED_WEBHOOKS", "1"));
         let err = parse(&live_and_unsigned).unwrap_err().to_string();
         assert!(err.contains("cannot be set with CALLSNARE_LIVE=1"), "{err}");
+    }
+
+    #[test]
+    fn the_api_key_rate_limit_defaults_and_is_configurable() {
+        let s = parse(&[]).unwrap();
+        assert_eq!((s.api_rate_per_sec, s.api_burst), (DEFAULT_API_RATE, DEFAULT_API_BURST));
+        let s = parse(&[("CALLSNARE_API_RATE", "2"), ("CALLSNARE_API_BURST", "3")]).unwrap();
+        assert_eq!((s.api_rate_per_sec, s.api_burst), (2, 3));
+        assert!(parse(&[("CALLSNARE_API_BURST", "many")])
+            .unwrap_err()
+            .to_string()
+            .starts_with("CALLSNARE_API_BURST"));
+        assert_eq!(live_mode(|_| None), Ok(false));
+        assert_eq!(live_mode(|k| (k == "CALLSNARE_LIVE").then(|| "1".to_owned())), Ok(true));
+        assert!(live_mode(|_| Some("yes".to_owned())).is_err());
     }
 
     #[test]

@@ -50,7 +50,15 @@ pub fn router(
                 .get::<RequestId>()
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %request_id,
+                // filled in by the API key check (`api::auth`)
+                org_id = tracing::field::Empty,
+                api_key_id = tracing::field::Empty
+            )
         }))
         .layer(PropagateRequestIdLayer::x_request_id());
 
@@ -71,6 +79,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(webhooks::router(hooks, limits))
+        .nest("/api/v1", crate::api::router(limits))
         .merge(app)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(resolver, client_addr::resolve))

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::ssr::{core::Core, db, state::AppState, writer::Writer};
+use app::ssr::{core::Core, db, services::api_keys::Keyring, state::AppState, writer::Writer};
 use leptos::config::{Env, LeptosOptions};
 use tokio::{net::TcpListener, sync::Notify};
 
@@ -46,6 +46,8 @@ impl Application {
         let setup_token = first_run_setup_token(&db, &public_base).await?;
         let mail_wake = Arc::new(Notify::new());
         tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
+        let api_keys = Arc::new(Keyring::load(&db, settings.live).await?);
+        crate::api::auth::spawn_last_used_flush(api_keys.clone(), core.clone());
         let state = AppState {
             leptos_options,
             db,
@@ -56,6 +58,7 @@ impl Application {
             public_url_set: settings.public_url.is_some(),
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
             mail_wake: mail_wake.clone(),
+            api_keys,
         };
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
             (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
@@ -89,6 +92,8 @@ impl Application {
             per_second: settings.webhook_rate_per_sec,
             burst: settings.webhook_burst,
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+            api_per_second: settings.api_rate_per_sec,
+            api_burst: settings.api_burst,
         };
         let auth = sessions::layer(&state.db, &settings).await?;
         let csrf = CsrfConfig {
@@ -110,14 +115,19 @@ impl Application {
         self.local_addr().port()
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests and writes the API
+    /// keys' last-use marks still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        if let Err(err) = self.state.api_keys.flush_last_used(&self.state.core).await {
+            tracing::warn!(error.message = %err, "could not record API keys' last use at shutdown");
+        }
+        served
     }
 }
 

@@ -130,13 +130,14 @@ fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
 }
 
 /// The navigation: address, label, and the action a role needs to see it (`None`: everyone).
-const NAV: [(&str, &str, Option<Action>); 7] = [
+const NAV: [(&str, &str, Option<Action>); 8] = [
     ("/app", "Inbox", None),
     ("/app/team", "Team", Some(Action::ManageStaff)),
     ("/app/settings", "Settings", Some(Action::ManageRouting)),
     ("/app/audit", "Audit trail", Some(Action::ViewAudit)),
     ("/app/numbers", "Numbers", Some(Action::ManageNumbers)),
     ("/app/evidence", "Evidence", Some(Action::ViewWebhookEvidence)),
+    ("/app/api-keys", "API keys", Some(Action::ManageApiKeys)),
     ("/app/account", "Account", None),
 ];
 

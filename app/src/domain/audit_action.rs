@@ -40,12 +40,20 @@ pub enum AuditAction {
     BookingCancelled,
     /// The org's quick replies (the lead page's one-tap texts) were edited.
     QuickRepliesChanged,
+    /// An API key was created (metadata: name, visible prefix, scopes, expiry, mode; never
+    /// the secret).
+    ApiKeyCreated,
+    /// An API key got a new secret; the earlier one works until the grace ends (metadata:
+    /// the new and earlier prefixes, grace hours).
+    ApiKeyRotated,
+    /// An API key was revoked: refused from now on.
+    ApiKeyRevoked,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -74,6 +82,9 @@ impl AuditAction {
         AuditAction::BookingRescheduled,
         AuditAction::BookingCancelled,
         AuditAction::QuickRepliesChanged,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRotated,
+        AuditAction::ApiKeyRevoked,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -110,6 +121,9 @@ impl AuditAction {
             AuditAction::BookingRescheduled => "booking.rescheduled",
             AuditAction::BookingCancelled => "booking.cancelled",
             AuditAction::QuickRepliesChanged => "quick_replies.changed",
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyRotated => "api_key.rotated",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
         }
     }
 }

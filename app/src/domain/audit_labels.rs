@@ -35,6 +35,9 @@ impl AuditAction {
             AuditAction::BookingRescheduled => "Booking moved",
             AuditAction::BookingCancelled => "Booking cancelled",
             AuditAction::QuickRepliesChanged => "Quick replies changed",
+            AuditAction::ApiKeyCreated => "API key created",
+            AuditAction::ApiKeyRotated => "API key rotated",
+            AuditAction::ApiKeyRevoked => "API key revoked",
         }
     }
 }
@@ -59,6 +62,7 @@ pub fn target_kind_label(kind: Option<&str>) -> Option<&'static str> {
         "user" => "Member",
         "invitation" => "Invitation",
         "tracked_number" => "Number",
+        "api_key" => "API key",
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
 //! Pages of the signed-in app, under `/app`.
 
 pub mod account;
+pub mod api_keys;
 pub mod audit;
 pub mod evidence;
 pub mod home;

@@ -12,8 +12,9 @@ pub enum Actor {
     /// Someone at a public form who is not identified (a failed sign-in, "forgot
     /// password?"). Stored as a user without an id.
     Anonymous,
-    /// A REST client, by its key id.
-    ApiKey { key_id: String },
+    /// A REST client: the API key's id (what the audit trail stores, naming the key by it)
+    /// and its name (for logs and spans; the viewer reads the name back by the id).
+    ApiKey { key_id: String, name: String },
     /// A provider callback, by provider name (`twilio`).
     Webhook { provider: &'static str },
     /// The server itself (escalation, housekeeping).
@@ -42,7 +43,7 @@ impl Actor {
     pub fn id(&self) -> Option<&str> {
         match self {
             Actor::User { user_id } => Some(user_id.as_str()),
-            Actor::ApiKey { key_id } => Some(key_id.as_str()),
+            Actor::ApiKey { key_id, .. } => Some(key_id.as_str()),
             Actor::Webhook { provider } => Some(*provider),
             Actor::Anonymous | Actor::System | Actor::Cli => None,
         }
@@ -83,6 +84,18 @@ impl Acting {
     /// An operator command on `org_id`.
     pub fn cli(org_id: OrgId) -> Self {
         Self::new(Actor::Cli, Some(org_id), &RequestMeta::default())
+    }
+
+    /// A request made with the API key `key_id` (named `name`) of `org_id`.
+    pub fn api_key(key_id: &str, name: &str, org_id: OrgId, request: &RequestMeta) -> Self {
+        Self::new(
+            Actor::ApiKey {
+                key_id: key_id.to_owned(),
+                name: name.to_owned(),
+            },
+            Some(org_id),
+            request,
+        )
     }
 }
 

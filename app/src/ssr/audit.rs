@@ -38,6 +38,7 @@ pub enum Target<'a> {
     Invitation(&'a str),
     Org(&'a str),
     TrackedNumber(&'a str),
+    ApiKey(&'a str),
 }
 
 impl<'a> Target<'a> {
@@ -50,6 +51,7 @@ impl<'a> Target<'a> {
             Target::Invitation(id) => (Some("invitation"), Some(id)),
             Target::Org(id) => (Some("org"), Some(id)),
             Target::TrackedNumber(id) => (Some("tracked_number"), Some(id)),
+            Target::ApiKey(id) => (Some("api_key"), Some(id)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Use-cases shared by server functions, webhooks, the REST API and the CLI.
 
+pub mod api_keys;
 pub mod calls;
 pub mod escalation;
 pub mod evidence;

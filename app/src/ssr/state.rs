@@ -32,6 +32,9 @@ pub struct AppState {
     /// Printed at start-up while no org exists; claims the first-run setup page.
     #[from_ref(skip)]
     pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// API keys: the keyed hash, the key check's cache, last-use marks and one-time reveals.
+    #[from_ref(skip)]
+    pub api_keys: std::sync::Arc<crate::ssr::services::api_keys::Keyring>,
 }
 
 /// The client address as resolved by the rate limiter's rules (trusted proxies only),

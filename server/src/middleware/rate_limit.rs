@@ -18,6 +18,9 @@ pub struct Limits {
     pub per_second: u32,
     pub burst: u32,
     pub trusted_proxies: Arc<Vec<IpAddr>>,
+    /// `/api/v1` requests per second per API key, and its burst (`crate::api::auth`).
+    pub api_per_second: u32,
+    pub api_burst: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -547,6 +547,11 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/evidence/get", Some(Role::Admin)),
     ("/rpc/evidence/rejections", Some(Role::Admin)),
     ("/rpc/evidence/retention", Some(Role::Admin)),
+    ("/rpc/api_keys/list", Some(Role::Admin)),
+    ("/rpc/api_keys/create", Some(Role::Admin)),
+    ("/rpc/api_keys/rotate", Some(Role::Admin)),
+    ("/rpc/api_keys/revoke", Some(Role::Admin)),
+    ("/rpc/api_keys/reveal", Some(Role::Admin)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -605,6 +610,11 @@ fn matrix_args(endpoint: &str, org: &str, email: &str) -> Vec<(&'static str, Str
         "numbers/remove" => vec![("number_id", crate::numbers::BOGUS_ID)],
         "evidence/get" => vec![("event_id", "whk_00000000000000000000000000000000")],
         "evidence/retention" => vec![("retention_days", "180")],
+        // a name of its own for each caller (names are unique among an org's keys)
+        "api_keys/create" => vec![("name", email), ("scopes", "leads:read")],
+        "api_keys/rotate" => vec![("key_id", crate::api_keys::BOGUS_KEY_ID), ("grace_hours", "24")],
+        "api_keys/revoke" => vec![("key_id", crate::api_keys::BOGUS_KEY_ID)],
+        "api_keys/reveal" => vec![("shown", crate::api_keys::BOGUS_REVEAL)],
         _ => vec![],
     };
     args.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
@@ -680,6 +690,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/audit",
             "/app/numbers",
             "/app/evidence",
+            "/app/api-keys",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -699,7 +710,12 @@ async fn every_server_function_enforces_the_permission_table() {
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
                     let should_refuse = matches!(
                         page,
-                        "/app/team" | "/app/settings" | "/app/audit" | "/app/numbers" | "/app/evidence"
+                        "/app/team"
+                            | "/app/settings"
+                            | "/app/audit"
+                            | "/app/numbers"
+                            | "/app/evidence"
+                            | "/app/api-keys"
                     ) && *r < Role::Admin;
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(

@@ -89,6 +89,12 @@ fn on_what(row: &AuditListRow, action: Option<AuditAction>) -> (String, Option<S
         Some("user") => (name("former member"), Some("/app/team".to_owned())),
         Some("invitation") => (name("invitation"), Some("/app/team".to_owned())),
         Some("tracked_number") => (name("number"), Some("/app/numbers".to_owned())),
+        Some("api_key") => (
+            row.target_name
+                .as_ref()
+                .map_or_else(|| format!("API key {id}"), |n| format!("API key “{n}”")),
+            Some("/app/api-keys".to_owned()),
+        ),
         Some("org") => match action {
             Some(AuditAction::SettingsChanged | AuditAction::EscalationSettingsChanged) => {
                 ("Routing settings".to_owned(), Some("/app/settings".to_owned()))

@@ -383,6 +383,7 @@ pub async fn list(
            WHEN 'invitation' THEN (SELECT i.email FROM invitations i WHERE i.id = a.target_id AND i.org_id = a.org_id) \
            WHEN 'tracked_number' THEN (SELECT t.e164 FROM tracked_numbers t \
                                        WHERE t.id = a.target_id AND t.org_id = a.org_id) \
+           WHEN 'api_key' THEN (SELECT k.name FROM api_keys k WHERE k.id = a.target_id AND k.org_id = a.org_id) \
          END AS target_name \
          FROM (SELECT id, org_id, occurred_at, actor_kind, actor_id, action, target_kind, target_id, request_id, ip, \
                metadata FROM audit_events WHERE org_id = ",
