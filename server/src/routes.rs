@@ -49,7 +49,15 @@ pub fn router(
                 .get::<RequestId>()
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+            // `api_key` and `org_id` are filled in by the /api/v1 handlers once a key is verified.
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %request_id,
+                api_key = tracing::field::Empty,
+                org_id = tracing::field::Empty
+            )
         }))
         .layer(PropagateRequestIdLayer::x_request_id());
 
