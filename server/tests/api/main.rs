@@ -2,6 +2,7 @@
 //! spoken to over real HTTP; the real `callsnare` binary for the operator commands; the SMS
 //! outbox worker driven one pass at a time.
 
+mod api_v1;
 mod audit_chain;
 mod audit_viewer;
 mod auth;

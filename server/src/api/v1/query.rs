@@ -163,15 +163,16 @@ fn check(p: &Param, raw: &str) -> Result<Value, ApiError> {
 }
 
 /// An RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, `T` and `Z` in either
-/// case) as unix milliseconds. Stricter than chrono's parser on purpose: exactly the
-/// grammar the OpenAPI `date-time` format names, no leap second, no space for `T`.
+/// case) as unix milliseconds: exactly the grammar the OpenAPI `date-time` format names, as
+/// JSON Schema validators read it (no space for `T`, no offset beyond ±23:59, a leap second
+/// only at 23:59:60 UTC). Stricter than chrono's parser, which is only asked for the value.
 pub fn rfc3339_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 {
         return None;
     }
     let digits = |from: usize, to: usize| b[from..to].iter().all(u8::is_ascii_digit);
-    let two = |at: usize| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0');
+    let two = |at: usize| i64::from(b[at] - b'0') * 10 + i64::from(b[at + 1] - b'0');
     let shaped = digits(0, 4)
         && b[4] == b'-'
         && digits(5, 7)
@@ -183,7 +184,11 @@ pub fn rfc3339_ms(s: &str) -> Option<i64> {
         && digits(14, 16)
         && b[16] == b':'
         && digits(17, 19);
-    if !shaped || two(11) > 23 || two(14) > 59 || two(17) > 59 {
+    if !shaped {
+        return None;
+    }
+    let (hour, minute, second) = (two(11), two(14), two(17));
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut rest = &b[19..];
@@ -194,19 +199,28 @@ pub fn rfc3339_ms(s: &str) -> Option<i64> {
         }
         rest = &rest[1 + frac..];
     }
-    match rest {
-        [b'Z' | b'z'] => {}
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+    // minutes east of UTC
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             if ![h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) {
                 return None;
             }
-            let hours = u32::from(h1 - b'0') * 10 + u32::from(h2 - b'0');
-            let minutes = u32::from(m1 - b'0') * 10 + u32::from(m2 - b'0');
+            let hours = i64::from(h1 - b'0') * 10 + i64::from(h2 - b'0');
+            let minutes = i64::from(m1 - b'0') * 10 + i64::from(m2 - b'0');
             if hours > 23 || minutes > 59 {
                 return None;
             }
+            if *sign == b'-' {
+                -(hours * 60 + minutes)
+            } else {
+                hours * 60 + minutes
+            }
         }
         _ => return None,
+    };
+    if second == 60 && (hour * 60 + minute - offset).rem_euclid(1440) != 23 * 60 + 59 {
+        return None;
     }
     chrono::DateTime::parse_from_rfc3339(&s.to_ascii_uppercase())
         .ok()
@@ -430,7 +444,9 @@ mod tests {
             ("since=2026-12-06T14:30:00", "since"),
             ("since=2026-12-06T24:00:00Z", "since"),
             ("since=2026-12-06T12:99:00Z", "since"),
-            ("since=2026-12-06T23:59:60Z", "since"),
+            ("since=2026-12-06T12:00:60Z", "since"),
+            ("since=2026-12-06T23:59:60%2B01:00", "since"),
+            ("since=2026-12-06T23:59:61Z", "since"),
             ("since=2026-02-30T00:00:00Z", "since"),
             ("since=2026-12-06T14:30:00.Z", "since"),
             ("since=2026-12-06T14:30:00%2B24:00", "since"),
@@ -459,6 +475,10 @@ mod tests {
         assert!(rfc3339_ms("0001-01-01T00:00:00+23:59").is_some());
         assert!(rfc3339_ms("9999-12-31T23:59:59-23:59").is_some());
         assert_eq!(rfc3339_ms("1970-01-01T00:00:00-00:00"), Some(0));
+        assert!(rfc3339_ms("0000-01-01T00:00:00Z").is_some());
+        // a leap second, where UTC has them
+        assert!(rfc3339_ms("2016-12-31T23:59:60Z").is_some());
+        assert!(rfc3339_ms("2016-12-31T17:59:60.5-06:00").is_some());
     }
 
     #[test]
