@@ -263,6 +263,12 @@ fn complete(op: &mut Operation, endpoint: &ApiEndpoint) {
             None,
         ),
     );
+    if endpoint.method != "GET" {
+        responses.insert(
+            "413".to_owned(),
+            error_response("`payload_too_large`: the body is over 64 KiB.", None),
+        );
+    }
     responses.insert(
         "429".to_owned(),
         error_response(
