@@ -58,6 +58,8 @@ if [ -n "${SCHEMATHESIS_RATE_LIMIT:-}" ]; then
   args+=(--rate-limit "$SCHEMATHESIS_RATE_LIMIT")
 fi
 
+# Hypothesis keeps its own files next to schemathesis, not in the caller's work tree.
+export HYPOTHESIS_STORAGE_DIRECTORY="$VENV/hypothesis"
 say "schemathesis $VERSION against $BASE/api/v1 (at most ${SCHEMATHESIS_TIMEOUT:-240} s)"
 exec timeout --kill-after 10 "${SCHEMATHESIS_TIMEOUT:-240}" \
   "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" "${args[@]}"
