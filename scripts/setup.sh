@@ -40,6 +40,10 @@ if ! python3 -c "import twilio, stripe" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'twilio>=9,<10' 'stripe>=12,<14'
 fi
 
+# schemathesis fuzzes /api/v1 against its OpenAPI description (server/tests/api/api_v1.rs);
+# pinned, in its own virtualenv under ~/.cache/callsnare.
+scripts/schemathesis.sh --install
+
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian chromium"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

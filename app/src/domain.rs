@@ -2,6 +2,7 @@
 
 pub mod actor_kind;
 pub mod api_key;
+pub mod api_endpoints;
 pub mod audit_action;
 pub mod audit_labels;
 pub mod business_hours;

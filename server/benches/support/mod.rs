@@ -22,16 +22,26 @@ pub fn pct(v: &mut [f64], p: f64) -> f64 {
 /// The application serving on a random port over `{dir}/{file}`, with the orgs `bench`
 /// (owner@bench.test) and `other` (owner@other.test), both with the password
 /// "bench password 123". Keep the returned directory alive for the run.
+#[allow(dead_code)] // each bench includes this module; not every one calls both
 pub async fn app_with_two_orgs(file: &str) -> (TempDir, String, Db) {
+    app_with_two_orgs_and(file, &[]).await
+}
+
+/// [`app_with_two_orgs`] with these settings added (environment variable names).
+#[allow(dead_code)]
+pub async fn app_with_two_orgs_and(file: &str, extra: &[(&str, &str)]) -> (TempDir, String, Db) {
     use app::{
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::services::onboarding::{create_org, NewOrg},
     };
     let dir = tempfile::tempdir().unwrap();
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", format!("sqlite://{}", dir.path().join(file).display())),
         ("CALLSNARE_ADDR", "127.0.0.1:0".to_owned()),
     ]);
+    for (k, v) in extra {
+        vars.insert(*k, (*v).to_owned());
+    }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let leptos = LeptosOptions::builder()
         .output_name("callsnare")

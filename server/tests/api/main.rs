@@ -3,6 +3,7 @@
 //! outbox worker driven one pass at a time.
 
 mod api_keys;
+mod api_v1;
 mod audit_chain;
 mod audit_viewer;
 mod auth;

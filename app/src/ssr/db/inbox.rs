@@ -12,7 +12,7 @@ use crate::{
 
 pub const PAGE_SIZE: i64 = 50;
 
-const NEEDS_REPLY: &str =
+pub(crate) const NEEDS_REPLY: &str =
     "(last_inbound_at IS NOT NULL AND (last_staff_reply_at IS NULL OR last_inbound_at > last_staff_reply_at))";
 
 /// The columns of a [`LeadRow`], for the list and for one lead.
