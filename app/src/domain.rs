@@ -1,6 +1,7 @@
 //! Domain types: no I/O, compiled for wasm and the server. Each parses its input once.
 
 pub mod actor_kind;
+pub mod api_endpoints;
 pub mod audit_action;
 pub mod audit_labels;
 pub mod business_hours;
