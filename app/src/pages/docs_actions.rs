@@ -94,7 +94,7 @@ pub fn ActionsDocPage() -> impl IntoView {
                     </li>
                     <li>
                         <strong>"API keys themselves."</strong>
-                        " Keys are created, rotated and revoked only by owners and admins, in the app or on the server's command line \u{2014} never with another key."
+                        " Keys are created, rotated and revoked only by owners and admins in the app, or by the operator on the server's command line \u{2014} never with another key."
                     </li>
                     <li>
                         <strong>"Routing and tracked numbers."</strong>

@@ -141,7 +141,7 @@ pub fn endpoint_path(e: &ApiEndpoint) -> String {
     }
 }
 
-/// The scope an endpoint needs as the page's `data-scope` attribute says it (`none` for
+/// The scope an endpoint needs as the page's `data-needs` attribute says it (`none` for
 /// endpoints answered without a key).
 pub fn endpoint_scope_code(e: &ApiEndpoint) -> &'static str {
     e.scope.map_or("none", Scope::as_str)
@@ -266,7 +266,8 @@ pub fn PermissionsDocPage() -> impl IntoView {
                 <h2 id="scopes">"API scopes"</h2>
                 <p>
                     {format!(
-                        "{key_managers} create API keys, on the API keys page or with the command line. A key gets only the scopes it was given, and never a scope its creator's own role could not use: each scope stands for one action in the role table above."
+                        "{} create API keys, on the API keys page or with the command line. A key gets only the scopes it was given, and never a scope its creator's own role could not use: each scope stands for one action in the role table above.",
+                        key_managers,
                     )}
                 </p>
                 <div class="doc-table-wrap">
@@ -287,7 +288,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
                                     let grantors = scope_grantors(s);
                                     let codes = grantors.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
                                     view! {
-                                        <tr data-scope=s.as_str() data-action=d.code data-grantors=codes>
+                                        <tr data-scope-row=s.as_str() data-stands-for=d.code data-grantors=codes>
                                             <td>
                                                 <code>{s.as_str()}</code>
                                             </td>
@@ -334,7 +335,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
                                     view! {
                                         <tr
                                             data-endpoint=format!("{} {}", e.method, path)
-                                            data-scope=endpoint_scope_code(e)
+                                            data-needs=endpoint_scope_code(e)
                                         >
                                             <td>
                                                 <code class="http-method">{e.method}</code>

@@ -221,7 +221,10 @@ pub fn WebhooksDocPage() -> impl IntoView {
                     <li>"Refused callbacks belong to no organisation yet: the server keeps only the last 200 refusals in memory (reason, route and time, never the payload)."</li>
                     <li>
                         {format!(
-                            "Payloads and headers are blanked once older than the organisation's retention ({RETENTION_DEFAULT_DAYS} days unless an owner or admin sets between {RETENTION_MIN_DAYS} and {RETENTION_MAX_DAYS}); the record that the callback arrived, and what it did, stays. The audit trail is never pruned."
+                            "Payloads and headers are blanked once older than the organisation's retention ({} days unless an owner or admin sets between {} and {}); the record that the callback arrived, and what it did, stays. The audit trail is never pruned.",
+                            RETENTION_DEFAULT_DAYS,
+                            RETENTION_MIN_DAYS,
+                            RETENTION_MAX_DAYS,
                         )}
                     </li>
                 </ul>
