@@ -13,13 +13,19 @@ use crate::pages::app::numbers::NumbersPage;
 use crate::{
     components::{
         app_chrome::{AppFrame, AppLayout},
+        docs_layout::DocsLayout,
         layout::SiteLayout,
     },
     pages::{
         app::audit::AuditPage,
         app::evidence::EvidencePage,
         app::{account::AccountPage, home::HomePage, lead::LeadPage, settings::SettingsPage, team::TeamPage},
+        docs_actions::ActionsDocPage,
+        docs_agent_access::AgentAccessDocPage,
+        docs_index::DocsIndexPage,
+        docs_permissions::PermissionsDocPage,
         docs_security::SecurityDocPage,
+        docs_webhooks::WebhooksDocPage,
         forgot_password::ForgotPasswordPage,
         invite::InvitePage,
         landing::LandingPage,
@@ -132,7 +138,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("forgot-password") view=ForgotPasswordPage />
                     <Route path=path!("invite") view=InvitePage />
                     <Route path=path!("setup") view=SetupPage />
-                    <Route path=path!("docs/security") view=SecurityDocPage />
+                    // Public docs: plain server-rendered pages (no islands, no wasm). The API
+                    // reference at /docs/api is rendered by the server from the OpenAPI
+                    // description (server/src/routes/discovery.rs).
+                    <ParentRoute path=path!("docs") view=DocsLayout>
+                        <Route path=path!("") view=DocsIndexPage />
+                        <Route path=path!("security") view=SecurityDocPage />
+                        <Route path=path!("permissions") view=PermissionsDocPage />
+                        <Route path=path!("actions") view=ActionsDocPage />
+                        <Route path=path!("webhooks") view=WebhooksDocPage />
+                        <Route path=path!("agent-access") view=AgentAccessDocPage />
+                    </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -174,6 +190,7 @@ mod tests {
         assert!(!is_app_path("/apps"));
         assert!(!is_app_path("/application"));
         assert!(!is_app_path("/docs/security"));
+        assert!(!has_islands("/docs") && !has_islands("/docs/permissions") && !has_islands("/docs/api"));
         assert!(has_islands("/app") && has_islands("/app/team") && has_islands("/app/leads/lead_1"));
         assert!(!has_islands("/app/settings") && !has_islands("/login"));
         assert!(!has_islands("/app/audit"));

@@ -3,6 +3,7 @@
 //! security headers, then the route groups.
 
 pub mod audit_csv;
+pub mod discovery;
 pub mod health;
 pub mod live;
 pub mod pages;
@@ -80,8 +81,10 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         .merge(webhooks::router(hooks, limits))
         .nest("/api/v1", crate::api::router(limits))
+        .merge(discovery::router())
         .merge(app)
         .with_state(state)
+        .layer(axum::middleware::from_fn(discovery::service_desc_link))
         .layer(axum::middleware::from_fn_with_state(resolver, client_addr::resolve))
         .layer(axum::middleware::from_fn_with_state(headers, security_headers::apply))
         .layer(request_tracing)

@@ -3,6 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::docs_layout::ContinueReading;
+
+const NEXT: &[&str] = &["/docs/permissions", "/docs/actions", "/docs/webhooks", "/docs/agent-access"];
+
 #[component]
 pub fn SecurityDocPage() -> impl IntoView {
     view! {
@@ -19,7 +23,8 @@ pub fn SecurityDocPage() -> impl IntoView {
                     <li>"Owners, admins and staff sign in before they can see leads or change settings. Passwords are stored only as argon2id hashes; repeated failures are slowed down and recorded."</li>
                     <li>"Someone who only knows your email cannot lock you out: failed attempts from elsewhere only slow answers down a little (at most a few seconds), and sign-in is refused outright only for the address that keeps failing. Every sign-in starts a brand-new session, and a session ends at sign-out, after a password change, or when the person leaves the team \u{2014} open inbox pages stop receiving updates within seconds."</li>
                     <li>"Staff see who a lead is assigned to and can take it themselves; the full team list, with everyone's email, is for admins and owners."</li>
-                    <li>"Roles decide what each person can do: staff work the inbox, admins also manage routing, the team and records, owners also manage billing and other owners. Every request is checked on the server, not just hidden in the page."</li>
+                    <li>"Roles decide what each person can do: staff work the inbox, admins also manage routing, the team and records, owners also manage admins and other owners (and billing, once it arrives). Every request is checked on the server, not just hidden in the page. The full table is on the " <a href="/docs/permissions">"permissions page"</a> "."</li>
+                    <li>"Approved external systems use organisation-scoped Bearer keys that an owner or admin creates, limited to explicit scopes, and never with a scope the creator's own role could not use. A key's secret is shown once and stored only as a keyed hash; keys can expire, be rotated or be revoked, and everything done with one is recorded under its name (" <a href="/docs/agent-access">"Agent access"</a> ")."</li>
                     <li>"Each business only ever sees its own leads, calls and texts. Asking for another business's records gets \u{201c}not found\u{201d}."</li>
                     <li>"New team members are invited by email and join only by accepting the invitation themselves; until then they are not members and see nothing. Someone who already has an account (say, at another location) joins only while signed in as that account, so an invitation can never attach or take over anyone's account."</li>
                     <li>"Invitation and password links are emailed to the person they are for, work once, expire, and are never shown to the admin who asked. An admin can reset only passwords of accounts they manage everywhere those accounts are used; anyone else uses \u{201c}Forgot password?\u{201d} on the sign-in page. Removing a member or changing their role cancels any link they were sent."</li>
@@ -61,6 +66,10 @@ pub fn SecurityDocPage() -> impl IntoView {
                     <li>"What the chain does not prove: someone able to rewrite the whole records table can also recompute every fingerprint after their edit, and the chain will look intact. What makes that visible is the chain's latest fingerprint kept somewhere they cannot reach: " <code>"callsnare audit head"</code> " prints it, and a copy mailed to the owner or filed elsewhere will no longer appear in a rewritten chain. Sign-ins, sign-outs, failed sign-ins and \u{201c}forgot password\u{201d} requests belong to a person rather than a business, so they sit outside the chains (failed sign-ins are deleted after 30 days)."</li>
                 </ul>
             </section>
+            <ContinueReading
+                intro="After this page, most readers want to connect the posture to the real role model, the action surface, or the provider callback model."
+                next=NEXT
+            />
         </article>
     }
 }

@@ -43,6 +43,18 @@ pub fn LandingPage() -> impl IntoView {
                 </li>
             </ol>
         </section>
+        <section class="landing-docs" aria-labelledby="landing-docs-title">
+            <h2 id="landing-docs-title">"Open about how it works"</h2>
+            <p>
+                "How your account, your callers and your records are kept safe, what each role on your team can do, and how your other software can connect: all public, no sign-in needed."
+            </p>
+            <p class="landing-docs-links">
+                <a class="button button-ghost" href="/docs">"Read the docs"</a>
+                <a href="/docs/security">"Security"</a>
+                <a href="/docs/permissions">"Permissions"</a>
+                <a href="/docs/agent-access">"Connecting your software"</a>
+            </p>
+        </section>
     }
 }
 

@@ -8,6 +8,7 @@ mod audit_chain;
 mod audit_viewer;
 mod auth;
 mod cli;
+mod docs;
 mod evidence;
 mod fake_smtp;
 mod fake_twilio;
