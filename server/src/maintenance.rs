@@ -7,7 +7,9 @@
 //!   org's evidence retention (default 180 days; callbacks that concerned no org use the
 //!   default). The evidence row stays, and the audit trail is never pruned;
 //! - a used one-use form token's claim is kept two days (a token that old is refused, so
-//!   its claim is no longer needed to refuse it).
+//!   its claim is no longer needed to refuse it);
+//! - an API write's `Idempotency-Key` and stored response are kept 24 hours (after that the
+//!   key no longer answers repeats).
 //!
 //! Deletes go in small batches, each its own short transaction, so the single writer's
 //! `BEGIN IMMEDIATE` never waits long behind them.
@@ -19,7 +21,7 @@ use app::{
     ssr::{
         audit,
         clock::now_ms,
-        db::{form_submissions, login_failures, mail_outbox, orgs, webhook_events, Db},
+        db::{api_idempotency, form_submissions, login_failures, mail_outbox, orgs, webhook_events, Db},
     },
 };
 
@@ -74,6 +76,15 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
         }
         tokio::task::yield_now().await;
     }
+    let mut idempotency_keys = 0;
+    loop {
+        let n = api_idempotency::prune_before(&mut conn, now - api_idempotency::RETENTION_MS, BATCH).await?;
+        idempotency_keys += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     let mails = mail_outbox::blank_dead(&mut conn, now).await?;
     let mut payloads = 0;
     let mut scopes: Vec<(Option<String>, i64)> = orgs::evidence_retentions(&mut conn)
@@ -93,11 +104,12 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
             tokio::task::yield_now().await;
         }
     }
-    if failures + audits + form_claims + mails + payloads > 0 {
+    if failures + audits + form_claims + idempotency_keys + mails + payloads > 0 {
         tracing::info!(
             failures,
             audits,
             form_claims,
+            idempotency_keys,
             mails,
             payloads,
             "housekeeping: old records pruned, dead links and old callback payloads blanked"

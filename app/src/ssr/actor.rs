@@ -1,6 +1,9 @@
 //! Who is acting. Use-cases take one of these instead of a session, so the same rules serve
-//! server functions, the command line, background work and (later) API keys, and every
-//! audit record names its actor the same way ([`crate::ssr::audit::record`]).
+//! server functions, the command line, background work and API keys, and every audit
+//! record names its actor the same way ([`crate::ssr::audit::record`]).
+//!
+//! The inbox's use-cases (reply, edit, book) take any [`LeadActor`]: a member
+//! ([`StaffActor`], the lead page's forms) or an API key ([`ApiKeyActor`], `/api/v1`).
 
 use crate::domain::{ids::OrgId, permission::Action, ActorKind, Role};
 
@@ -129,5 +132,92 @@ impl StaffActor {
             Some(self.org_id.clone()),
             &self.request,
         )
+    }
+}
+
+/// Who works a lead in the inbox's use-cases (`services::inbox`): a member at the lead page
+/// or an API key. What differs between them is only how they are named; the rules are the
+/// same.
+pub trait LeadActor: Send + Sync {
+    /// The org, as the repositories take it.
+    fn org(&self) -> &str;
+
+    /// How the audit trail records them.
+    fn acting(&self) -> Acting;
+
+    /// The member acting, if a person. An API key is nobody: a reply made with one does not
+    /// claim (assign) the lead.
+    fn user_id(&self) -> Option<&str>;
+
+    /// What the lead's timeline stores as the event's actor kind.
+    fn actor_kind(&self) -> ActorKind;
+
+    /// Who the lead's timeline says acted (its events' `by`): a member's id, or the key.
+    fn by(&self) -> String;
+
+    /// What a booking's `created_by` holds: the member's id, or the key's id.
+    fn creator_id(&self) -> &str;
+}
+
+impl LeadActor for StaffActor {
+    fn org(&self) -> &str {
+        self.org_id.as_str()
+    }
+
+    fn acting(&self) -> Acting {
+        StaffActor::acting(self)
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        Some(self.user_id.as_str())
+    }
+
+    fn actor_kind(&self) -> ActorKind {
+        ActorKind::User
+    }
+
+    fn by(&self) -> String {
+        self.user_id.clone()
+    }
+
+    fn creator_id(&self) -> &str {
+        self.user_id.as_str()
+    }
+}
+
+/// An API key acting on its org through `/api/v1` (built by the server's `ApiKeyAuth`,
+/// which also gives the audit trail's [`Acting`] for it).
+#[derive(Debug, Clone)]
+pub struct ApiKeyActor {
+    pub org_id: OrgId,
+    pub key_id: String,
+    pub key_name: String,
+    /// The key as the audit trail records it (its id and name, where the request came from).
+    pub acting: Acting,
+}
+
+impl LeadActor for ApiKeyActor {
+    fn org(&self) -> &str {
+        self.org_id.as_str()
+    }
+
+    fn acting(&self) -> Acting {
+        self.acting.clone()
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        None
+    }
+
+    fn actor_kind(&self) -> ActorKind {
+        ActorKind::ApiKey
+    }
+
+    fn by(&self) -> String {
+        format!("API key {}", self.key_name)
+    }
+
+    fn creator_id(&self) -> &str {
+        self.key_id.as_str()
     }
 }

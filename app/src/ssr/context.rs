@@ -305,7 +305,9 @@ impl From<InboxError> for AppError {
     fn from(e: InboxError) -> Self {
         match e {
             InboxError::NotFound => fail(AppError::NotFound),
-            InboxError::OptedOut | InboxError::BookingCancelled => fail(AppError::Conflict(e.to_string())),
+            InboxError::OptedOut | InboxError::BookingCancelled | InboxError::QuietHours => {
+                fail(AppError::Conflict(e.to_string()))
+            }
             InboxError::AlreadySubmitted => fail(AppError::AlreadySubmitted),
             // The field travels with a form posted without JavaScript, so the lead page can
             // say what was wrong with it (a booking in the past, a window that ends first).

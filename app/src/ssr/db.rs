@@ -3,6 +3,7 @@
 //! SQL here is kept portable to PostgreSQL: `$n` placeholders (sqlx's SQLite driver numbers
 //! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
 
+pub mod api_idempotency;
 pub mod api_keys;
 pub mod api_reads;
 pub mod audit_events;

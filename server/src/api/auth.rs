@@ -18,7 +18,7 @@ use std::{num::NonZeroU32, sync::Arc, time::Duration};
 use app::{
     domain::{api_key, ids::OrgId, scope::Scope},
     ssr::{
-        actor::{Acting, RequestMeta},
+        actor::{Acting, ApiKeyActor, RequestMeta},
         clock::now_ms,
         core::Core,
         services::api_keys::{
@@ -68,6 +68,17 @@ impl ApiKeyAuth {
     /// shows its name).
     pub fn acting(&self) -> Acting {
         Acting::api_key(&self.key_id, &self.key_name, self.org.clone(), &self.request)
+    }
+
+    /// This key as the actor of the inbox's use-cases (reply, edit, book), which record it
+    /// with [`acting`](Self::acting).
+    pub fn actor(&self) -> ApiKeyActor {
+        ApiKeyActor {
+            org_id: self.org.clone(),
+            key_id: self.key_id.clone(),
+            key_name: self.key_name.clone(),
+            acting: self.acting(),
+        }
     }
 }
 

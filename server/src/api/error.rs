@@ -41,6 +41,8 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     /// The body is over 64 KiB (413).
     PayloadTooLarge,
+    /// A request body that is not sent as JSON (415).
+    UnsupportedMediaType,
     /// The key made too many requests; retry after this many seconds (429).
     RateLimited { retry_after_secs: u64 },
     /// Something failed on our side (500); see [`ApiError::internal`].
@@ -69,6 +71,7 @@ impl ApiError {
             ApiError::Invalid { .. } | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Refused { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -83,6 +86,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid",
             ApiError::Refused { code, .. } | ApiError::Unprocessable { code, .. } => *code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal => "internal",
         }
@@ -98,6 +102,7 @@ impl ApiError {
             | ApiError::Refused { message, .. }
             | ApiError::Unprocessable { message, .. } => message.clone(),
             ApiError::PayloadTooLarge => "The request body is larger than 64 KiB.".to_owned(),
+            ApiError::UnsupportedMediaType => "Send the body as JSON (Content-Type: application/json).".to_owned(),
             ApiError::RateLimited { retry_after_secs } => {
                 format!("Too many requests with this API key: retry after {retry_after_secs} s.")
             }

@@ -5,9 +5,10 @@
 //! success body, the response types' `ToSchema` derives give every schema, and [`Contract`]
 //! completes each operation from the tables the server enforces: the scope from
 //! [`API_ENDPOINTS`] (in the description, as the bearer requirement's role and as
-//! `x-required-scope`), the query parameters from the route's parameter table, and the error
-//! answers, all with the one error schema. The tests below hold the document to the
-//! endpoint table, so a route cannot be served undocumented or documented unserved.
+//! `x-required-scope`), the query parameters from the route's parameter table, a write's
+//! request body from its body table ([`v1::body`]) with its `Idempotency-Key` header, and
+//! the error answers, all with the one error schema. The tests below hold the document to
+//! the endpoint table, so a route cannot be served undocumented or documented unserved.
 
 use std::sync::OnceLock;
 
@@ -19,7 +20,8 @@ use utoipa::{
         extensions::Extensions,
         link::LinkBuilder,
         path::{Operation, ParameterBuilder, ParameterIn, PathItem},
-        schema::{ObjectBuilder, Type},
+        request_body::RequestBodyBuilder,
+        schema::{ObjectBuilder, Schema, Type},
         security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         Components, ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
     },
@@ -32,7 +34,8 @@ use super::v1;
 const BEARER: &str = "bearer";
 
 const DESCRIPTION: &str = "The CallSnare API lets approved external systems read an organisation's leads, \
-bookings, routing settings, audit trail and webhook evidence.\n\n\
+bookings, routing settings, audit trail and webhook evidence, and work its leads the way the inbox does: change \
+a lead's status, details or assignee, text the customer, book a job.\n\n\
 **Keys.** Send `Authorization: Bearer <key>` with an API key created by an owner or admin (on the API keys \
 page or with `callsnare api-key create`). A key belongs to one organisation and carries explicit scopes; each \
 operation names the scope it needs (in its description and as `x-required-scope`). Keys are `cs_live_…` in \
@@ -40,11 +43,18 @@ live mode and `cs_test_…` in sandbox, and can be rotated or revoked.\n\n\
 **Errors.** Every error answers `{\"error\": {\"code\": \"…\", \"message\": \"…\"}}`: 401 `unauthorized` (with \
 `WWW-Authenticate: Bearer`) for a missing, malformed, unknown, expired or revoked key; 403 `insufficient_scope` \
 naming the scope needed; 404 `not_found` for ids that do not exist or belong to another organisation (the two \
-cannot be told apart); 422 `invalid` naming the parameter for bad input, including unknown or repeated query \
-parameters; 429 `rate_limited` with `Retry-After`, limited per key.\n\n\
+cannot be told apart); 409 for a write refused by the state of things, with its own code (`opted_out`, \
+`quiet_hours`); 413 `payload_too_large` for a body over 64 KiB; 415 `unsupported_media_type` for a body not sent \
+as JSON; 422 `invalid` naming the parameter or field for bad input (its `field` member), including unknown or \
+repeated query parameters and unknown body members; 429 `rate_limited` with `Retry-After`, limited per key.\n\n\
+**Writes** take a JSON object (`Content-Type: application/json`) and honour an `Idempotency-Key` header (1 to 255 \
+visible ASCII characters, such as a UUID): the same key and the same request within 24 hours answer the first \
+response again (with `Idempotent-Replayed: true`) and do nothing twice, even when the two requests race; the same \
+key with a different request is refused with 422 `idempotency_key_reused`. A refused request stores nothing, so \
+its key can be used again. Each write is recorded in the organisation's audit trail, naming the key.\n\n\
 **Lists** answer `{\"data\": [...], \"next_cursor\": \"…\" | null}`: pass `next_cursor` back as `cursor` for \
 the next page (`limit` 1 to 100, default 50). Cursors are opaque.\n\n\
-**Values.** Ids are prefixed strings (`lead_…`, `bkg_…`, `aud_…`, `whk_…`, `usr_…`); times are RFC 3339 in \
+**Values.** Ids are prefixed strings (`lead_…`, `bkg_…`, `msg_…`, `aud_…`, `whk_…`, `usr_…`); times are RFC 3339 in \
 UTC; phone numbers are E.164.";
 
 /// The one error shape of every `/api/v1` answer that is not a success.
@@ -56,7 +66,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable code: `unauthorized`, `insufficient_scope`, `not_found`, `invalid`,
-    /// `payload_too_large`, `rate_limited`, `internal`, or a refusal's own code.
+    /// `payload_too_large`, `unsupported_media_type`, `rate_limited`, `internal`, or a
+    /// refusal's own code (`opted_out`, `quiet_hours`, `idempotency_key_reused`).
     pub code: String,
     /// What went wrong, for people. For `insufficient_scope` it names the scope; for
     /// `invalid`, the parameter or field.
@@ -69,7 +80,10 @@ pub struct ErrorDetail {
     paths(
         v1::leads::list,
         v1::leads::get,
+        v1::leads::patch,
+        v1::messages::send,
         v1::bookings::list,
+        v1::bookings::create,
         v1::settings::routing,
         v1::audit::list,
         v1::evidence::list,
@@ -83,6 +97,7 @@ pub struct ErrorDetail {
         v1::leads::LeadList,
         v1::leads::LeadDetail,
         v1::leads::TimelineEntry,
+        v1::messages::QueuedMessage,
         v1::bookings::Booking,
         v1::bookings::BookingList,
         v1::settings::RoutingSettings,
@@ -157,6 +172,12 @@ impl Modify for Contract {
                     .build(),
             ),
         );
+        for write in WRITES {
+            components.schemas.insert(
+                write.schema.to_owned(),
+                RefOr::T(Schema::Object(v1::body::schema(write.fields, write.about))),
+            );
+        }
         for endpoint in API_ENDPOINTS.iter().filter(|e| e.served()) {
             let Some(item) = doc.paths.paths.get_mut(endpoint.path) else {
                 continue;
@@ -166,6 +187,65 @@ impl Modify for Contract {
             }
         }
     }
+}
+
+/// A write's request body and the refusals (409) it can meet.
+struct Write {
+    method: &'static str,
+    path: &'static str,
+    /// The body's schema, by name among the components.
+    schema: &'static str,
+    fields: &'static [v1::body::Field],
+    about: &'static str,
+    /// `(code, when)` of each 409 refusal.
+    conflicts: &'static [(&'static str, &'static str)],
+}
+
+const OPTED_OUT: (&str, &str) = (
+    "opted_out",
+    "the customer opted out of texts (texted STOP): nothing is sent or written",
+);
+
+const WRITES: &[Write] = &[
+    Write {
+        method: "PATCH",
+        path: "/api/v1/leads/{id}",
+        schema: "LeadUpdate",
+        fields: v1::leads::PATCH_FIELDS,
+        about: "What to change on the lead: only the members given change.",
+        conflicts: &[],
+    },
+    Write {
+        method: "POST",
+        path: "/api/v1/leads/{id}/messages",
+        schema: "NewMessage",
+        fields: v1::messages::FIELDS,
+        about: "The text to send the lead's customer.",
+        conflicts: &[
+            OPTED_OUT,
+            (
+                "quiet_hours",
+                "it is outside the customer's texting hours and the request did not ask to `schedule` the text",
+            ),
+        ],
+    },
+    Write {
+        method: "POST",
+        path: "/api/v1/leads/{id}/bookings",
+        schema: "NewBooking",
+        fields: v1::bookings::FIELDS,
+        about: "The job to book on the lead.",
+        conflicts: &[(
+            "opted_out",
+            "a confirmation text was asked for and the customer opted out of texts: nothing is booked",
+        )],
+    },
+];
+
+fn write_of(endpoint: &ApiEndpoint) -> Option<&'static Write> {
+    WRITES
+        .iter()
+        .find(|w| w.method == endpoint.method && w.path == endpoint.path)
 }
 
 fn operation<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Operation> {
@@ -197,6 +277,42 @@ fn complete(op: &mut Operation, endpoint: &ApiEndpoint) {
         );
     }
     parameters.extend(v1::query::parameters(v1::query_params(endpoint.path)));
+    let write = write_of(endpoint);
+    if let Some(write) = write {
+        parameters.push(
+            ParameterBuilder::new()
+                .name(v1::idempotency::HEADER)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key and the same request within 24 hours answer the first \
+                     response again (with `Idempotent-Replayed: true`) and do nothing twice, even when the two \
+                     requests race. The same key with a different request is refused (422 \
+                     `idempotency_key_reused`). 1 to 255 visible ASCII characters, such as a UUID; keys are per \
+                     API key.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(v1::idempotency::MAX_LEN))
+                        .pattern(Some("^[!-~]+$")),
+                ))
+                .build(),
+        );
+        op.request_body = Some(
+            RequestBodyBuilder::new()
+                .description(Some(write.about))
+                .required(Some(Required::True))
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(write.schema)))
+                        .build(),
+                )
+                .build(),
+        );
+    }
     if !parameters.is_empty() {
         op.parameters = Some(parameters);
     }
@@ -256,18 +372,48 @@ fn complete(op: &mut Operation, endpoint: &ApiEndpoint) {
             ),
         );
     }
-    responses.insert(
-        "422".to_owned(),
-        error_response(
-            "`invalid`: a query parameter is malformed, repeated or unknown; the message names it.",
-            None,
-        ),
-    );
-    if endpoint.method != "GET" {
-        responses.insert(
-            "413".to_owned(),
-            error_response("`payload_too_large`: the body is over 64 KiB.", None),
-        );
+    match write {
+        None => {
+            responses.insert(
+                "422".to_owned(),
+                error_response(
+                    "`invalid`: a query parameter is malformed, repeated or unknown; the message names it.",
+                    None,
+                ),
+            );
+        }
+        Some(write) => {
+            responses.insert(
+                "422".to_owned(),
+                error_response(
+                    "`invalid`: the body (not a JSON object, an unknown member, a missing, mistyped or malformed \
+                     value, or one the rules refuse such as a date in the past), the `Idempotency-Key` header or a \
+                     query parameter; `field` names it (`request_body` for the body as a whole). \
+                     `idempotency_key_reused`: the `Idempotency-Key` was used with a different request in the last \
+                     24 hours.",
+                    None,
+                ),
+            );
+            responses.insert(
+                "413".to_owned(),
+                error_response("`payload_too_large`: the body is over 64 KiB.", None),
+            );
+            responses.insert(
+                "415".to_owned(),
+                error_response(
+                    "`unsupported_media_type`: the body is not sent as JSON (`Content-Type: application/json`).",
+                    None,
+                ),
+            );
+            if !write.conflicts.is_empty() {
+                let refusals: Vec<String> = write
+                    .conflicts
+                    .iter()
+                    .map(|(code, when)| format!("`{code}`: {when}."))
+                    .collect();
+                responses.insert("409".to_owned(), error_response(&refusals.join(" "), None));
+            }
+        }
     }
     responses.insert(
         "429".to_owned(),
@@ -359,7 +505,12 @@ mod tests {
             let op = &doc["paths"][e.path][e.method.to_lowercase()];
             assert_eq!(op["summary"], e.summary, "{} {}", e.method, e.path);
             assert!(ids.insert(op["operationId"].as_str().expect("an operation id").to_owned()));
-            assert!(op["responses"]["200"].is_object(), "{} {}", e.method, e.path);
+            let success = match e.method {
+                "POST" if e.path.ends_with("/messages") => "202",
+                "POST" => "201",
+                _ => "200",
+            };
+            assert!(op["responses"][success].is_object(), "{} {}", e.method, e.path);
             let query: Vec<&str> = op["parameters"]
                 .as_array()
                 .map(|ps| {

@@ -1,27 +1,38 @@
-//! The `/api/v1` routes (reads today; the writes come with the inbox's write rules). Every
-//! handler takes the same steps in the same order: the key ([`ApiKeyAuth`], 401 before
-//! anything else) → its scope ([`authorize`], 403 naming the scope) → the query, checked
-//! against the route's parameter table ([`query`], 422 naming the parameter) → the store,
+//! The `/api/v1` routes. Every handler takes the same steps in the same order: the key
+//! ([`ApiKeyAuth`], 401 before anything else) → its scope ([`authorize`], 403 naming the
+//! scope) → the query, checked against the route's parameter table ([`query`], 422 naming
+//! the parameter) → for a write, its `Idempotency-Key` ([`idempotency`]) and its JSON body,
+//! checked against the route's body table ([`body`], 422 naming the field) → the store,
 //! scoped by the key's org (another org's ids are not found, exactly like unknown ones) →
 //! JSON, with ids as the prefixed strings the app uses and times in RFC 3339 UTC.
+//!
+//! The writes (`PATCH` a lead, `POST` a text, `POST` a booking) call the inbox's own
+//! use-cases with the key as the actor, each in one writer job with its idempotency claim.
 
 pub mod audit;
 pub mod billing;
+pub mod body;
 pub mod bookings;
 pub mod cursor;
 pub mod evidence;
+pub mod idempotency;
 pub mod leads;
+pub mod messages;
 pub mod query;
 pub mod settings;
 
 use app::{
-    domain::{scope::Scope, OrgTimezone},
+    domain::{ids::LeadId, scope::Scope, OrgTimezone},
     ssr::{
         db::{orgs, Conn, PooledConn},
         state::AppState,
     },
 };
-use axum::{routing::get, Router};
+use axum::{
+    extract::{rejection::PathRejection, Path},
+    routing::{get, post},
+    Router,
+};
 use chrono::{NaiveDate, TimeZone};
 
 use super::{auth::ApiKeyAuth, error::ApiError, openapi};
@@ -32,7 +43,9 @@ use super::{auth::ApiKeyAuth, error::ApiError, openapi};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/leads", get(leads::list))
-        .route("/leads/{id}", get(leads::get))
+        .route("/leads/{id}", get(leads::get).patch(leads::patch))
+        .route("/leads/{id}/messages", post(messages::send))
+        .route("/leads/{id}/bookings", post(bookings::create))
         .route("/bookings", get(bookings::list))
         .route("/settings/routing", get(settings::routing))
         .route("/audit-events", get(audit::list))
@@ -60,6 +73,15 @@ pub fn authorize(auth: &ApiKeyAuth, scope: Scope) -> Result<(), ApiError> {
     span.record("api_key_id", auth.key_id.as_str());
     span.record("org_id", auth.org_id.as_str());
     auth.require(scope)
+}
+
+/// The lead id in the path. Anything that is not a lead id names no lead: the same 404 as
+/// an unknown one.
+pub fn lead_in_path(path: Result<Path<String>, PathRejection>) -> Result<LeadId, ApiError> {
+    let Ok(Path(id)) = path else {
+        return Err(ApiError::NotFound);
+    };
+    LeadId::parse(&id).map_err(|_| ApiError::NotFound)
 }
 
 /// Logs a store failure and answers 500 (never the failure's text).

@@ -27,22 +27,16 @@ fn all_scopes() -> String {
 }
 
 /// A key for `org` with `scopes`, made the way an operator makes one: the secret is the
-/// last line the command prints.
+/// last line the command prints. Each key gets its own name (names are unique among an
+/// org's keys).
 async fn create_key(app: &TestApp, org: &str, scopes: &str) -> String {
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let url = format!("sqlite://{}", app._dir.path().join("nested/dir/callsnare.db").display());
-    let (org, scopes) = (org.to_owned(), scopes.to_owned());
+    let (org, scopes, name) = (org.to_owned(), scopes.to_owned(), format!("integration test {n}"));
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_callsnare"))
-            .args([
-                "api-key",
-                "create",
-                "--org",
-                &org,
-                "--name",
-                "integration test",
-                "--scopes",
-                &scopes,
-            ])
+            .args(["api-key", "create", "--org", &org, "--name", &name, "--scopes", &scopes])
             .env_clear()
             .env("DATABASE_URL", url)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -314,9 +308,10 @@ async fn the_openapi_description_is_public_and_lists_every_endpoint() {
         if let Some(scope) = e.scope {
             assert_eq!(op["x-required-scope"], scope.as_str());
             // served, and closed without a key
+            let method = reqwest::Method::from_bytes(e.method.as_bytes()).unwrap();
             let resp = app
                 .client
-                .get(app.url(&e.path.replace("{id}", LeadId::new().as_str())))
+                .request(method, app.url(&e.path.replace("{id}", LeadId::new().as_str())))
                 .send()
                 .await
                 .unwrap();

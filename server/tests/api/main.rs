@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod api_v1;
+mod api_v1_writes;
 mod audit_chain;
 mod audit_viewer;
 mod auth;

@@ -124,6 +124,22 @@ pub struct ApiBookingRow {
     pub updated_at: i64,
 }
 
+/// One booking of the org as the API shows it; `None` for an unknown id or another org's.
+pub async fn get_booking(
+    conn: &mut Conn,
+    org_id: &str,
+    booking_id: &str,
+) -> Result<Option<ApiBookingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_at, updated_at \
+         FROM bookings WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(booking_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Which bookings a page lists.
 #[derive(Debug, Clone, Default)]
 pub struct BookingFilter<'a> {

@@ -1,9 +1,17 @@
-//! Working leads: staff replies through the outbox, status and detail edits, and bookings
+//! Working leads: replies through the outbox, status and detail edits, and bookings
 //! (`scheduling`: book, move, cancel). Each is one write (through the single writer) with
 //! its timeline entry and audit record. The lead page's forms carry a one-use token
 //! (`domain::form_token`) that each use-case claims first, in that same write: the second
 //! submission of the same form is refused and changes nothing, and a refused submission
 //! gives its token back with everything else it wrote.
+//!
+//! Whoever acts is a [`LeadActor`]: a member at the lead page
+//! ([`StaffActor`](crate::ssr::actor::StaffActor)) or an API
+//! key (`/api/v1`). The rules are the same for both; what differs is how they are named
+//! (timeline, audit trail) and that a key is nobody, so a reply sent with one assigns the
+//! lead to no one. API requests carry no form token ([`send_reply`] and [`book_job`] take
+//! it as an `Option`): their repeats are caught by `Idempotency-Key` instead, claimed in
+//! the same writer job as the use-case (server `api::v1::idempotency`).
 
 mod booking;
 mod scheduling;
@@ -12,18 +20,18 @@ use serde_json::json;
 
 pub use self::{
     booking::{ArrivalWindow, BookingForm, NewBooking, IN_THE_PAST},
-    scheduling::{book, cancel_booking, reschedule_booking},
+    scheduling::{book, book_job, cancel_booking, reschedule_booking},
 };
 use crate::{
     domain::{
         business_hours::SendWindow,
         form_token::{FormToken, FormTokenError},
-        ids::LeadId,
+        ids::{LeadId, MessageId},
         limits::{self, ADDRESS_MAX, LEAD_NAME_MAX, NOTES_MAX, REPLY_BODY_MAX},
-        ActorKind, LeadStatus, OrgTimezone,
+        LeadStatus, OrgTimezone,
     },
     ssr::{
-        actor::StaffActor,
+        actor::LeadActor,
         audit::{self, AuditAction, Target},
         db::{form_submissions, lead_events, leads, memberships, messages, opt_outs, outbox, tracked_numbers, Conn},
         live::{Effects, LiveKind},
@@ -54,6 +62,9 @@ pub enum InboxError {
     /// Moving or cancelling a booking someone already cancelled.
     #[error("This booking was cancelled. Book a new job instead.")]
     BookingCancelled,
+    /// Sending now was asked for ([`QuietHours::Refuse`]) outside the customer's send window.
+    #[error("It's outside texting hours in this customer's local time. Ask to schedule the text for when the send window opens.")]
+    QuietHours,
     #[error("database error")]
     Db(#[from] sqlx::Error),
 }
@@ -117,14 +128,18 @@ pub async fn in_quiet_hours(conn: &mut Conn, org_id: &str, lead_id: &str, now: i
 }
 
 /// Claims the form's one-use token first thing in the use-case's write: a token used
-/// before means this is the same submission again, and nothing is done twice.
+/// before means this is the same submission again, and nothing is done twice. No token
+/// (an API request, whose repeats `Idempotency-Key` catches): nothing to claim.
 async fn claim_form(
     conn: &mut Conn,
-    a: &StaffActor,
-    token: &FormToken,
+    a: &impl LeadActor,
+    token: Option<&FormToken>,
     form: &str,
     now: i64,
 ) -> Result<(), InboxError> {
+    let Some(token) = token else {
+        return Ok(());
+    };
     // A token older than the claims kept could have lost its claim to pruning already.
     if token.expired_at(now) {
         return Err(InboxError::Invalid("form_token", FormTokenError::Expired.to_string()));
@@ -136,11 +151,11 @@ async fn claim_form(
     }
 }
 
-/// A staff action on a lead lands on its timeline and in the audit trail together.
+/// An action on a lead lands on its timeline and in the audit trail together.
 #[allow(clippy::too_many_arguments)]
 async fn record_action(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &LeadId,
     kind: &str,
     detail: serde_json::Value,
@@ -148,20 +163,21 @@ async fn record_action(
     metadata: serde_json::Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    lead_events::insert(conn, a.org(), lead_id, kind, ActorKind::User, detail, now).await?;
+    lead_events::insert(conn, a.org(), lead_id, kind, a.actor_kind(), detail, now).await?;
     audit::record(conn, &a.acting(), action, Target::Lead(lead_id.as_str()), metadata, now).await?;
     Ok(())
 }
 
+/// Queues a text to the lead's customer (refused if they opted out); its id.
 async fn queue_text(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead: &LeadCtx,
     body: &str,
     purpose: &str,
     send_at: i64,
     now: i64,
-) -> Result<(), InboxError> {
+) -> Result<MessageId, InboxError> {
     if opt_outs::is_opted_out(conn, a.org(), &lead.caller).await? {
         return Err(InboxError::OptedOut);
     }
@@ -189,7 +205,7 @@ async fn queue_text(
     .await?
     .ok_or(InboxError::Invalid("body", "Duplicate message.".into()))?;
     outbox::insert(conn, a.org(), &id, send_at, now).await?;
-    Ok(())
+    Ok(id)
 }
 
 /// A reply as the form posts it.
@@ -200,21 +216,67 @@ pub struct NewReply<'a> {
     pub hold_until_morning: bool,
 }
 
-/// A staff reply, queued (or held until the customer's send window opens). A reply to a
-/// lead nobody has is also a claim on it: the lead is assigned to whoever replied.
+/// What a reply does outside the customer's send window (quiet hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuietHours {
+    /// Send now anyway (the reply box with "hold until the morning" unticked).
+    SendAnyway,
+    /// Hold it until the send window opens (sent now when it is open).
+    Hold,
+    /// Refuse it ([`InboxError::QuietHours`]): an API request that did not ask to schedule.
+    Refuse,
+}
+
+/// A queued reply: the text's id and when the outbox sends it (`now`, or when the
+/// customer's send window opens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedReply {
+    pub message_id: MessageId,
+    pub send_at: i64,
+}
+
 /// How long the same reply to the same lead counts as a repeat of the first (a form resent
 /// after the back button, or from a second tab) rather than a new message.
 const SAME_REPLY_WINDOW_MS: i64 = 10 * 60_000;
 
+/// A reply from the lead page, queued (or held until the customer's send window opens). A
+/// reply to a lead nobody has is also a claim on it: the lead is assigned to whoever
+/// replied.
 pub async fn reply(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &str,
     r: NewReply<'_>,
     token: &FormToken,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    let body = r.body.trim();
+    let quiet = if r.hold_until_morning {
+        QuietHours::Hold
+    } else {
+        QuietHours::SendAnyway
+    };
+    send_reply(conn, a, lead_id, r.body, quiet, Some(token), now)
+        .await
+        .map(|(_, effects)| effects)
+}
+
+/// A reply to the lead's customer through the outbox, under the reply box's rules: 1 to
+/// [`REPLY_BODY_MAX`] characters (trimmed), never to a customer who opted out, held or
+/// refused outside their send window as `quiet` says. A member replying to a lead nobody
+/// has takes it; an API key takes nobody's name. With a form token (the lead page), the
+/// token is claimed first and the same text resent within ten minutes is refused as a
+/// repeat; without one (an API request) neither applies: `Idempotency-Key` is how an API
+/// client makes a retry safe, and a client sending the same words twice meant to.
+pub async fn send_reply(
+    conn: &mut Conn,
+    a: &impl LeadActor,
+    lead_id: &str,
+    body: &str,
+    quiet: QuietHours,
+    token: Option<&FormToken>,
+    now: i64,
+) -> Result<(QueuedReply, Effects), InboxError> {
+    let body = body.trim();
     if body.is_empty() || body.chars().count() > REPLY_BODY_MAX {
         return Err(InboxError::Invalid(
             "body",
@@ -223,32 +285,45 @@ pub async fn reply(
     }
     claim_form(conn, a, token, forms::REPLY, now).await?;
     let lead = lead_ctx(conn, a.org(), lead_id).await?;
-    if messages::staff_sent_same_since(conn, a.org(), &lead.id, body, now - SAME_REPLY_WINDOW_MS).await? {
+    if token.is_some()
+        && messages::staff_sent_same_since(conn, a.org(), &lead.id, body, now - SAME_REPLY_WINDOW_MS).await?
+    {
         return Err(InboxError::AlreadySubmitted);
     }
-    let hold_until_morning = r.hold_until_morning;
     let (_, minute) = local_clock(lead.recipient_tz, now);
-    let send_at = if hold_until_morning {
-        now + i64::from(lead.window.minutes_until_open(minute)) * 60_000
-    } else {
-        now
+    let send_at = match quiet {
+        QuietHours::SendAnyway => now,
+        QuietHours::Hold => now + i64::from(lead.window.minutes_until_open(minute)) * 60_000,
+        QuietHours::Refuse => {
+            // An opted-out customer is refused as such, whatever the hour: scheduling
+            // would not help.
+            if opt_outs::is_opted_out(conn, a.org(), &lead.caller).await? {
+                return Err(InboxError::OptedOut);
+            }
+            if !lead.window.contains(minute) {
+                return Err(InboxError::QuietHours);
+            }
+            now
+        }
     };
-    queue_text(conn, a, &lead, body, "reply", send_at, now).await?;
+    let message_id = queue_text(conn, a, &lead, body, "reply", send_at, now).await?;
     leads::note_message(conn, a.org(), &lead.id, body, leads::MessageSide::Staff, now).await?;
     if lead.status == LeadStatus::New {
         set_status(conn, a, &lead.id, lead.status, LeadStatus::Contacted, now).await?;
     }
-    if leads::get_assignee(conn, a.org(), &lead.id).await?.is_none() {
-        assign(conn, a, &lead.id, &a.user_id, now).await?;
+    if let Some(user_id) = a.user_id() {
+        if leads::get_assignee(conn, a.org(), &lead.id).await?.is_none() {
+            assign(conn, a, &lead.id, user_id, now).await?;
+        }
     }
     record_action(
         conn,
         a,
         &lead.id,
         "reply.queued",
-        json!({ "by": a.user_id, "scheduled": send_at > now }),
+        json!({ "by": a.by(), "scheduled": send_at > now }),
         AuditAction::LeadReplied,
-        json!({ "scheduled_for": (send_at > now).then_some(send_at) }),
+        json!({ "scheduled_for": (send_at > now).then_some(send_at), "message_id": message_id.as_str() }),
         now,
     )
     .await?;
@@ -257,12 +332,12 @@ pub async fn reply(
         ..Effects::default()
     };
     effects.push(a.org(), Some(lead.id.as_str()), LiveKind::MessageQueued);
-    Ok(effects)
+    Ok((QueuedReply { message_id, send_at }, effects))
 }
 
 async fn set_status(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &LeadId,
     before: LeadStatus,
     after: LeadStatus,
@@ -274,7 +349,7 @@ async fn set_status(
         a,
         lead_id,
         "status.changed",
-        json!({ "before": before, "after": after, "by": a.user_id }),
+        json!({ "before": before, "after": after, "by": a.by() }),
         AuditAction::LeadStatusChanged,
         json!({ "before": before, "after": after }),
         now,
@@ -293,9 +368,12 @@ pub struct LeadEdit<'a> {
     pub assigned_user_id: Option<&'a str>,
 }
 
+/// Saves a lead's edit: its details (name, address, notes), its assignee when given, and
+/// its status, each change with its timeline entry and audit record (nothing for what did
+/// not change).
 pub async fn update(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &str,
     e: LeadEdit<'_>,
     now: i64,
@@ -320,7 +398,7 @@ pub async fn update(
 /// Saves the name, address and notes (trimmed) if any of them changed.
 async fn edit_details(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &LeadId,
     (name, address, notes): (&str, &str, &str),
     now: i64,
@@ -345,7 +423,7 @@ async fn edit_details(
         a,
         lead_id,
         "lead.edited",
-        json!({ "fields": changed.join(", "), "by": a.user_id }),
+        json!({ "fields": changed.join(", "), "by": a.by() }),
         AuditAction::LeadEdited,
         json!({ "fields": changed }),
         now,
@@ -355,7 +433,13 @@ async fn edit_details(
 }
 
 /// Assigns the lead to `assignee` (a member of this org; "" for nobody) if that changes it.
-async fn assign(conn: &mut Conn, a: &StaffActor, lead_id: &LeadId, assignee: &str, now: i64) -> Result<(), InboxError> {
+async fn assign(
+    conn: &mut Conn,
+    a: &impl LeadActor,
+    lead_id: &LeadId,
+    assignee: &str,
+    now: i64,
+) -> Result<(), InboxError> {
     let current = leads::get_assignee(conn, a.org(), lead_id).await?;
     let wanted = (!assignee.is_empty()).then_some(assignee);
     if current.as_deref() == wanted {
@@ -377,7 +461,7 @@ async fn assign(conn: &mut Conn, a: &StaffActor, lead_id: &LeadId, assignee: &st
         a,
         lead_id,
         "lead.assigned",
-        json!({ "to": to, "by": a.user_id }),
+        json!({ "to": to, "by": a.by() }),
         AuditAction::LeadAssigned,
         json!({ "assigned_user_id": wanted }),
         now,

@@ -3,6 +3,7 @@
 //! Callback inputs are built the way `server/src/webhooks/twilio.rs` parses Twilio's form,
 //! and every use-case takes `now`, so time is whatever a test says it is.
 
+mod api_key_actor;
 mod lead_lifecycle;
 mod opt_outs;
 mod text_back;

@@ -1,18 +1,32 @@
-//! `GET /api/v1/leads` and `GET /api/v1/leads/{id}` (scope `leads:read`).
+//! `GET /api/v1/leads` and `GET /api/v1/leads/{id}` (scope `leads:read`), and
+//! `PATCH /api/v1/leads/{id}` (scope `leads:write`).
 
 use app::{
-    domain::{ids::LeadId, scope::Scope, LeadSource, LeadStatus},
+    domain::{
+        ids::{LeadId, UserId},
+        limits::{LEAD_NAME_MAX, NOTES_MAX},
+        scope::Scope,
+        LeadSource, LeadStatus,
+    },
     ssr::{
+        actor::{ApiKeyActor, LeadActor},
+        clock::now_ms,
         db::{
             api_reads::{self, ApiLeadRow, LeadFilter},
-            inbox, opt_outs,
+            inbox, memberships, opt_outs, Conn,
         },
-        services::timeline_text,
+        services::{
+            inbox::{self as use_cases, LeadEdit},
+            timeline_text,
+        },
         state::AppState,
     },
 };
 use axum::{
+    body::Bytes,
     extract::{rejection::PathRejection, Path, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
     Json,
 };
 use serde::Serialize;
@@ -21,7 +35,11 @@ use utoipa::{
     ToSchema,
 };
 
-use super::{authorize, conn, internal, next_cursor, query, split, time};
+use super::{
+    authorize, body, conn,
+    idempotency::{self, refusal, Answer, JobResult},
+    internal, lead_in_path, next_cursor, query, split, time,
+};
 use crate::api::{auth::ApiKeyAuth, error::ApiError};
 
 /// The list's query parameters: what it accepts, and what the OpenAPI document says.
@@ -47,7 +65,7 @@ pub const PARAMS: &[query::Param] = &[
     query::cursor(LeadId::PREFIX),
 ];
 
-fn status_codes() -> Vec<&'static str> {
+pub(crate) fn status_codes() -> Vec<&'static str> {
     LeadStatus::ALL.iter().map(|s| s.as_str()).collect()
 }
 
@@ -216,24 +234,23 @@ pub async fn get(
 ) -> Result<Json<LeadDetail>, ApiError> {
     authorize(&auth, Scope::LeadsRead)?;
     query::parse(&[], raw.as_deref())?;
-    // An id that is not a lead id names no lead: the same 404 as an unknown one.
-    let Ok(Path(id)) = path else {
-        return Err(ApiError::NotFound);
-    };
-    let Ok(id) = LeadId::parse(&id) else {
-        return Err(ApiError::NotFound);
-    };
+    let id = lead_in_path(path)?;
     let mut conn = conn(&state).await?;
-    let found = api_reads::get_lead(&mut conn, &auth.org_id, id.as_str())
+    let found = detail(&mut conn, &auth.org_id, &id)
         .await
         .map_err(|e| internal("could not read a lead", e))?
         .ok_or(ApiError::NotFound)?;
-    let facts = inbox::timeline(&mut conn, &auth.org_id, id.as_str())
-        .await
-        .map_err(|e| internal("could not read a lead's timeline", e))?;
-    let opted_out = opt_outs::is_opted_out(&mut conn, &auth.org_id, &found.lead.caller_number)
-        .await
-        .map_err(|e| internal("could not read an opt-out", e))?;
+    Ok(Json(found))
+}
+
+/// The org's lead `id` as `GET /api/v1/leads/{id}` answers it (also the answer of a `PATCH`,
+/// read inside the write's job); `None` for an unknown id or another org's.
+pub async fn detail(conn: &mut Conn, org_id: &str, id: &LeadId) -> Result<Option<LeadDetail>, sqlx::Error> {
+    let Some(found) = api_reads::get_lead(conn, org_id, id.as_str()).await? else {
+        return Ok(None);
+    };
+    let facts = inbox::timeline(conn, org_id, id.as_str()).await?;
+    let opted_out = opt_outs::is_opted_out(conn, org_id, &found.lead.caller_number).await?;
     let timeline = timeline_text::items(facts)
         .into_iter()
         .map(|item| TimelineEntry {
@@ -251,11 +268,162 @@ pub async fn get(
             actor: item.actor,
         })
         .collect();
-    Ok(Json(LeadDetail {
+    Ok(Some(LeadDetail {
         lead: Lead::from(found.lead),
         address: found.address,
         notes: found.notes,
         opted_out,
         timeline,
     }))
+}
+
+/// What `PATCH /api/v1/leads/{id}` takes: each member optional, only those given change.
+pub const PATCH_FIELDS: &[body::Field] = &[
+    body::Field {
+        name: "status",
+        kind: body::Kind::Enum(status_codes),
+        required: false,
+        nullable: false,
+        description: "The lead's new status. `lost` and `spam` close it (the caller's next contact opens a new lead).",
+    },
+    body::Field {
+        name: "name",
+        kind: body::Kind::Text {
+            max: LEAD_NAME_MAX,
+            non_blank: false,
+        },
+        required: false,
+        nullable: false,
+        description: "The customer's name (trimmed; an empty string clears it).",
+    },
+    body::Field {
+        name: "notes",
+        kind: body::Kind::Text {
+            max: NOTES_MAX,
+            non_blank: false,
+        },
+        required: false,
+        nullable: false,
+        description: "Notes on the lead (trimmed; an empty string clears them).",
+    },
+    body::Field {
+        name: "assigned_user_id",
+        kind: body::Kind::Id(UserId::PREFIX),
+        required: false,
+        nullable: true,
+        description: "The member of the organisation to assign the lead to (`usr_…`), or null to unassign it.",
+    },
+];
+
+/// A lead's change as the request asked for it.
+struct LeadPatch {
+    status: Option<&'static str>,
+    name: Option<String>,
+    notes: Option<String>,
+    /// `Some(None)`: unassign.
+    assignee: Option<Option<String>>,
+}
+
+impl LeadPatch {
+    fn from_body(given: &body::Given) -> Self {
+        let assignee = if given.is_null("assigned_user_id") {
+            Some(None)
+        } else {
+            given.text("assigned_user_id").map(|u| Some(u.to_owned()))
+        };
+        LeadPatch {
+            status: given.code("status"),
+            name: given.text("name").map(str::to_owned),
+            notes: given.text("notes").map(str::to_owned),
+            assignee,
+        }
+    }
+}
+
+/// Update a lead
+///
+/// Changes a lead's status, name, notes or assignee, with the same rules as the inbox's edit
+/// form: only the members given change, text is trimmed, and each change is an entry on the
+/// lead's timeline and an audit record naming the API key. `assigned_user_id` must be a
+/// member of the organisation (else 422 naming it); null unassigns. Honours
+/// `Idempotency-Key`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/leads/{id}",
+    operation_id = "update_lead",
+    tag = "leads",
+    responses((status = 200, description = "The lead after the change, as `GET /api/v1/leads/{id}` answers it.", body = LeadDetail))
+)]
+pub async fn patch(
+    auth: ApiKeyAuth,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    authorize(&auth, Scope::LeadsWrite)?;
+    query::parse(&[], raw.as_deref())?;
+    let key = idempotency::key(&headers)?;
+    let given = body::parse(PATCH_FIELDS, &headers, &bytes)?;
+    let id = lead_in_path(path)?;
+    let hash = idempotency::request_hash("PATCH", &format!("/api/v1/leads/{}", id.as_str()), &bytes);
+    let change = LeadPatch::from_body(&given);
+    let actor = auth.actor();
+    idempotency::run(&state, &auth, key, hash, move |conn| {
+        Box::pin(patch_job(conn, actor, id, change))
+    })
+    .await
+}
+
+/// The change, in the writer: the lead's current details fill in what the request left out,
+/// then the inbox's edit use-case, then the lead as it now reads.
+async fn patch_job(conn: &mut Conn, actor: ApiKeyActor, id: LeadId, change: LeadPatch) -> JobResult {
+    let now = now_ms();
+    let Some(current) = api_reads::get_lead(conn, actor.org(), id.as_str()).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    if let Some(Some(user_id)) = &change.assignee {
+        if memberships::find_member_email(conn, actor.org(), user_id)
+            .await?
+            .is_none()
+        {
+            return Ok(Err(ApiError::invalid(
+                "assigned_user_id",
+                "assigned_user_id must be a member of this organisation.",
+            )));
+        }
+    }
+    let status: &str = match change.status {
+        Some(s) => s,
+        None => current.lead.status.as_str(),
+    };
+    let name: &str = match &change.name {
+        Some(n) => n,
+        None => current.lead.name.as_str(),
+    };
+    let notes: &str = match &change.notes {
+        Some(n) => n,
+        None => current.notes.as_str(),
+    };
+    let assigned_user_id: Option<&str> = match &change.assignee {
+        None => None,
+        Some(None) => Some(""),
+        Some(Some(u)) => Some(u.as_str()),
+    };
+    let edit = LeadEdit {
+        status,
+        name,
+        address: current.address.as_str(),
+        notes,
+        assigned_user_id,
+    };
+    let effects = match use_cases::update(conn, &actor, id.as_str(), edit, now).await {
+        Ok(effects) => effects,
+        Err(e) => return refusal(e).map(Err),
+    };
+    let Some(lead) = detail(conn, actor.org(), &id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    Ok(Ok((Answer::json(StatusCode::OK, &lead)?, effects)))
 }

@@ -17,7 +17,7 @@ use crate::{
         LeadStatus,
     },
     ssr::{
-        actor::StaffActor,
+        actor::LeadActor,
         audit::AuditAction,
         db::{
             bookings::{self, BookingRow},
@@ -27,20 +27,36 @@ use crate::{
     },
 };
 
-/// Books the job, marks the lead booked, and (if asked) texts the customer a confirmation.
-/// A window in the past (in the business's timezone) is refused.
+/// Books the job from the lead page's form (once per form token), marks the lead booked,
+/// and (if asked) texts the customer a confirmation. A window in the past (in the
+/// business's timezone) is refused.
 pub async fn book(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &str,
     b: NewBooking,
     token: &FormToken,
     now: i64,
 ) -> Result<Effects, InboxError> {
+    book_job(conn, a, lead_id, b, Some(token), now)
+        .await
+        .map(|(_, effects)| effects)
+}
+
+/// [`book`] for any actor, with the form token optional (an API request has none; its
+/// repeats are caught by `Idempotency-Key`): the new booking's id.
+pub async fn book_job(
+    conn: &mut Conn,
+    a: &impl LeadActor,
+    lead_id: &str,
+    b: NewBooking,
+    token: Option<&FormToken>,
+    now: i64,
+) -> Result<(BookingId, Effects), InboxError> {
     claim_form(conn, a, token, forms::BOOK, now).await?;
     let lead = lead_ctx(conn, a.org(), lead_id).await?;
     let window = b.window.instants(lead.tz, now)?;
-    insert_booking(conn, a, &lead.id, &b, window, now).await?;
+    let booking_id = insert_booking(conn, a, &lead.id, &b, window, now).await?;
     if lead.status != LeadStatus::Booked {
         set_status(conn, a, &lead.id, lead.status, LeadStatus::Booked, now).await?;
     }
@@ -50,18 +66,19 @@ pub async fn book(
         text_customer(conn, a, &lead, &text, "confirmation", now, &mut effects).await?;
     }
     effects.push(a.org(), Some(lead.id.as_str()), LiveKind::CallUpdated);
-    Ok(effects)
+    Ok((booking_id, effects))
 }
 
-/// The booking row over `(window_start, window_end)`, with its timeline entry and audit record.
+/// The booking row over `(window_start, window_end)`, with its timeline entry and audit
+/// record; its id.
 async fn insert_booking(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead_id: &LeadId,
     b: &NewBooking,
     (window_start, window_end): (i64, i64),
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<BookingId, sqlx::Error> {
     let id = BookingId::new();
     bookings::insert(
         conn,
@@ -75,7 +92,7 @@ async fn insert_booking(
             address: &b.address,
             notes: &b.notes,
             job_value_cents: b.job_value_cents,
-            created_by: &a.user_id,
+            created_by: a.creator_id(),
         },
         now,
     )
@@ -85,26 +102,27 @@ async fn insert_booking(
         a,
         lead_id,
         "booking.created",
-        json!({ "summary": b.summary(), "by": a.user_id, "booking_id": id.as_str() }),
+        json!({ "summary": b.summary(), "by": a.by(), "booking_id": id.as_str() }),
         AuditAction::LeadBooked,
         json!({ "booking_id": id.as_str(), "job_value_cents": b.job_value_cents }),
         now,
     )
-    .await
+    .await?;
+    Ok(id)
 }
 
 /// Moves a booked job to `to` (not in the past) and, if asked, texts the customer the new
 /// time. The lead's status stays as it is.
 pub async fn reschedule_booking(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     booking_id: &str,
     to: ArrivalWindow,
     notify_customer: bool,
     token: &FormToken,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    claim_form(conn, a, token, forms::RESCHEDULE, now).await?;
+    claim_form(conn, a, Some(token), forms::RESCHEDULE, now).await?;
     let (booking, lead) = active_booking(conn, a, booking_id).await?;
     let window = to.instants(lead.tz, now)?;
     if !bookings::reschedule(conn, a.org(), &booking.id, window, now).await? {
@@ -118,7 +136,7 @@ pub async fn reschedule_booking(
         "booking.rescheduled",
         json!({
             "summary": format!("{}: {before} → {}", booking.job_type.words(), to.short()),
-            "by": a.user_id,
+            "by": a.by(),
             "booking_id": booking.id.as_str(),
         }),
         AuditAction::BookingRescheduled,
@@ -144,13 +162,13 @@ pub async fn reschedule_booking(
 /// booked in the recovery figures either, which count active bookings only).
 pub async fn cancel_booking(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     booking_id: &str,
     notify_customer: bool,
     token: &FormToken,
     now: i64,
 ) -> Result<Effects, InboxError> {
-    claim_form(conn, a, token, forms::CANCEL, now).await?;
+    claim_form(conn, a, Some(token), forms::CANCEL, now).await?;
     let (booking, lead) = active_booking(conn, a, booking_id).await?;
     if !bookings::cancel(conn, a.org(), &booking.id, now).await? {
         return Err(InboxError::BookingCancelled);
@@ -162,7 +180,7 @@ pub async fn cancel_booking(
         "booking.cancelled",
         json!({
             "summary": format!("{}: {}", booking.job_type.words(), words(&booking, lead.tz)),
-            "by": a.user_id,
+            "by": a.by(),
             "booking_id": booking.id.as_str(),
         }),
         AuditAction::BookingCancelled,
@@ -188,7 +206,7 @@ pub async fn cancel_booking(
 /// still booked, with its lead.
 async fn active_booking(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     booking_id: &str,
 ) -> Result<(BookingRow, LeadCtx), InboxError> {
     let id = BookingId::parse(booking_id).map_err(|_| InboxError::NotFound)?;
@@ -210,7 +228,7 @@ fn words(b: &BookingRow, tz: chrono_tz::Tz) -> String {
 /// Queues `text` to the customer (refused if they opted out) and notes it on the lead.
 async fn text_customer(
     conn: &mut Conn,
-    a: &StaffActor,
+    a: &impl LeadActor,
     lead: &LeadCtx,
     text: &str,
     purpose: &str,
