@@ -5,7 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Outlet, ParentRoute, Route, Router, Routes},
     hooks::use_location,
-    path,
+    path, SsrMode,
 };
 
 use crate::pages::app::api_keys::ApiKeysPage;
@@ -120,7 +120,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| page_title(&text) />
         <Router>
             <Routes fallback=not_found>
-                <ParentRoute path=path!("/app") view=AppLayout>
+                // In order, not out of order: every page must work without JavaScript, and
+                // out-of-order streaming leaves each <Suspense>'s content in a <template> that
+                // only a script moves into place.
+                <ParentRoute path=path!("/app") view=AppLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("account") view=AccountPage />
@@ -131,7 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("api-keys") view=ApiKeysPage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
-                <ParentRoute path=path!("") view=PublicLayout>
+                <ParentRoute path=path!("") view=PublicLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=LandingPage />
                     <Route path=path!("login") view=LoginPage />
                     <Route path=path!("set-password") view=SetPasswordPage />

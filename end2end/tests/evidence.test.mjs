@@ -67,7 +67,7 @@ test('an admin opens a callback of a simulated call, follows it to the lead and 
     await page.waitForURL(/\/app\/leads\/lead_/);
     const lead = page.url();
     await page.getByText('Missed call', { exact: true }).first().waitFor();
-    const evidence = page.locator('.tl-evidence').first();
+    const evidence = page.locator('.tl-evidence[href*="sid=CA"]').first();
     await evidence.waitFor();
     await evidence.click();
     await page.waitForURL(/\/app\/evidence\?sid=CA/);

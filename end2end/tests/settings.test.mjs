@@ -131,7 +131,7 @@ test('hours set in the page close the office: a call gets the after-hours path a
     }
     const calls = timeline.filter((t) => t.kind === 'call');
     assert.equal(calls.length, 1, JSON.stringify(timeline));
-    assert.equal(calls[0].status, 'after_hours', JSON.stringify(calls[0]));
+    assert.equal(calls[0].title, 'Call after hours', JSON.stringify(calls[0]));
     const texts = timeline.filter((t) => t.kind === 'message_out');
     assert.equal(texts.length, 1, JSON.stringify(timeline));
     assert.equal(texts[0].body, 'After hours at Acme Heating & Air: we will call you first thing. Reply STOP to opt out.');

@@ -218,6 +218,16 @@ pub fn LiveLead(lead_id: String, detail: LeadDetail, notice: FormNotice) -> impl
     let update_url = FromUrl::of(&notice, UPDATE);
     let book_url = FromUrl::of(&notice, BOOK);
     let bookings_url = BookingsFromUrl::of(&notice);
+    // Every refetch hands out fresh form tokens; the bookings are rendered again only when a
+    // booking itself changed, so a Reschedule or Cancel step someone has open stays open (its
+    // unused tokens stay valid).
+    let bookings_shown = Memo::new_with_compare(
+        move |_| detail.with(|d| (d.bookings.clone(), !d.opted_out)),
+        |old, new| match (old, new) {
+            (Some(a), Some(b)) => a.1 != b.1 || !same_bookings(&a.0, &b.0),
+            _ => true,
+        },
+    );
     view! {
         <div class="lead-page">
         <header class="lead-head">
@@ -271,9 +281,9 @@ pub fn LiveLead(lead_id: String, detail: LeadDetail, notice: FormNotice) -> impl
                 <section class="card lead-bookings" aria-labelledby="bookings-heading">
                     <h2 id="bookings-heading">"Bookings"</h2>
                     {bookings_url.error.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-                    <p class="form-status" role="status">{bookings_url.done}</p>
+                    <p class="form-status" class:form-status-shown=!bookings_url.done.is_empty() role="status">{bookings_url.done}</p>
                     {move || {
-                        let (bookings, can_text) = detail.with(|d| (d.bookings.clone(), !d.opted_out));
+                        let (bookings, can_text) = bookings_shown.get();
                         if bookings.is_empty() {
                             view! { <p class="muted small">"No jobs booked yet."</p> }.into_any()
                         } else {
@@ -338,7 +348,7 @@ fn status_text(
     answer: Answer,
     from_url: bool,
     done: &'static str,
-) -> impl Fn() -> &'static str + Send + Sync + 'static {
+) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
     move || {
         answer.with(|v| match v {
             Some(Ok(())) => done,
@@ -347,6 +357,30 @@ fn status_text(
             None => "",
         })
     }
+}
+
+/// Whether two lists show the same bookings, tokens aside.
+fn same_bookings(a: &[LeadBookingView], b: &[LeadBookingView]) -> bool {
+    let shown = |v: &LeadBookingView| {
+        (
+            v.id.clone(),
+            v.job.clone(),
+            v.window_label.clone(),
+            v.booked,
+            v.date.clone(),
+            v.arrival_start.clone(),
+            v.arrival_end.clone(),
+        )
+    };
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| shown(x) == shown(y))
+}
+
+/// The live region a form's success is announced in: always in the page (a screen reader
+/// only announces changes to a region that was there before), styled only while it has
+/// something to say.
+fn status_line(text: impl Fn() -> &'static str + Clone + Send + Sync + 'static) -> impl IntoView {
+    let shown = text.clone();
+    view! { <p class="form-status" class:form-status-shown=move || !shown().is_empty() role="status">{text}</p> }
 }
 
 /// The refusal a post without JavaScript came back with, until the form is sent again.
@@ -420,7 +454,7 @@ fn ReplyForm(
             })}
             <FormError result=reply.value() />
             {url_error(reply.value(), from_url.error)}
-            <p class="form-status" role="status">{status_text(reply.value(), from_url.done, "Sent ✓")}</p>
+            {status_line(status_text(reply.value(), from_url.done, "Sent ✓"))}
             <button type="submit" class="button" disabled=move || reply.pending().get()>"Send reply"</button>
         </ActionForm>
     }
@@ -481,7 +515,7 @@ fn DetailsForm(f: DetailsFormData, update: ServerAction<UpdateLead>, from_url: F
             <label>"Notes" <textarea name="notes" maxlength=NOTES_MAX>{notes}</textarea></label>
             <FormError result=update.value() />
             {url_error(update.value(), from_url.error)}
-            <p class="form-status" role="status">{status_text(update.value(), from_url.done, "Saved ✓")}</p>
+            {status_line(status_text(update.value(), from_url.done, "Saved ✓"))}
             <button type="submit" class="button button-small" disabled=move || update.pending().get()>"Save"</button>
         </ActionForm>
     }
@@ -530,7 +564,7 @@ fn BookForm(
             })}
             <FormError result=book.value() />
             {url_error(book.value(), from_url.error)}
-            <p class="form-status" role="status">{status_text(book.value(), from_url.done, "Booked ✓")}</p>
+            {status_line(status_text(book.value(), from_url.done, "Booked ✓"))}
             <button type="submit" class="button" disabled=move || book.pending().get()>"Book"</button>
         </ActionForm>
     }
