@@ -44,7 +44,7 @@ args=(
   --header "Authorization: Bearer $KEY"
   --checks all
   --max-examples "${SCHEMATHESIS_EXAMPLES:-25}"
-  --workers "${SCHEMATHESIS_WORKERS:-2}"
+  --workers "${SCHEMATHESIS_WORKERS:-1}"
   --generation-database none
   --suppress-health-check too_slow,filter_too_much,data_too_large
   --request-timeout 10

@@ -1,8 +1,8 @@
 //! Domain types: no I/O, compiled for wasm and the server. Each parses its input once.
 
 pub mod actor_kind;
-pub mod api_key;
 pub mod api_endpoints;
+pub mod api_key;
 pub mod audit_action;
 pub mod audit_labels;
 pub mod business_hours;

@@ -393,7 +393,10 @@ mod tests {
     fn grantors_read_like_prose() {
         assert_eq!(list_roles(&[Role::Admin, Role::Owner]), "Owners and admins");
         assert_eq!(list_roles(&[Role::Owner]), "Owners");
-        assert_eq!(list_roles(&[Role::Staff, Role::Admin, Role::Owner]), "Owners, admins and staff");
+        assert_eq!(
+            list_roles(&[Role::Staff, Role::Admin, Role::Owner]),
+            "Owners, admins and staff"
+        );
         assert_eq!(scope_grantors(Scope::BillingRead), vec![Role::Owner]);
         assert_eq!(scope_grantors(Scope::LeadsRead), vec![Role::Admin, Role::Owner]);
     }

@@ -5,7 +5,12 @@ use leptos_meta::Title;
 
 use crate::components::docs_layout::ContinueReading;
 
-const NEXT: &[&str] = &["/docs/permissions", "/docs/actions", "/docs/webhooks", "/docs/agent-access"];
+const NEXT: &[&str] = &[
+    "/docs/permissions",
+    "/docs/actions",
+    "/docs/webhooks",
+    "/docs/agent-access",
+];
 
 #[component]
 pub fn SecurityDocPage() -> impl IntoView {

@@ -271,6 +271,9 @@ mod tests {
         for (path, _) in ROUTES {
             assert!(route_doc(path).is_some(), "{path} has no docs");
         }
-        assert!(route_doc(STRIPE_WEBHOOK_PATH).is_none(), "billing is planned, not served");
+        assert!(
+            route_doc(STRIPE_WEBHOOK_PATH).is_none(),
+            "billing is planned, not served"
+        );
     }
 }

@@ -198,6 +198,22 @@ pub async fn revoke_api_key(key_id: ApiKeyId) -> Result<(), AppError> {
 /// is the id the redirect named), handed out once: `None` ever after, and for anyone else.
 #[server(prefix = "/rpc", endpoint = "api_keys/reveal")]
 pub async fn reveal_api_key(shown: String) -> Result<Option<RevealedKeyView>, AppError> {
+    // Rendering a page may run its async blocks more than once (in-order streaming polls
+    // a <Suspense> again once its resources are ready); the one view the secret is owed is
+    // the page request, so a request answers every call with its first take.
+    match use_context::<RevealCache>() {
+        Some(cache) => cache.0.get_or_try_init(|| take_reveal(shown)).await.cloned(),
+        None => take_reveal(shown).await,
+    }
+}
+
+/// One page request's answer to [`reveal_api_key`] (provided per request by the server).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct RevealCache(std::sync::Arc<tokio::sync::OnceCell<Option<RevealedKeyView>>>);
+
+#[cfg(feature = "ssr")]
+async fn take_reveal(shown: String) -> Result<Option<RevealedKeyView>, AppError> {
     use secrecy::ExposeSecret;
 
     use crate::{
@@ -211,17 +227,14 @@ pub async fn reveal_api_key(shown: String) -> Result<Option<RevealedKeyView>, Ap
     };
     let state = expect_context::<AppState>();
     let me = require_staff(Action::ManageApiKeys).await?;
+    // Every await comes before the take: a render that drops this future part-way must not
+    // have used the one view up.
+    let mut conn = state.db.acquire().await.map_err(internal)?;
+    let tz = OrgTimezone::parse_or_utc(&orgs::get_timezone(&mut conn, me.org()).await.map_err(internal)?);
     let Some(reveal) = state.api_keys.take(&shown, &me.user_id, me.org()) else {
         return Ok(None);
     };
-    let previous_until_label = match reveal.previous_until {
-        Some(until) => {
-            let mut conn = state.db.acquire().await.map_err(internal)?;
-            let tz = orgs::get_timezone(&mut conn, me.org()).await.map_err(internal)?;
-            Some(local_label(until, OrgTimezone::parse_or_utc(&tz)))
-        }
-        None => None,
-    };
+    let previous_until_label = reveal.previous_until.map(|until| local_label(until, tz));
     Ok(Some(RevealedKeyView {
         id: reveal.key_id,
         name: reveal.name,

@@ -106,8 +106,7 @@ fn base_url(state: &AppState, uri: &Uri, headers: &HeaderMap) -> String {
 /// nothing that could break out of a URL, a Markdown link or JSON.
 pub fn plausible_host(h: &str) -> bool {
     (1..=255).contains(&h.len())
-        && h
-            .bytes()
+        && h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']'))
 }
 
@@ -264,7 +263,13 @@ fn paragraphs(s: &str, class: &str) -> String {
 /// A string usable as an element id (and `#fragment`).
 fn anchor(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -274,7 +279,11 @@ pub fn api_reference_page(doc: &Value) -> String {
     let mut nav = String::new();
     let _ = write!(nav, "<a href=\"{DOCS_INDEX_PATH}\">Overview</a>");
     for page in DOC_PAGES {
-        let current = if page.path == API_REFERENCE_PATH { " aria-current=\"page\"" } else { "" };
+        let current = if page.path == API_REFERENCE_PATH {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
         let _ = write!(nav, "<a href=\"{}\"{current}>{}</a>", esc(page.path), esc(page.title));
     }
     format!(
@@ -368,7 +377,11 @@ fn required_scopes(doc: &Value, op: &Value) -> Option<Vec<String>> {
     if let Some(scope) = op["x-required-scope"].as_str() {
         return Some(vec![scope.to_owned()]);
     }
-    let security = if op["security"].is_array() { &op["security"] } else { &doc["security"] };
+    let security = if op["security"].is_array() {
+        &op["security"]
+    } else {
+        &doc["security"]
+    };
     let requirements = security.as_array()?;
     if requirements.is_empty() || requirements.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())) {
         return None;
@@ -406,7 +419,11 @@ fn schema_type(schema: &Value, depth: usize) -> String {
     }
     if let Some(r) = schema["$ref"].as_str() {
         let name = ref_name(r);
-        return format!("<a href=\"#{}\">{}</a>", esc(&anchor(&format!("schema-{name}"))), esc(name));
+        return format!(
+            "<a href=\"#{}\">{}</a>",
+            esc(&anchor(&format!("schema-{name}"))),
+            esc(name)
+        );
     }
     for (key, joiner) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
         if let Some(parts) = schema[key].as_array() {
@@ -435,14 +452,23 @@ fn schema_type(schema: &Value, depth: usize) -> String {
         })
         .collect();
     if shown.is_empty() {
-        shown.push(if schema.is_null() { "\u{2014}".to_owned() } else { "any".to_owned() });
+        shown.push(if schema.is_null() {
+            "\u{2014}".to_owned()
+        } else {
+            "any".to_owned()
+        });
     }
     let mut out = shown.join(" | ");
     if let Some(values) = schema["enum"].as_array() {
         let values: Vec<String> = values
             .iter()
             .filter(|v| !v.is_null())
-            .map(|v| format!("<code>{}</code>", esc(&v.as_str().map_or_else(|| v.to_string(), str::to_owned))))
+            .map(|v| {
+                format!(
+                    "<code>{}</code>",
+                    esc(&v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                )
+            })
             .collect();
         let _ = write!(out, ": one of {}", values.join(", "));
     }
@@ -474,7 +500,11 @@ fn render_parameters(doc: &Value, o: &Operation<'_>) -> String {
             esc(p["name"].as_str().unwrap_or("")),
             esc(p["in"].as_str().unwrap_or("")),
             schema_type(&p["schema"], 0),
-            if p["required"].as_bool() == Some(true) { "yes" } else { "no" },
+            if p["required"].as_bool() == Some(true) {
+                "yes"
+            } else {
+                "no"
+            },
             inline_text(p["description"].as_str().unwrap_or("")),
         );
     }
@@ -522,7 +552,11 @@ fn render_operation(doc: &Value, o: &Operation<'_>) -> String {
         let _ = write!(
             out,
             "<h4>Request body{}</h4><p>{}</p>",
-            if body["required"].as_bool() == Some(true) { "" } else { " (optional)" },
+            if body["required"].as_bool() == Some(true) {
+                ""
+            } else {
+                " (optional)"
+            },
             render_content(&body["content"]),
         );
     }
@@ -575,7 +609,11 @@ fn render_schema(name: &str, schema: &Value) -> String {
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     esc(field),
                     schema_type(p, 0),
-                    if required.contains(&field.as_str()) { "yes" } else { "no" },
+                    if required.contains(&field.as_str()) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
                     inline_text(p["description"].as_str().unwrap_or("")),
                 );
             }
@@ -738,8 +776,14 @@ mod tests {
         assert!(html.contains(r#"data-operation="GET /api/v1/openapi.json""#));
         assert!(html.contains("<code>leads:read</code>"));
         assert!(html.contains("None: no key needed"));
-        assert!(html.contains("<code>cursor</code>"), "referenced parameters are resolved");
-        assert!(html.contains("No &lt;valid&gt; key"), "referenced responses are resolved, escaped");
+        assert!(
+            html.contains("<code>cursor</code>"),
+            "referenced parameters are resolved"
+        );
+        assert!(
+            html.contains("No &lt;valid&gt; key"),
+            "referenced responses are resolved, escaped"
+        );
         assert!(html.contains(r##"<a href="#schema-LeadPage">LeadPage</a>"##));
         assert!(html.contains(r##"array of <a href="#schema-Lead">Lead</a>"##));
         assert!(html.contains("string or null"));
@@ -774,7 +818,11 @@ mod tests {
         assert!(text.starts_with("# CallSnare\n\n> "));
         assert!(text.contains("\n## Docs\n"));
         for page in DOC_PAGES {
-            assert!(text.contains(&format!("]({}{})", "https://calls.example.com", page.path)), "{}", page.path);
+            assert!(
+                text.contains(&format!("]({}{})", "https://calls.example.com", page.path)),
+                "{}",
+                page.path
+            );
         }
         assert!(text.contains("(https://calls.example.com/api/v1/openapi.json)"));
     }
@@ -787,7 +835,10 @@ mod tests {
             c["linkset"][0]["service-desc"][0]["href"],
             "https://calls.example.com/api/v1/openapi.json"
         );
-        assert_eq!(c["linkset"][0]["service-doc"][0]["href"], "https://calls.example.com/docs/api");
+        assert_eq!(
+            c["linkset"][0]["service-doc"][0]["href"],
+            "https://calls.example.com/docs/api"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             move || {
                 provide_context(context_state.clone());
                 provide_context(PrincipalCache::default());
+                provide_context(app::server_fns::api_keys::RevealCache::default());
                 provide_request_nonce();
             },
             move || shell(options.clone()),

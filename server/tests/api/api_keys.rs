@@ -255,7 +255,7 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
     // Its maker sees it once, and only once.
     let html = app.html(&owner, &page).await;
     let shown = keys_in(&html);
-    assert_eq!(shown.len(), 1, "the new key appears exactly once on the page");
+    assert_eq!(shown.len(), 1, "the new key appears exactly once on the page: {html}");
     let key = shown[0].clone();
     assert!(key.starts_with("cs_test_"), "sandbox keys are test keys");
     assert!(html.contains("Copy it now"));
@@ -524,7 +524,7 @@ async fn a_rotated_key_works_until_its_grace_ends() {
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let html = app.html(&owner, location.trim_end_matches("#new-key")).await;
     let shown = keys_in(&html);
-    assert_eq!(shown.len(), 1);
+    assert_eq!(shown.len(), 1, "{html}");
     assert!(html.contains("keeps working until"), "24 h of grace by default");
     assert_eq!(status(&app, "/api/v1/leads", &shown[0]).await, 200);
     assert_eq!(status(&app, "/api/v1/leads", &third).await, 200);

@@ -6,13 +6,7 @@
 
 use app::{
     components::docs_layout::{DOC_PAGES, OPENAPI_PATH},
-    domain::{
-        api_endpoints::API_ENDPOINTS,
-        evidence::ROUTES,
-        permission::Action,
-        scope::Scope,
-        Role,
-    },
+    domain::{api_endpoints::API_ENDPOINTS, evidence::ROUTES, permission::Action, scope::Scope, Role},
     pages::docs_permissions::{action_doc, endpoint_path, ROLES},
 };
 
@@ -20,12 +14,17 @@ use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// `/docs` and every page its nav lists.
 fn docs_paths() -> Vec<&'static str> {
-    std::iter::once("/docs").chain(DOC_PAGES.iter().map(|p| p.path)).collect()
+    std::iter::once("/docs")
+        .chain(DOC_PAGES.iter().map(|p| p.path))
+        .collect()
 }
 
 /// Every role there is, independently of the page's own list.
 fn all_roles() -> Vec<Role> {
-    ["staff", "admin", "owner"].iter().map(|r| r.parse::<Role>().unwrap()).collect()
+    ["staff", "admin", "owner"]
+        .iter()
+        .map(|r| r.parse::<Role>().unwrap())
+        .collect()
 }
 
 /// The opening tag of the first element carrying `attr` (e.g. `data-cell="view_inbox:staff"`).
@@ -78,7 +77,10 @@ async fn every_docs_page_is_public_loads_no_wasm_and_names_the_api_description()
             "{path}: Link header {links:?}"
         );
         let html = resp.text().await.unwrap();
-        assert!(html.contains(r#"rel="service-desc""#), "{path}: <link rel=service-desc> in the head");
+        assert!(
+            html.contains(r#"rel="service-desc""#),
+            "{path}: <link rel=service-desc> in the head"
+        );
         assert!(html.contains(r#"href="/api/v1/openapi.json""#), "{path}");
         // No hydration: nothing from the wasm bundle, no islands. The stylesheet is the only
         // thing the page takes from /pkg.
@@ -91,10 +93,17 @@ async fn every_docs_page_is_public_loads_no_wasm_and_names_the_api_description()
             html.matches("/pkg/callsnare.css").count(),
             "{path}: only the stylesheet comes from /pkg"
         );
-        assert!(html.contains("/pkg/callsnare.css"), "{path}: styled like the rest of the site");
+        assert!(
+            html.contains("/pkg/callsnare.css"),
+            "{path}: styled like the rest of the site"
+        );
         // The docs nav links every page from every page.
         for p in DOC_PAGES {
-            assert!(html.contains(&format!(r#"href="{}""#, p.path)), "{path} does not link {}", p.path);
+            assert!(
+                html.contains(&format!(r#"href="{}""#, p.path)),
+                "{path} does not link {}",
+                p.path
+            );
         }
     }
     // Not a docs page: no service-desc header.
@@ -126,7 +135,11 @@ async fn the_permissions_page_is_the_role_table() {
     // The page's columns are every role there is.
     assert_eq!(ROLES.to_vec(), all_roles());
     let cells = html.matches("data-cell=\"").count();
-    assert_eq!(cells, Action::ALL.len() * all_roles().len(), "one cell per action and role");
+    assert_eq!(
+        cells,
+        Action::ALL.len() * all_roles().len(),
+        "one cell per action and role"
+    );
     for action in Action::ALL {
         let doc = action_doc(action);
         assert!(text.contains(doc.label), "{action:?} is named");
@@ -182,12 +195,18 @@ async fn the_actions_page_covers_every_action_and_scope_and_says_what_is_planned
     let app = spawn_app().await;
     let html = page(&app, "/docs/actions").await;
     for action in Action::ALL {
-        assert!(html.contains(&format!("data-action=\"{}\"", action_doc(action).code)), "{action:?}");
+        assert!(
+            html.contains(&format!("data-action=\"{}\"", action_doc(action).code)),
+            "{action:?}"
+        );
     }
     for scope in Scope::ALL {
         assert!(html.contains(&format!("data-scope=\"{}\"", scope.as_str())), "{scope}");
     }
-    assert!(html.contains("/api/stripe/webhook"), "billing's callback is named as planned");
+    assert!(
+        html.contains("/api/stripe/webhook"),
+        "billing's callback is named as planned"
+    );
 }
 
 #[tokio::test]
@@ -240,7 +259,11 @@ async fn the_api_reference_is_rendered_from_the_openapi_description() {
     let resp = get(&app, OPENAPI_PATH).await;
     assert_eq!(resp.status(), 200);
     let doc: serde_json::Value = resp.json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap_or_default().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
 }
 
 #[tokio::test]
@@ -248,7 +271,10 @@ async fn llms_txt_follows_the_convention_with_links_on_this_server() {
     let app = spawn_app().await;
     let resp = get(&app, "/llms.txt").await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = resp.text().await.unwrap();
     assert!(text.starts_with("# CallSnare\n\n> "), "{text}");
     let summary = text.lines().nth(2).unwrap();
@@ -256,9 +282,16 @@ async fn llms_txt_follows_the_convention_with_links_on_this_server() {
     assert!(text.contains("\n## Docs\n"), "{text}");
     // Sandbox without a public URL: links on the address the request came to.
     for p in DOC_PAGES {
-        assert!(text.contains(&format!("]({}{})", app.address, p.path)), "{}: {text}", p.path);
+        assert!(
+            text.contains(&format!("]({}{})", app.address, p.path)),
+            "{}: {text}",
+            p.path
+        );
     }
-    assert!(text.contains(&format!("]({}/api/v1/openapi.json)", app.address)), "{text}");
+    assert!(
+        text.contains(&format!("]({}/api/v1/openapi.json)", app.address)),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -301,13 +334,21 @@ async fn the_api_catalog_is_an_rfc_9727_linkset() {
     assert_eq!(linkset.len(), 1);
     let api = &linkset[0];
     assert_eq!(api["anchor"], format!("{}/api/v1", app.address));
-    assert_eq!(api["service-desc"][0]["href"], format!("{}/api/v1/openapi.json", app.address));
+    assert_eq!(
+        api["service-desc"][0]["href"],
+        format!("{}/api/v1/openapi.json", app.address)
+    );
     assert_eq!(api["service-desc"][0]["type"], "application/openapi+json");
     assert_eq!(api["service-doc"][0]["href"], format!("{}/docs/api", app.address));
     assert_eq!(api["service-doc"][0]["type"], "text/html");
 
     // HEAD finds it too, and it names itself.
-    let head = app.client.head(app.url("/.well-known/api-catalog")).send().await.unwrap();
+    let head = app
+        .client
+        .head(app.url("/.well-known/api-catalog"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(head.status(), 200);
     let link = head.headers()["link"].to_str().unwrap();
     assert!(link.contains(r#"rel="api-catalog""#), "{link}");
@@ -318,7 +359,10 @@ async fn robots_txt_keeps_crawlers_off_the_app_and_the_api() {
     let app = spawn_app().await;
     let resp = get(&app, "/robots.txt").await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = resp.text().await.unwrap();
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     assert!(lines.contains(&"User-agent: *"), "{text}");
