@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn at_most_ten_replies_of_at_most_a_replys_length() {
-        let ten = vec!["ok"; 10].join("\n");
+        let ten = ["ok"; 10].join("\n");
         assert!(QuickReplies::parse(&ten).is_ok());
         assert_eq!(
             QuickReplies::parse(&format!("{ten}\nmore")),

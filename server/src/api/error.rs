@@ -84,7 +84,7 @@ impl ApiError {
             ApiError::InsufficientScope(_) => "insufficient_scope",
             ApiError::NotFound => "not_found",
             ApiError::Invalid { .. } => "invalid",
-            ApiError::Refused { code, .. } | ApiError::Unprocessable { code, .. } => *code,
+            ApiError::Refused { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",

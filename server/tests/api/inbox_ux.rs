@@ -594,7 +594,7 @@ async fn quick_replies_have_defaults_are_edited_by_admins_within_limits() {
     .await;
     assert_eq!(app.count(audited).await, 1);
 
-    let eleven = vec!["Reply"; 11].join("\n");
+    let eleven = ["Reply"; 11].join("\n");
     let too_long = "x".repeat(1_601);
     for bad in [eleven.as_str(), too_long.as_str()] {
         let resp = app
