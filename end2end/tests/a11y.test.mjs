@@ -227,7 +227,13 @@ const PUBLIC = [
   ['/set-password?token=x', {}],
   ['/invite?token=x', {}],
   ['/setup', {}], // setup done: a line and a sign-in link
+  ['/docs', {}],
   ['/docs/security', {}],
+  ['/docs/permissions', {}],
+  ['/docs/actions', {}],
+  ['/docs/webhooks', {}],
+  ['/docs/agent-access', {}],
+  ['/docs/api', {}],
   ['/definitely/missing', { status: 404 }],
 ];
 for (const size of SIZES) {
@@ -260,6 +266,7 @@ const APP = [
   ['/app/audit', { current: '/app/audit' }],
   ['/app/evidence', { current: '/app/evidence' }],
   ['/app/account', { current: '/app/account' }],
+  ['/app/api-keys', { current: '/app/api-keys' }],
   ['/app/nope', { status: 404 }],
 ];
 for (const size of SIZES) {

@@ -163,7 +163,7 @@ async function measure(path, { signedIn, budget, islands = signedIn }) {
   }
 }
 
-for (const path of ['/', '/login', '/docs/security', '/set-password?token=x', '/forgot-password']) {
+for (const path of ['/', '/login', '/docs', '/docs/security', '/docs/permissions', '/docs/actions', '/docs/webhooks', '/docs/agent-access', '/docs/api', '/set-password?token=x', '/forgot-password']) {
   test(`public page ${path}: ≤ ${PUBLIC_BUDGET / KiB} KiB of wasm`, async () => {
     await measure(path, { signedIn: false, budget: PUBLIC_BUDGET });
   });

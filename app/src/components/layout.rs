@@ -20,7 +20,7 @@ pub fn SiteLayout(children: Children) -> impl IntoView {
                 </a>
                 <nav class="site-nav" aria-label="Main">
                     <a href="/#how-it-works">"How it works"</a>
-                    <a href="/docs/security" aria-current=here("/docs/security")>"Security"</a>
+                    <a href="/docs" aria-current=here("/docs")>"Docs"</a>
                     <a class="button button-small" href="/login" aria-current=here("/login")>"Sign in"</a>
                 </nav>
             </header>

@@ -210,7 +210,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
                 <p>
                     "Each role can do everything the roles before it can, and more: staff work the inbox, admins also run the office setup, the team and the records, owners also manage admins and other owners (and billing, once it arrives)."
                 </p>
-                <div class="doc-table-wrap">
+                <div class="doc-table-wrap" tabindex="0">
                     <table class="table doc-table permission-matrix" data-testid="role-matrix">
                         <thead>
                             <tr>
@@ -270,7 +270,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
                         key_managers,
                     )}
                 </p>
-                <div class="doc-table-wrap">
+                <div class="doc-table-wrap" tabindex="0">
                     <table class="table doc-table" data-testid="scope-table">
                         <thead>
                             <tr>
@@ -313,7 +313,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
                     ", naming the scope; a missing, malformed, unknown, expired or revoked key is refused with 401. The full reference, with parameters and response shapes, is the "
                     <a href="/docs/api">"API reference"</a> "."
                 </p>
-                <div class="doc-table-wrap">
+                <div class="doc-table-wrap" tabindex="0">
                     <table class="table doc-table" data-testid="endpoint-table">
                         <thead>
                             <tr>

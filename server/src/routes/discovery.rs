@@ -296,16 +296,17 @@ pub fn api_reference_page(doc: &Value) -> String {
 <link id=\"leptos\" rel=\"stylesheet\" href=\"/pkg/callsnare.css\"/>\
 <link rel=\"service-desc\" href=\"{OPENAPI_PATH}\" type=\"application/openapi+json\"/>\
 </head><body>\
+<a href=\"#main\" class=\"skip-link\">Skip to content</a>\
 <div class=\"site\">\
 <header class=\"site-header\">\
 <a class=\"brand\" href=\"/\"><span class=\"brand-mark\" aria-hidden=\"true\">\u{260e}</span>CallSnare</a>\
 <nav class=\"site-nav\" aria-label=\"Main\">\
 <a href=\"/#how-it-works\">How it works</a>\
-<a href=\"/docs/security\">Security</a>\
+<a href=\"/docs\">Docs</a>\
 <a class=\"button button-small\" href=\"/login\">Sign in</a>\
 </nav>\
 </header>\
-<main class=\"site-main\" id=\"main\">\
+<main class=\"site-main\" id=\"main\" tabindex=\"-1\">\
 <div class=\"docs\">\
 <nav class=\"docs-nav\" aria-label=\"Docs\">{nav}</nav>\
 <div class=\"docs-content\"><article class=\"doc doc-wide api-ref\">{body}</article></div>\
@@ -489,7 +490,7 @@ fn render_parameters(doc: &Value, o: &Operation<'_>) -> String {
         return String::new();
     }
     let mut out = String::from(
-        "<h4>Parameters</h4><div class=\"doc-table-wrap\"><table class=\"table doc-table\"><thead><tr>\
+        "<h4>Parameters</h4><div class=\"doc-table-wrap\" tabindex=\"0\"><table class=\"table doc-table\"><thead><tr>\
          <th scope=\"col\">Name</th><th scope=\"col\">In</th><th scope=\"col\">Type</th>\
          <th scope=\"col\">Required</th><th scope=\"col\">Description</th></tr></thead><tbody>",
     );
@@ -562,7 +563,7 @@ fn render_operation(doc: &Value, o: &Operation<'_>) -> String {
     }
     if let Some(responses) = o.op["responses"].as_object() {
         out.push_str(
-            "<h4>Responses</h4><div class=\"doc-table-wrap\"><table class=\"table doc-table\"><thead><tr>\
+            "<h4>Responses</h4><div class=\"doc-table-wrap\" tabindex=\"0\"><table class=\"table doc-table\"><thead><tr>\
              <th scope=\"col\">Status</th><th scope=\"col\">Meaning</th><th scope=\"col\">Body</th></tr></thead><tbody>",
         );
         for (status, r) in responses {
@@ -599,7 +600,7 @@ fn render_schema(name: &str, schema: &Value) -> String {
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             out.push_str(
-                "<div class=\"doc-table-wrap\"><table class=\"table doc-table\"><thead><tr>\
+                "<div class=\"doc-table-wrap\" tabindex=\"0\"><table class=\"table doc-table\"><thead><tr>\
                  <th scope=\"col\">Field</th><th scope=\"col\">Type</th><th scope=\"col\">Required</th>\
                  <th scope=\"col\">Description</th></tr></thead><tbody>",
             );
@@ -686,7 +687,7 @@ pub fn render_reference(doc: &Value) -> String {
         out.push_str("<p class=\"muted\">The description lists no endpoints.</p>");
     } else {
         out.push_str(
-            "<div class=\"doc-table-wrap\"><table class=\"table doc-table\"><thead><tr>\
+            "<div class=\"doc-table-wrap\" tabindex=\"0\"><table class=\"table doc-table\"><thead><tr>\
              <th scope=\"col\">Method</th><th scope=\"col\">Path</th><th scope=\"col\">Scope needed</th>\
              <th scope=\"col\">Summary</th></tr></thead><tbody>",
         );
