@@ -662,6 +662,9 @@ pub struct StripeSession {
 /// Stripe's API as the billing page needs it (the server implements it over HTTP at
 /// `STRIPE_API_BASE` with `STRIPE_SECRET_KEY`; tests point it at a fake).
 pub trait StripeApi: Send + Sync {
+    /// Whether Checkout can be started (a price to subscribe to is configured).
+    fn checkout_configured(&self) -> bool;
+
     fn create_checkout_session<'a>(
         &'a self,
         req: &'a CheckoutRequest,
@@ -672,6 +675,127 @@ pub trait StripeApi: Send + Sync {
         customer: &'a str,
         return_url: &'a str,
     ) -> BoxFuture<'a, Result<StripeSession, StripeApiError>>;
+}
+
+/// A date in the org's timezone (`Dec 31, 2026`).
+fn local_date(ms: i64, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.with_timezone(&tz).format("%b %-d, %Y").to_string())
+        .unwrap_or_default()
+}
+
+/// The billing page for the org of `org_id` (the caller checked the owner's permission).
+pub async fn page(
+    conn: &mut Conn,
+    org_id: &str,
+    stripe: Option<&dyn StripeApi>,
+    policy: BillingPolicy,
+    now: i64,
+) -> Result<crate::models::billing::BillingView, sqlx::Error> {
+    use crate::models::billing::{BillingView, InvoiceView};
+    let tz = crate::domain::OrgTimezone::parse_or_utc(&orgs::get_timezone(conn, org_id).await?);
+    let st = state(conn, org_id, now, policy).await?;
+    let invoices = org_billing::list_invoices_for_org(conn, org_id, 24)
+        .await?
+        .into_iter()
+        .map(|i| InvoiceView {
+            number: i.number.clone().unwrap_or_else(|| i.id.clone()),
+            date_label: local_date(i.stripe_created, tz),
+            period_label: i
+                .period_start
+                .zip(i.period_end)
+                .filter(|(a, b)| b > a)
+                .map(|(a, b)| format!("{} – {}", local_date(a, tz), local_date(b, tz))),
+            amount_label: money(i.total, &i.currency),
+            status: i.status.clone(),
+            hosted_invoice_url: i
+                .hosted_invoice_url
+                .clone()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            id: i.id,
+        })
+        .collect();
+    let running = matches!(
+        st.status,
+        BillingStatus::Active
+            | BillingStatus::Trialing
+            | BillingStatus::PastDue
+            | BillingStatus::Unpaid
+            | BillingStatus::Paused
+            | BillingStatus::Incomplete
+    );
+    Ok(BillingView {
+        status: st.status_code.clone(),
+        status_label: st.status.label().to_owned(),
+        plan: st.plan().map(str::to_owned),
+        period_end_label: st.current_period_end().map(|ms| local_date(ms, tz)),
+        cancel_at_period_end: st.cancel_at_period_end(),
+        trial_end_label: st
+            .record
+            .as_ref()
+            .and_then(|r| r.trial_end)
+            .filter(|_| st.status == BillingStatus::Trialing)
+            .map(|ms| local_date(ms, tz)),
+        texting_paused: st.entitlement.texting_paused,
+        reason: st.entitlement.reason.as_str().to_owned(),
+        explanation: st.entitlement.reason.explain().to_owned(),
+        grace_ends_label: st.entitlement.grace_ends_at.map(|ms| local_date(ms, tz)),
+        invoices,
+        stripe_configured: stripe.is_some(),
+        can_subscribe: stripe.is_some_and(|s| s.checkout_configured()) && !running,
+        can_manage: stripe.is_some() && st.customer().is_some(),
+    })
+}
+
+/// The app frame's banner for an owner: `Some` when a payment failed or automated texts
+/// are paused for billing.
+pub async fn owner_notice(conn: &mut Conn, org_id: &str, policy: BillingPolicy, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let st = state(conn, org_id, now, policy).await?;
+    if st.status == BillingStatus::None && !st.entitlement.texting_paused {
+        return Ok(None);
+    }
+    let tz = crate::domain::OrgTimezone::parse_or_utc(&orgs::get_timezone(conn, org_id).await?);
+    Ok(if st.entitlement.texting_paused {
+        Some(format!(
+            "Automated texts are paused: {}",
+            st.entitlement.reason.explain()
+        ))
+    } else if st.status == BillingStatus::PastDue {
+        Some(match st.entitlement.grace_ends_at {
+            Some(ends) => format!(
+                "A payment failed. Update your payment method by {} to keep automated texts going.",
+                local_date(ends, tz)
+            ),
+            None => "A payment failed. Update your payment method to keep automated texts going.".to_owned(),
+        })
+    } else {
+        None
+    })
+}
+
+/// What an owner's click on "Subscribe" or "Manage billing" needs from the store: the
+/// org's slug and Stripe customer.
+pub async fn session_facts(conn: &mut Conn, org_id: &str) -> Result<(String, Option<String>), sqlx::Error> {
+    let (slug, _) = orgs::get_slug_and_timezone(conn, org_id).await?;
+    let customer = org_billing::find(conn, org_id).await?.and_then(|r| r.stripe_customer_id);
+    Ok((slug, customer))
+}
+
+/// Records that an owner was sent to Stripe (`action`: checkout started or portal opened).
+pub async fn record_session(
+    conn: &mut Conn,
+    acting: &Acting,
+    action: AuditAction,
+    org_id: &str,
+    session_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    audit::record(conn, acting, action, Target::Org(org_id), json!({ "session": session_id }), now)
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]
