@@ -113,8 +113,8 @@ pub fn action_doc(action: Action) -> ActionDoc {
         Action::ManageBilling => (
             "manage_billing",
             "Manage billing",
-            "The subscription and invoices.",
-            Some("Planned: billing arrives with the Stripe integration; there is nothing to manage yet."),
+            "See the subscription, its status and invoices; subscribe through Stripe Checkout, and manage the payment method or cancel in Stripe's billing portal.",
+            None,
         ),
         Action::ManageOrgSettings => (
             "manage_org_settings",
