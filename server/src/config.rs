@@ -472,7 +472,8 @@ fn parse_stripe_secrets(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<Sec
 fn parse_stripe(var: &impl Fn(&str) -> Option<String>) -> Result<StripeSettings, ConfigError> {
     let secret_key = var("STRIPE_SECRET_KEY");
     if let Some(key) = &secret_key {
-        let ok = (key.starts_with("sk_") || key.starts_with("rk_")) && key.len() >= 10 && !key.contains(char::is_whitespace);
+        let ok =
+            (key.starts_with("sk_") || key.starts_with("rk_")) && key.len() >= 10 && !key.contains(char::is_whitespace);
         if !ok {
             return Err(invalid(
                 "STRIPE_SECRET_KEY",
@@ -813,7 +814,10 @@ mod tests {
             }
         );
         assert_eq!(s.stripe.price_id.as_deref(), Some("price_1PgafmB7WZ01zgkW"));
-        assert!(s.stripe.redirect_origins().contains(&"http://127.0.0.1:4242".to_owned()));
+        assert!(s
+            .stripe
+            .redirect_origins()
+            .contains(&"http://127.0.0.1:4242".to_owned()));
         assert!(parse(&[("CALLSNARE_BILLING_GRACE_DAYS", "91")]).is_err());
         assert_eq!(
             billing_policy(|k| (k == "CALLSNARE_BILLING_GRACE_DAYS").then(|| "3".to_owned())),
@@ -825,8 +829,14 @@ mod tests {
         let err = parse(&[("STRIPE_SECRET_KEY", "pk_live_hunter2-publishable")])
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("STRIPE_SECRET_KEY") && !err.contains("hunter2"), "{err}");
-        let dbg = format!("{:?}", parse(&[("STRIPE_SECRET_KEY", "sk_test_hunter2-secret-key")]).unwrap());
+        assert!(
+            err.starts_with("STRIPE_SECRET_KEY") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let dbg = format!(
+            "{:?}",
+            parse(&[("STRIPE_SECRET_KEY", "sk_test_hunter2-secret-key")]).unwrap()
+        );
         assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 

@@ -269,7 +269,22 @@ pub fn money(amount: i64, currency: &str) -> String {
     let code = currency.to_ascii_lowercase();
     let zero_decimal = matches!(
         code.as_str(),
-        "bif" | "clp" | "djf" | "gnf" | "jpy" | "kmf" | "krw" | "mga" | "pyg" | "rwf" | "ugx" | "vnd" | "vuv" | "xaf" | "xof" | "xpf"
+        "bif"
+            | "clp"
+            | "djf"
+            | "gnf"
+            | "jpy"
+            | "kmf"
+            | "krw"
+            | "mga"
+            | "pyg"
+            | "rwf"
+            | "ugx"
+            | "vnd"
+            | "vuv"
+            | "xaf"
+            | "xof"
+            | "xpf"
     );
     if zero_decimal {
         return format!("{amount} {}", code.to_ascii_uppercase());
@@ -404,7 +419,9 @@ mod tests {
         let json = serde_json::to_string(&EntitlementReason::PastDueGraceOver).unwrap();
         assert_eq!(json, "\"past_due_grace_over\"");
         assert_eq!(EntitlementReason::PastDueGraceOver.as_str(), "past_due_grace_over");
-        assert!(EntitlementReason::Canceled.explain().contains("automated texts are paused"));
+        assert!(EntitlementReason::Canceled
+            .explain()
+            .contains("automated texts are paused"));
     }
 
     #[test]

@@ -66,10 +66,7 @@ pub async fn start_checkout() -> Result<BillingRedirectView, AppError> {
         success_url: format!("{}/app/billing?checkout=done", state.public_base),
         cancel_url: format!("{}/app/billing?checkout=cancelled", state.public_base),
     };
-    let session = stripe
-        .create_checkout_session(&req)
-        .await
-        .map_err(support::refused)?;
+    let session = stripe.create_checkout_session(&req).await.map_err(support::refused)?;
     support::record(&state, &me, AuditAction::BillingCheckoutStarted, &session.id).await?;
     Ok(support::send_to(session.url))
 }
@@ -139,7 +136,12 @@ mod support {
     }
 
     /// The owner was sent to Stripe: one audit record (actor: the owner).
-    pub async fn record(state: &AppState, me: &StaffActor, action: AuditAction, session_id: &str) -> Result<(), AppError> {
+    pub async fn record(
+        state: &AppState,
+        me: &StaffActor,
+        action: AuditAction,
+        session_id: &str,
+    ) -> Result<(), AppError> {
         let acting = me.acting();
         let org = me.org().to_owned();
         let session = session_id.to_owned();

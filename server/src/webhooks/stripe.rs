@@ -115,14 +115,11 @@ impl Provider for Stripe {
     }
 
     fn parse(_route: Route, input: &SignedBody) -> Result<(BillingEvent, String), String> {
-        let checked = input
-            .signed
-            .as_ref()
-            .map(|(secret, header, t)| event::Checked {
-                secret: secret.expose_secret(),
-                header,
-                timestamp: *t,
-            });
+        let checked = input.signed.as_ref().map(|(secret, header, t)| event::Checked {
+            secret: secret.expose_secret(),
+            header,
+            timestamp: *t,
+        });
         let event = event::parse(&input.text, checked)?;
         // The claim key: Stripe's event id (unique per provider in the evidence table).
         let key = event.event_id.clone();

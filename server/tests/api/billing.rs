@@ -38,8 +38,8 @@ fn fixtures() -> Value {
 
 fn signature_vectors() -> Value {
     let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/test-vectors/signatures.json");
-    let raw = std::fs::read_to_string(shared)
-        .unwrap_or_else(|_| include_str!("../fixtures/signatures.json").to_owned());
+    let raw =
+        std::fs::read_to_string(shared).unwrap_or_else(|_| include_str!("../fixtures/signatures.json").to_owned());
     serde_json::from_str(&raw).expect("vectors parse")
 }
 
@@ -294,10 +294,7 @@ async fn a_subscription_created_through_checkout_makes_the_org_active_with_sdk_s
         .iter()
         .all(|(a, k, id, _)| a == "billing.changed" && k == "webhook" && id.as_deref() == Some("stripe")));
     let last: Value = serde_json::from_str(&audits[1].3).unwrap();
-    assert_eq!(
-        last["changes"]["status"],
-        json!({"before": "none", "after": "active"})
-    );
+    assert_eq!(last["changes"]["status"], json!({"before": "none", "after": "active"}));
     assert_eq!(last["event_id"], "evt_sub_created_1");
 }
 
@@ -322,7 +319,8 @@ async fn three_identical_deliveries_raced_change_the_subscription_once() {
         assert_eq!(resp.json::<Value>().await.unwrap(), json!({"received": true}));
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe'").await,
+        app.count("SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe'")
+            .await,
         1
     );
     assert_eq!(
@@ -427,7 +425,11 @@ async fn two_v1_values_of_which_only_the_second_matches_and_the_second_secret_ar
     );
     let wrong = ours("whsec_retired_secret00", t, &body);
     let right = ours(NEXT_SECRET, t, &body);
-    let header = format!("{},v1={},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39", wrong, right.split("v1=").nth(1).unwrap());
+    let header = format!(
+        "{},v1={},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39",
+        wrong,
+        right.split("v1=").nth(1).unwrap()
+    );
     assert!(header.matches("v1=").count() == 2);
     let resp = post(&app, &body, Some(&header)).await;
     assert_eq!(resp.status(), 200);
@@ -454,7 +456,13 @@ async fn a_wrong_secret_a_stale_timestamp_or_a_bad_body_is_refused_and_nothing_i
         ("a wrong secret", Some(ours("whsec_somebody_else", t, &body))),
         ("301 s old", Some(sdk(SECRET, t - 301, &body))),
         ("301 s ahead", Some(ours(SECRET, t + 301, &body))),
-        ("no v1", Some(format!("t={t},v0={}", ours(SECRET, t, &body).split("v1=").nth(1).unwrap()))),
+        (
+            "no v1",
+            Some(format!(
+                "t={t},v0={}",
+                ours(SECRET, t, &body).split("v1=").nth(1).unwrap()
+            )),
+        ),
         ("garbage", Some("not a signature".to_owned())),
         ("missing", None),
     ];
@@ -467,14 +475,22 @@ async fn a_wrong_secret_a_stale_timestamp_or_a_bad_body_is_refused_and_nothing_i
     assert_eq!(post(&app, &tampered, Some(&ours(SECRET, t, &body))).await.status(), 400);
     // Signed, but not JSON / not a Stripe event.
     for bad in ["{\"id\": \"evt_", "[]", "{\"id\":\"evt_x\",\"object\":\"event\"}"] {
-        assert_eq!(post(&app, bad, Some(&ours(SECRET, t, bad))).await.status(), 400, "{bad}");
+        assert_eq!(
+            post(&app, bad, Some(&ours(SECRET, t, bad))).await.status(),
+            400,
+            "{bad}"
+        );
     }
     // Over 512 KiB.
     let huge = format!("{{\"id\":\"evt_huge\",\"pad\":\"{}\"}}", "x".repeat(512 * 1024));
     assert_eq!(post(&app, &huge, Some(&ours(SECRET, t, &huge))).await.status(), 413);
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_events").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM org_billing").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'billing.%'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'billing.%'")
+            .await,
+        0
+    );
     // Only the bounded rejection log keeps them (never the body).
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
@@ -501,7 +517,9 @@ async fn the_shared_vectors_payload_is_refused_as_signed_in_2018_and_accepted_re
     let payload = vector["payload"].as_str().unwrap();
     // async-stripe's published header (secret `secret`, 2018): refused, nothing stored.
     assert_eq!(
-        post(&app, payload, Some(vector["header"].as_str().unwrap())).await.status(),
+        post(&app, payload, Some(vector["header"].as_str().unwrap()))
+            .await
+            .status(),
         400
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_events").await, 0);
@@ -521,7 +539,11 @@ async fn the_shared_vectors_payload_is_refused_as_signed_in_2018_and_accepted_re
     // stripe-node's and stripe-python's test payloads are not events: signed, but 400.
     for name in ["stripe_node_payload_derived", "stripe_python_dummy_payload_derived"] {
         let body = v["stripe"][name]["payload"].as_str().unwrap();
-        assert_eq!(post(&app, body, Some(&ours(SECRET, t, body))).await.status(), 400, "{name}");
+        assert_eq!(
+            post(&app, body, Some(&ours(SECRET, t, body))).await.status(),
+            400,
+            "{name}"
+        );
     }
 }
 
@@ -559,19 +581,24 @@ async fn a_deleted_subscription_stops_text_backs_and_an_active_one_resumes_them(
         "skipped_billing"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
-    let dial_outcome: String = sqlx::query_scalar(
-        "SELECT outcome FROM webhook_events WHERE route = '/api/twilio/voice/dial-complete'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let dial_outcome: String =
+        sqlx::query_scalar("SELECT outcome FROM webhook_events WHERE route = '/api/twilio/voice/dial-complete'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert!(dial_outcome.ends_with("text_back=skipped_billing"), "{dial_outcome}");
     // The inbox says it in plain words.
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
-    let lead: String = sqlx::query_scalar("SELECT id FROM leads").fetch_one(&app.db).await.unwrap();
+    let lead: String = sqlx::query_scalar("SELECT id FROM leads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let page = app.page(&owner, &format!("/app/leads/{lead}")).await;
-    assert!(page.contains("Not texted: billing is paused"), "the lead's timeline says why");
+    assert!(
+        page.contains("Not texted: billing is paused"),
+        "the lead's timeline says why"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(twilio.sent().is_empty(), "{:?}", twilio.sent());
 
@@ -634,7 +661,13 @@ async fn an_event_for_an_unknown_customer_is_stored_as_unmatched_and_acknowledge
         "evt_no_such_org",
         "customer.subscription.updated",
         t,
-        subscription("sub_Stranger0002", "cus_Stranger0002", "active", Some("nobody"), t + 86_400),
+        subscription(
+            "sub_Stranger0002",
+            "cus_Stranger0002",
+            "active",
+            Some("nobody"),
+            t + 86_400,
+        ),
     );
     deliver(&app, &body).await;
     assert_eq!(outcome_of(&app, "evt_no_such_org").await, "unmatched");
@@ -722,7 +755,10 @@ async fn a_failed_payment_starts_the_grace_with_a_banner_and_texts_pause_when_it
     )
     .await;
     let page = app.page(&owner, "/app/billing").await;
-    assert!(page.contains("https://invoice.stripe.com/i/acct_test/in_Failed0000001"), "{page}");
+    assert!(
+        page.contains("https://invoice.stripe.com/i/acct_test/in_Failed0000001"),
+        "{page}"
+    );
     assert!(page.contains("$49.00"));
     assert!(!page.contains("billing-banner"));
     missed_call(&app, 4, "+14155552673").await;
@@ -746,7 +782,10 @@ async fn during_the_grace_everything_works_and_the_owner_is_warned() {
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
     let home = app.page(&owner, "/app").await;
-    assert!(home.contains("A payment failed. Update your payment method by"), "{home}");
+    assert!(
+        home.contains("A payment failed. Update your payment method by"),
+        "{home}"
+    );
     missed_call(&app, 5, CALLER).await;
     twilio.wait_for_sent(1).await;
     // Staff get no banner.
@@ -769,15 +808,13 @@ async fn the_owner_subscribes_through_checkout_and_manages_billing_in_the_portal
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
 
-    let resp = app
-        .client
-        .get(app.url("/app/billing"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.client.get(app.url("/app/billing")).send().await.unwrap();
     let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(
-        csp.contains(&format!("form-action 'self' https://checkout.stripe.com https://billing.stripe.com {}", stripe.base)),
+        csp.contains(&format!(
+            "form-action 'self' https://checkout.stripe.com https://billing.stripe.com {}",
+            stripe.base
+        )),
         "{csp}"
     );
     let page = app.page(&owner, "/app/billing").await;
@@ -785,7 +822,10 @@ async fn the_owner_subscribes_through_checkout_and_manages_billing_in_the_portal
     assert!(page.contains(r#"action="/rpc/billing/checkout""#));
     assert!(!page.contains(r#"action="/rpc/billing/portal""#), "no customer yet");
     assert!(!page.contains(SECRET_KEY) && !page.contains("sk_test_"));
-    assert!(page.contains(r#"href="/app/billing""#), "the owner's navigation links it");
+    assert!(
+        page.contains(r#"href="/app/billing""#),
+        "the owner's navigation links it"
+    );
 
     // Subscribe: a Checkout Session at Stripe, then a redirect to it.
     let resp = app.rpc_form(&owner, "billing/checkout", &[]).await;
@@ -862,10 +902,18 @@ async fn staff_and_admins_are_refused_billing_and_do_not_see_its_link() {
         let client = app.new_client();
         app.sign_in(&client, email).await;
         for endpoint in ["billing/page", "billing/checkout", "billing/portal"] {
-            assert_eq!(app.rpc_with(&client, endpoint, &[]).await.status(), 403, "{email} {endpoint}");
+            assert_eq!(
+                app.rpc_with(&client, endpoint, &[]).await.status(),
+                403,
+                "{email} {endpoint}"
+            );
         }
         let page = app.page(&client, "/app/billing").await;
-        assert!(page.contains("You don&#x27;t have permission to do that.") || page.contains("You don't have permission to do that."), "{page}");
+        assert!(
+            page.contains("You don&#x27;t have permission to do that.")
+                || page.contains("You don't have permission to do that."),
+            "{page}"
+        );
         assert!(!page.contains(r#"action="/rpc/billing/checkout""#));
         assert!(!app.page(&client, "/app").await.contains(r#"href="/app/billing""#));
     }
@@ -894,8 +942,10 @@ async fn billing_required_pauses_texts_of_orgs_without_a_subscription() {
     missed_call(&app, 6, CALLER).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM leads").await, 1);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM lead_events WHERE kind = 'text_back.skipped' AND detail LIKE '%skipped_billing%'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) FROM lead_events WHERE kind = 'text_back.skipped' AND detail LIKE '%skipped_billing%'"
+        )
+        .await,
         1
     );
     subscribe(&app, SUB).await;

@@ -203,10 +203,7 @@ async fn the_actions_page_covers_every_action_and_scope_and_says_what_is_planned
     for scope in Scope::ALL {
         assert!(html.contains(&format!("data-scope=\"{}\"", scope.as_str())), "{scope}");
     }
-    assert!(
-        html.contains("/api/stripe/webhook"),
-        "billing's callback is named"
-    );
+    assert!(html.contains("/api/stripe/webhook"), "billing's callback is named");
     let planned = &html[html.find("id=\"planned\"").expect("the planned section")..];
     assert!(
         !planned.contains("Billing."),

@@ -104,10 +104,18 @@ fn create(fake: &FakeStripe, kind: &'static str, headers: &HeaderMap, form: Hash
     Json(json!({ "id": id, "object": "checkout.session", "url": url })).into_response()
 }
 
-async fn checkout(State(fake): State<FakeStripe>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn checkout(
+    State(fake): State<FakeStripe>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     create(&fake, "checkout", &headers, form)
 }
 
-async fn portal(State(fake): State<FakeStripe>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn portal(
+    State(fake): State<FakeStripe>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     create(&fake, "portal", &headers, form)
 }

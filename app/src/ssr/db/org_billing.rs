@@ -46,7 +46,8 @@ impl OrgBillingRow {
     }
 }
 
-const COLUMNS: &str = "org_id, stripe_customer_id, stripe_subscription_id, price_id, plan, status, current_period_end, \
+const COLUMNS: &str =
+    "org_id, stripe_customer_id, stripe_subscription_id, price_id, plan, status, current_period_end, \
      cancel_at_period_end, trial_end, payment_failed_at, customer_email, customer_deleted_at, last_event_created";
 
 /// What an automated text's decision needs to know about the org's billing, read together

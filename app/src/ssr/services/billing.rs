@@ -224,7 +224,11 @@ pub async fn apply_event(conn: &mut Conn, event: &BillingEvent, now: i64) -> Res
 
 /// The org named by `slug` (metadata or client reference), else the org `customer` is
 /// linked to.
-async fn resolve_org(conn: &mut Conn, slug: Option<&str>, customer: Option<&str>) -> Result<Option<String>, sqlx::Error> {
+async fn resolve_org(
+    conn: &mut Conn,
+    slug: Option<&str>,
+    customer: Option<&str>,
+) -> Result<Option<String>, sqlx::Error> {
     if let Some(slug) = slug.and_then(|s| OrgSlug::parse(s).ok()) {
         if let Some(org) = orgs::find_by_slug(conn, &slug).await? {
             return Ok(Some(org.id));
@@ -237,7 +241,13 @@ async fn resolve_org(conn: &mut Conn, slug: Option<&str>, customer: Option<&str>
 }
 
 /// Whether the event is the newest applied to `object_id` (and records it if so).
-async fn is_newest(conn: &mut Conn, org_id: &str, object_id: &str, event: &BillingEvent, now: i64) -> Result<bool, sqlx::Error> {
+async fn is_newest(
+    conn: &mut Conn,
+    org_id: &str,
+    object_id: &str,
+    event: &BillingEvent,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     org_billing::advance_object(
         conn,
         org_id,
@@ -288,7 +298,11 @@ async fn apply_checkout(
     let changed = save(conn, event, &org_id, before.as_ref(), after, now).await?;
     Ok(BillingApplied::done(
         &org_id,
-        if changed { "checkout linked" } else { "checkout: no change" },
+        if changed {
+            "checkout linked"
+        } else {
+            "checkout: no change"
+        },
         changed,
     ))
 }
@@ -401,7 +415,15 @@ async fn apply_invoice(
     match kind {
         InvoiceEvent::Finalized => Ok(BillingApplied::done(&org_id, "invoice finalized", false)),
         InvoiceEvent::Paid => {
-            audit::record(conn, &acting, AuditAction::BillingInvoicePaid, Target::Org(&org_id), facts, now).await?;
+            audit::record(
+                conn,
+                &acting,
+                AuditAction::BillingInvoicePaid,
+                Target::Org(&org_id),
+                facts,
+                now,
+            )
+            .await?;
             // Paid while in good standing: a failure before it no longer starts a grace.
             let before = org_billing::find(conn, &org_id).await?;
             let changed = match before.as_ref() {
@@ -417,7 +439,15 @@ async fn apply_invoice(
             Ok(BillingApplied::done(&org_id, "invoice paid", changed))
         }
         InvoiceEvent::PaymentFailed => {
-            audit::record(conn, &acting, AuditAction::BillingPaymentFailed, Target::Org(&org_id), facts, now).await?;
+            audit::record(
+                conn,
+                &acting,
+                AuditAction::BillingPaymentFailed,
+                Target::Org(&org_id),
+                facts,
+                now,
+            )
+            .await?;
             // The grace period starts with the first failed payment since good standing,
             // whether this or the subscription's move to past_due arrives first.
             let before = org_billing::find(conn, &org_id).await?;
@@ -627,7 +657,12 @@ impl BillingState {
 }
 
 /// The org's billing state at `now`.
-pub async fn state(conn: &mut Conn, org_id: &str, now: i64, policy: BillingPolicy) -> Result<BillingState, sqlx::Error> {
+pub async fn state(
+    conn: &mut Conn,
+    org_id: &str,
+    now: i64,
+    policy: BillingPolicy,
+) -> Result<BillingState, sqlx::Error> {
     Ok(BillingState::of(org_billing::find(conn, org_id).await?, now, policy))
 }
 
@@ -752,7 +787,12 @@ pub async fn page(
 
 /// The app frame's banner for an owner: `Some` when a payment failed or automated texts
 /// are paused for billing.
-pub async fn owner_notice(conn: &mut Conn, org_id: &str, policy: BillingPolicy, now: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn owner_notice(
+    conn: &mut Conn,
+    org_id: &str,
+    policy: BillingPolicy,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let st = state(conn, org_id, now, policy).await?;
     if st.status == BillingStatus::None && !st.entitlement.texting_paused {
         return Ok(None);
@@ -780,7 +820,9 @@ pub async fn owner_notice(conn: &mut Conn, org_id: &str, policy: BillingPolicy, 
 /// org's slug and Stripe customer.
 pub async fn session_facts(conn: &mut Conn, org_id: &str) -> Result<(String, Option<String>), sqlx::Error> {
     let (slug, _) = orgs::get_slug_and_timezone(conn, org_id).await?;
-    let customer = org_billing::find(conn, org_id).await?.and_then(|r| r.stripe_customer_id);
+    let customer = org_billing::find(conn, org_id)
+        .await?
+        .and_then(|r| r.stripe_customer_id);
     Ok((slug, customer))
 }
 
@@ -793,9 +835,16 @@ pub async fn record_session(
     session_id: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    audit::record(conn, acting, action, Target::Org(org_id), json!({ "session": session_id }), now)
-        .await
-        .map(|_| ())
+    audit::record(
+        conn,
+        acting,
+        action,
+        Target::Org(org_id),
+        json!({ "session": session_id }),
+        now,
+    )
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -276,7 +276,8 @@ mod tests {
                 occurred_at: 6,
                 kind: "lead.escalated".into(),
                 actor_kind: "system".into(),
-                detail: r#"{"summary":"No staff response within 10 minutes","texted":false,"skipped":"billing"}"#.into(),
+                detail: r#"{"summary":"No staff response within 10 minutes","texted":false,"skipped":"billing"}"#
+                    .into(),
             },
             &[],
         );

@@ -63,7 +63,8 @@ pub struct Checked<'a> {
 
 /// Parses a verified body. `Err` (answered 400) only for a body that is not a Stripe event.
 pub fn parse(text: &str, checked: Option<Checked<'_>>) -> Result<BillingEvent, String> {
-    let envelope: Envelope = serde_json::from_str(text).map_err(|_| "not a Stripe event (malformed JSON)".to_owned())?;
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|_| "not a Stripe event (malformed JSON)".to_owned())?;
     if envelope.id.is_empty() || envelope.kind.is_empty() {
         return Err("not a Stripe event".to_owned());
     }

@@ -180,7 +180,11 @@ mod tests {
         let (old, new) = (b"whsec_old_secret".as_slice(), b"whsec_new_secret".as_slice());
         let t = 1_700_000_000;
         // two v1 values, only the second matching, and the matching secret second in the list
-        let header = format!("t={t},v1={},v1={}", compute(b"whsec_gone", t, body), compute(new, t, body));
+        let header = format!(
+            "t={t},v1={},v1={}",
+            compute(b"whsec_gone", t, body),
+            compute(new, t, body)
+        );
         assert_eq!(verify(&[old, new], &header, body, t), Ok(1));
         assert_eq!(verify(&[new, old], &header, body, t), Ok(0));
         assert_eq!(verify(&[old], &header, body, t), Err(SignatureError::NoMatch));
@@ -204,7 +208,10 @@ mod tests {
         );
         assert_eq!(verify(&[secret], "", body, t), Err(SignatureError::Malformed));
         assert_eq!(verify(&[secret], "garbage", body, t), Err(SignatureError::Malformed));
-        assert_eq!(verify(&[secret], "t=abc,v1=00", body, t), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(&[secret], "t=abc,v1=00", body, t),
+            Err(SignatureError::Malformed)
+        );
         let only_v0 = format!("t={t},v0={}", compute(secret, t, body));
         assert_eq!(verify(&[secret], &only_v0, body, t), Err(SignatureError::NoV1));
         assert_eq!(verify(&[], &good, body, t), Err(SignatureError::NoMatch));
