@@ -259,6 +259,7 @@ const APP = [
   ['/app/numbers', { current: '/app/numbers' }],
   ['/app/audit', { current: '/app/audit' }],
   ['/app/evidence', { current: '/app/evidence' }],
+  ['/app/billing', { current: '/app/billing' }],
   ['/app/account', { current: '/app/account' }],
   ['/app/nope', { status: 404 }],
 ];
