@@ -291,7 +291,7 @@ async fn apply_checkout(
     }
     if let Some(sub) = &c.subscription {
         // The subscription's own events set its status; this only links it.
-        if after.stripe_subscription_id.as_deref() != Some(sub) {
+        if after.stripe_subscription_id.as_deref() != Some(sub.as_str()) {
             after.stripe_subscription_id = Some(sub.clone());
         }
     }
@@ -314,7 +314,7 @@ async fn apply_subscription(
     kind: SubscriptionEvent,
     now: i64,
 ) -> Result<BillingApplied, sqlx::Error> {
-    let Some(org_id) = resolve_org(conn, s.org_slug.as_deref(), Some(&s.customer)).await? else {
+    let Some(org_id) = resolve_org(conn, s.org_slug.as_deref(), Some(s.customer.as_str())).await? else {
         return Ok(BillingApplied::unmatched());
     };
     if !is_newest(conn, &org_id, &s.id, event, now).await? {
@@ -473,7 +473,7 @@ async fn apply_customer(
     kind: CustomerEvent,
     now: i64,
 ) -> Result<BillingApplied, sqlx::Error> {
-    let Some(org_id) = resolve_org(conn, c.org_slug.as_deref(), Some(&c.id)).await? else {
+    let Some(org_id) = resolve_org(conn, c.org_slug.as_deref(), Some(c.id.as_str())).await? else {
         return Ok(BillingApplied::unmatched());
     };
     if !is_newest(conn, &org_id, &c.id, event, now).await? {
