@@ -45,7 +45,7 @@ impl StripeClient {
             .http
             .post(format!("{}{path}", self.api_base))
             .bearer_auth(self.secret_key.expose_secret())
-            .header("Stripe-Version", crate::webhooks::stripe::event::api_version())
+            .header("Stripe-Version", crate::webhooks::stripe::event::API_VERSION)
             .form(form)
             .send()
             .await

@@ -55,7 +55,8 @@ pub struct Stripe {
 /// A body whose signature held (or was not checked), as text.
 pub struct SignedBody {
     pub text: String,
-    /// The secret that signed it and the header, for async-stripe's own check.
+    /// The secret that signed it, a header of its signature alone and the header's
+    /// timestamp, for async-stripe's own check.
     pub signed: Option<(SecretString, String, i64)>,
 }
 
@@ -80,7 +81,10 @@ impl Provider for Stripe {
                 match signature::verify(&keys, header, body, now) {
                     Ok(i) => {
                         let t = signature::parse_header(header).map(|h| h.t).unwrap_or(now);
-                        (Verdict::Valid, Some((secrets[i].clone(), header.to_owned(), t)))
+                        // async-stripe re-checks with the one secret that matched, over a
+                        // header of just that signature (its parser is stricter than ours).
+                        let canonical = signature::sign(keys[i], t, body);
+                        (Verdict::Valid, Some((secrets[i].clone(), canonical, t)))
                     }
                     Err(err) => {
                         return Err(

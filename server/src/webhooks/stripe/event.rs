@@ -21,8 +21,8 @@ use stripe_webhook::{EventObject, Webhook};
 
 /// The Stripe API version async-stripe's types are generated for. Stripe shapes a webhook's
 /// payload by its endpoint's API version: create the endpoint with this version.
-pub fn api_version() -> &'static str {
-    stripe_shared::version::VERSION.as_str()
+pub fn api_version() -> String {
+    stripe_shared::version::VERSION.as_str().to_owned()
 }
 
 /// [`api_version`] as the README states it (a unit test keeps them equal).
