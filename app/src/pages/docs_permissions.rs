@@ -208,7 +208,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
             <section>
                 <h2 id="roles">"Roles \u{00d7} actions"</h2>
                 <p>
-                    "Each role can do everything the roles before it can, and more: staff work the inbox, admins also run the office setup, the team and the records, owners also manage admins and other owners (and billing, once it arrives)."
+                    "Each role can do everything the roles before it can, and more: staff work the inbox, admins also run the office setup, the team and the records, owners also manage admins and other owners, and billing."
                 </p>
                 <div class="doc-table-wrap">
                     <table class="table doc-table permission-matrix" data-testid="role-matrix">
