@@ -35,9 +35,10 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package.json -nt end
 fi
 
 # The official provider SDKs sign test payloads, so tests prove our verifiers accept them.
-if ! python3 -c "import twilio, stripe" 2>/dev/null; then
+# stripe-python 15.5 added WebhookSignature.generate_signature_header (the Stripe tests use it).
+if ! python3 -c "import twilio, stripe; stripe.WebhookSignature.generate_signature_header" 2>/dev/null; then
   say "installing the twilio and stripe Python SDKs (test signers)"
-  python3 -m pip install --quiet --disable-pip-version-check 'twilio>=9,<10' 'stripe>=12,<14'
+  python3 -m pip install --quiet --disable-pip-version-check 'twilio>=9,<10' 'stripe>=15.5,<17'
 fi
 
 # schemathesis fuzzes /api/v1 against its OpenAPI description (server/tests/api/api_v1.rs);

@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::pages::app::api_keys::ApiKeysPage;
+use crate::pages::app::billing::BillingPage;
 use crate::pages::app::numbers::NumbersPage;
 use crate::{
     components::{
@@ -90,6 +91,7 @@ const APP_PAGES_WITHOUT_ISLANDS: &[&str] = &[
     "/app/numbers",
     "/app/evidence",
     "/app/api-keys",
+    "/app/billing",
 ];
 
 /// Whether the page at `path` may hold islands (and so gets the hydration scripts).
@@ -132,6 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("numbers") view=NumbersPage />
                     <Route path=path!("evidence") view=EvidencePage />
                     <Route path=path!("api-keys") view=ApiKeysPage />
+                    <Route path=path!("billing") view=BillingPage />
                     <Route path=path!("leads/:id") view=LeadPage />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=PublicLayout ssr=SsrMode::InOrder>
@@ -200,6 +203,7 @@ mod tests {
         assert!(!has_islands("/app/numbers"));
         assert!(!has_islands("/app/evidence"));
         assert!(!has_islands("/app/api-keys"));
+        assert!(!has_islands("/app/billing"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod api_endpoints;
 pub mod api_key;
 pub mod audit_action;
 pub mod audit_labels;
+pub mod billing;
 pub mod business_hours;
 pub mod call_outcome;
 pub mod call_status;

@@ -2,6 +2,7 @@
 //! (the one exception: a new API key's secret, once, in [`api_keys`]).
 
 pub mod api_keys;
+pub mod billing;
 pub mod evidence;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ pub struct SessionView {
     pub org_name: String,
     pub role: Role,
     pub orgs: Vec<OrgChoice>,
+    /// For owners, when billing needs their attention (a failed payment, texts paused):
+    /// the app frame's banner.
+    pub billing_notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

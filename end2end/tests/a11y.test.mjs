@@ -265,6 +265,7 @@ const APP = [
   ['/app/numbers', { current: '/app/numbers' }],
   ['/app/audit', { current: '/app/audit' }],
   ['/app/evidence', { current: '/app/evidence' }],
+  ['/app/billing', { current: '/app/billing' }],
   ['/app/account', { current: '/app/account' }],
   ['/app/api-keys', { current: '/app/api-keys' }],
   ['/app/nope', { status: 404 }],

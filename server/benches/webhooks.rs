@@ -6,9 +6,13 @@
 //! callsnare server's own `GET /healthz` (same runtime and middleware, no work). Then it replays
 //! realistic signed sequences (inbound → dial-complete no-answer → status completed → the
 //! caller's SMS reply) over keep-alive connections and reports throughput, p50/p99, TwiML
-//! answer latency, text-back hand-off latency and the server's peak RSS.
+//! answer latency, text-back hand-off latency and the server's peak RSS. A last phase posts
+//! signed Stripe billing events (`customer.subscription.updated` for the bench org, each
+//! newer than the last, status flipping so every applied one changes the billing record and
+//! writes an audit event) at maximum throughput.
 //!
 //! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000),
+//! BENCH_STRIPE_EVENTS (20000: signed events prepared for the Stripe phase),
 //! BENCH_SERVER_BIN (a callsnare binary to run instead of this build's).
 //!
 //! Run it with `CARGO_TARGET_DIR=target/bench`: a plain `cargo bench` rebuilds
@@ -35,6 +39,7 @@ const TOKEN: &str = "bench-auth-token";
 const PUBLIC: &str = "https://bench.callsnare.test";
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const TRACKED: &str = "+14155550100";
+const STRIPE_SECRET: &str = "whsec_bench_secret_0123456789";
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -300,6 +305,88 @@ async fn drive(
     (total, elapsed)
 }
 
+/// `n` signed `customer.subscription.updated` events for the bench org, in the shape of the
+/// pinned API version (the stripe/openapi fixture), each created a second after the last so
+/// that, in order, every one is newer; their status alternates between active and past_due.
+fn stripe_requests(n: usize) -> Vec<Vec<u8>> {
+    let fixtures: serde_json::Value =
+        serde_json::from_str(include_str!("../tests/fixtures/stripe_fixtures3_subset.json")).unwrap();
+    let t = chrono::Utc::now().timestamp();
+    let mut sub = fixtures["resources"]["subscription"].clone();
+    sub["id"] = serde_json::json!("sub_bench");
+    sub["customer"] = serde_json::json!("cus_bench");
+    sub["metadata"] = serde_json::json!({ "callsnare_org": "bench" });
+    sub["cancel_at_period_end"] = serde_json::json!(false);
+    sub["cancel_at"] = serde_json::Value::Null;
+    sub["trial_end"] = serde_json::Value::Null;
+    sub["items"]["data"][0]["current_period_end"] = serde_json::json!(t + 86_400);
+    (0..n)
+        .map(|i| {
+            sub["status"] = serde_json::json!(if i % 2 == 0 { "active" } else { "past_due" });
+            let body = serde_json::json!({
+                "id": format!("evt_bench{i:08}"),
+                "object": "event",
+                "api_version": "2026-09-30.endive",
+                "created": t - 1_000_000 + i as i64,
+                "data": { "object": sub },
+                "livemode": false,
+                "pending_webhooks": 1,
+                "request": { "id": null, "idempotency_key": null },
+                "type": "customer.subscription.updated"
+            })
+            .to_string();
+            let sig = server::webhooks::stripe::signature::sign(STRIPE_SECRET.as_bytes(), t, body.as_bytes());
+            format!(
+                "POST /api/stripe/webhook HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\nstripe-signature: {sig}\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+/// Posts the prepared Stripe events as fast as `workers` connections allow (each event
+/// once), for at most `secs`: latencies, non-200 answers and the elapsed time.
+async fn drive_stripe(
+    addr: SocketAddr,
+    reqs: Arc<Vec<Vec<u8>>>,
+    workers: usize,
+    secs: u64,
+) -> (Vec<Duration>, usize, f64) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let reqs = reqs.clone();
+        let next = next.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            let mut took = Vec::new();
+            let mut errors = 0;
+            while Instant::now() < deadline {
+                let Some(req) = reqs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let t0 = Instant::now();
+                if conn.send(req).await != 200 {
+                    errors += 1;
+                }
+                took.push(t0.elapsed());
+            }
+            (took, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        let (took, e) = h.await.unwrap();
+        all.extend(took);
+        errors += e;
+    }
+    (all, errors, start.elapsed().as_secs_f64())
+}
+
 /// Requests/s of a trivial route: `POST /hello` on the standalone hello-world server, or
 /// `GET /healthz` on the callsnare server itself (same runtime and middleware as the
 /// callbacks, no work).
@@ -450,6 +537,7 @@ async fn run() {
         .env("TWILIO_ACCOUNT_SID", ACCOUNT)
         .env("TWILIO_AUTH_TOKEN", TOKEN)
         .env("TWILIO_API_BASE", format!("http://127.0.0.1:{twilio_port}"))
+        .env("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
         .env("CALLSNARE_WEBHOOK_RATE", "1000000")
         .env("CALLSNARE_WEBHOOK_BURST", "1000000")
         .env("RUST_LOG", "error")
@@ -511,6 +599,11 @@ async fn run() {
     let (mut paced, paced_elapsed) = drive(addr, calls.clone(), next.clone(), 16, secs, Some(steady)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let received = twilio.received.lock().unwrap().clone();
+    // Stripe: signed billing events, prepared just before (their signatures are good for 5 min).
+    let stripe_events = env_num("BENCH_STRIPE_EVENTS", 20_000) as usize;
+    let stripe_reqs = Arc::new(stripe_requests(stripe_events));
+    let (mut stripe_took, stripe_errors, stripe_elapsed) = drive_stripe(addr, stripe_reqs, workers, secs).await;
+    let stripe_rps = stripe_took.len() as f64 / stripe_elapsed;
     let mut handoff: Vec<Duration> = paced
         .missed_at
         .iter()
@@ -523,6 +616,14 @@ async fn run() {
     let store = sqlx::SqlitePool::connect(&db).await.unwrap();
     let (texts, recorded): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(provider_sid) FROM messages WHERE purpose = 'text_back' AND direction = 'outbound'",
+    )
+    .fetch_one(&store)
+    .await
+    .unwrap();
+    let (stored, stale, audited): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe'), \
+                (SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe' AND outcome = 'stale'), \
+                (SELECT COUNT(*) FROM audit_events WHERE action = 'billing.changed')",
     )
     .fetch_one(&store)
     .await
@@ -582,5 +683,17 @@ async fn run() {
     println!(
         "| texts handed to fake Twilio | {} (text-backs stored {texts}, with Twilio's answer recorded {recorded}) |",
         received.len()
+    );
+    println!(
+        "| Stripe events, signed, max throughput ({workers} conns) | {stripe_rps:.0} req/s, errors {stripe_errors} (of {} prepared) |",
+        stripe_events
+    );
+    println!(
+        "|   latency p50 / p99 | {:.2} / {:.2} ms |",
+        pct(&mut stripe_took, 0.5),
+        pct(&mut stripe_took, 0.99)
+    );
+    println!(
+        "|   stored {stored}, of which older than one already applied (kept, not applied) {stale}; billing changes audited {audited} |"
     );
 }

@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// An org's billing state.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Check the tamper-evident audit trail.
     Audit {
         #[command(subcommand)]
@@ -132,6 +137,18 @@ pub enum ApiKeyCommand {
         org: OrgSlug,
         #[arg(long, value_parser = parse_key_id)]
         id: ApiKeyId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Print the org's billing state as one JSON object: status, plan, current_period_end
+    /// (RFC 3339 or null), cancel_at_period_end, trial_end, texting_paused, reason and
+    /// grace_ends_at. Whether texts are paused follows CALLSNARE_BILLING_REQUIRED and
+    /// CALLSNARE_BILLING_GRACE_DAYS as set for this command.
+    Show {
+        #[arg(long, value_parser = parse_slug)]
+        org: OrgSlug,
     },
 }
 
@@ -397,6 +414,18 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Comma
             }
         }
         Command::ApiKey { command } => api_key_command(&database, command).await?,
+        Command::Billing {
+            command: BillingCommand::Show { org },
+        } => {
+            let policy = crate::config::billing_policy(|k| std::env::var(k).ok())
+                .map_err(|e| CommandError::Usage(e.to_string()))?;
+            let org_id = org_id_of(&database, &org).await?;
+            let mut conn = database.acquire().await.map_err(|e| error_line(&e))?;
+            let state = app::ssr::services::billing::state(&mut conn, org_id.as_str(), now_ms(), policy)
+                .await
+                .map_err(|e| error_line(&e))?;
+            println!("{}", state.to_json());
+        }
         Command::Number {
             command:
                 NumberCommand::Add {

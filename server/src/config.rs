@@ -7,12 +7,14 @@ use std::{
     time::Duration,
 };
 
+use app::domain::billing::{BillingPolicy, DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/callsnare.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
+pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
 /// `/api/v1` requests per second one API key may make, sustained, and its burst.
 pub const DEFAULT_API_RATE: u32 = 20;
 pub const DEFAULT_API_BURST: u32 = 40;
@@ -57,6 +59,36 @@ impl TwilioSettings {
     }
 }
 
+/// Stripe's API for the billing page (Checkout and Billing Portal sessions). The webhook's
+/// signing secrets are [`Settings::stripe_webhook_secrets`].
+#[derive(Clone)]
+pub struct StripeSettings {
+    /// `STRIPE_SECRET_KEY` (`sk_…` or a restricted `rk_…`); without it the billing page's
+    /// buttons explain that billing is not configured.
+    pub secret_key: Option<SecretString>,
+    /// `STRIPE_PRICE_ID` (`price_…`): what "Subscribe" subscribes to.
+    pub price_id: Option<String>,
+    /// `STRIPE_API_BASE`: Stripe's API unless tests point it at a fake.
+    pub api_base: Url,
+}
+
+impl StripeSettings {
+    /// Where Stripe sends the owner after a session is created: the only origins the
+    /// billing page's forms may be redirected to (its `form-action`), and the only ones the
+    /// server redirects to. A fake API base (tests) serves its own pages.
+    pub fn redirect_origins(&self) -> Vec<String> {
+        let mut origins = vec![
+            "https://checkout.stripe.com".to_owned(),
+            "https://billing.stripe.com".to_owned(),
+        ];
+        let base = self.api_base.origin().ascii_serialization();
+        if base != DEFAULT_STRIPE_API_BASE {
+            origins.push(base);
+        }
+        origins
+    }
+}
+
 /// Outbound mail (invitations, set-password links). Without it, mail waits in the outbox
 /// for the operator (`callsnare mail list`).
 #[derive(Clone)]
@@ -88,6 +120,9 @@ pub struct Settings {
     pub live: bool,
     pub twilio: TwilioSettings,
     pub stripe_webhook_secrets: Vec<SecretString>,
+    pub stripe: StripeSettings,
+    /// `CALLSNARE_BILLING_REQUIRED` and `CALLSNARE_BILLING_GRACE_DAYS`.
+    pub billing: BillingPolicy,
     /// SMTP for invitation and set-password mail; `None` holds mail for the operator.
     pub mail: Option<MailSettings>,
     pub session_secret: Option<SecretString>,
@@ -130,6 +165,10 @@ impl fmt::Debug for Settings {
             )
             .field("twilio_api_base", &self.twilio.api_base.as_str())
             .field("stripe_webhook_secrets", &self.stripe_webhook_secrets.len())
+            .field("stripe_secret_key", &self.stripe.secret_key.as_ref().map(|_| "[set]"))
+            .field("stripe_price_id", &self.stripe.price_id)
+            .field("stripe_api_base", &self.stripe.api_base.as_str())
+            .field("billing", &self.billing)
             .field("mail", &self.mail)
             .field("session_secret", &self.session_secret.as_ref().map(|_| "[set]"))
             .field("webhook_rate_per_sec", &self.webhook_rate_per_sec)
@@ -167,6 +206,14 @@ pub fn worker_threads(get: impl Fn(&str) -> Option<String>) -> Result<usize, Con
     }
 }
 
+/// The billing rules alone (`CALLSNARE_BILLING_REQUIRED`, `CALLSNARE_BILLING_GRACE_DAYS`):
+/// what `callsnare billing show` needs to say whether texts are paused, without the rest
+/// of the server's settings.
+pub fn billing_policy(get: impl Fn(&str) -> Option<String>) -> Result<BillingPolicy, ConfigError> {
+    let var = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    parse_billing(&var)
+}
+
 /// Whether `CALLSNARE_LIVE=1`, alone: what the operator commands need to mint keys of the
 /// server's mode (`cs_live_…` or `cs_test_…`) without the rest of the server's settings.
 pub fn live_mode(get: impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
@@ -192,6 +239,8 @@ impl Settings {
             .transpose()?;
         let twilio = parse_twilio(&var)?;
         let stripe_webhook_secrets = parse_stripe_secrets(&var)?;
+        let stripe = parse_stripe(&var)?;
+        let billing = parse_billing(&var)?;
         let mail = parse_mail(&var)?;
         let session_secret = parse_session_secret(&var)?;
         let log_format = parse_log_format(&var)?;
@@ -212,6 +261,8 @@ impl Settings {
             live,
             twilio,
             stripe_webhook_secrets,
+            stripe,
+            billing,
             mail,
             session_secret,
             log_format,
@@ -260,7 +311,10 @@ impl Settings {
                 var: "TWILIO_AUTH_TOKEN",
             });
         }
-        if self.stripe_webhook_secrets.is_empty() {
+        // An office that does not bill through Stripe needs no Stripe secret. One that
+        // does (a secret key, or billing required) must verify Stripe's events: without
+        // the webhook secret every billing event would be refused.
+        if self.stripe_webhook_secrets.is_empty() && (self.stripe.secret_key.is_some() || self.billing.required) {
             return Err(ConfigError::RequiredInLive {
                 var: "STRIPE_WEBHOOK_SECRET",
             });
@@ -280,6 +334,15 @@ impl Settings {
     pub fn webhook_signatures_required(&self) -> bool {
         self.live
             || self.twilio.auth_token.is_some()
+            || (!self.allow_unsigned_webhooks && (!self.addr.ip().is_loopback() || self.public_url_is_remote()))
+    }
+
+    /// Whether Stripe events must carry a valid `Stripe-Signature`: always in live mode and
+    /// whenever a webhook secret is configured; in sandbox also when the server is
+    /// reachable beyond loopback, unless unsigned callbacks are explicitly allowed.
+    pub fn stripe_signatures_required(&self) -> bool {
+        self.live
+            || !self.stripe_webhook_secrets.is_empty()
             || (!self.allow_unsigned_webhooks && (!self.addr.ip().is_loopback() || self.public_url_is_remote()))
     }
 
@@ -403,6 +466,49 @@ fn parse_stripe_secrets(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<Sec
         ));
     }
     Ok(parts.into_iter().map(|p| SecretString::from(p.to_owned())).collect())
+}
+
+/// `STRIPE_SECRET_KEY`, `STRIPE_PRICE_ID` and `STRIPE_API_BASE`. The key is never echoed.
+fn parse_stripe(var: &impl Fn(&str) -> Option<String>) -> Result<StripeSettings, ConfigError> {
+    let secret_key = var("STRIPE_SECRET_KEY");
+    if let Some(key) = &secret_key {
+        let ok =
+            (key.starts_with("sk_") || key.starts_with("rk_")) && key.len() >= 10 && !key.contains(char::is_whitespace);
+        if !ok {
+            return Err(invalid(
+                "STRIPE_SECRET_KEY",
+                "expected a secret key (sk_…) or a restricted key (rk_…)",
+            ));
+        }
+    }
+    let price_id = var("STRIPE_PRICE_ID");
+    if let Some(price) = &price_id {
+        if !price.starts_with("price_") || !price[6..].bytes().all(|b| b.is_ascii_alphanumeric()) || price.len() < 7 {
+            return Err(invalid("STRIPE_PRICE_ID", "expected a Stripe price id (price_…)"));
+        }
+    }
+    let api_base = parse_base_url(
+        "STRIPE_API_BASE",
+        &var("STRIPE_API_BASE").unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_owned()),
+    )?;
+    Ok(StripeSettings {
+        secret_key: secret_key.map(SecretString::from),
+        price_id,
+        api_base,
+    })
+}
+
+/// `CALLSNARE_BILLING_REQUIRED` (0/1) and `CALLSNARE_BILLING_GRACE_DAYS` (default 7).
+fn parse_billing(var: &impl Fn(&str) -> Option<String>) -> Result<BillingPolicy, ConfigError> {
+    let required = parse_switch(var, "CALLSNARE_BILLING_REQUIRED")?;
+    let grace_days = parse_number(
+        var,
+        "CALLSNARE_BILLING_GRACE_DAYS",
+        DEFAULT_GRACE_DAYS,
+        0,
+        MAX_GRACE_DAYS,
+    )?;
+    Ok(BillingPolicy { required, grace_days })
 }
 
 fn parse_session_secret(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SecretString>, ConfigError> {
@@ -578,6 +684,7 @@ mod tests {
         ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
         ("TWILIO_AUTH_TOKEN", "tok-super-secret"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij"),
+        ("STRIPE_SECRET_KEY", "sk_live_0123456789abcdef"),
         ("CALLSNARE_SESSION_SECRET", "session-secret-of-thirty-two-chars!"),
     ];
 
@@ -652,6 +759,88 @@ mod tests {
     }
 
     #[test]
+    fn live_mode_needs_the_stripe_webhook_secret_only_when_it_bills_through_stripe() {
+        // A self-hosted office in live mode without Stripe at all starts.
+        let no_stripe: Vec<_> = LIVE
+            .iter()
+            .copied()
+            .filter(|(k, _)| !k.starts_with("STRIPE_"))
+            .collect();
+        let s = parse(&no_stripe).unwrap();
+        assert!(s.stripe.secret_key.is_none() && s.stripe_webhook_secrets.is_empty());
+        assert!(s.stripe_signatures_required(), "live mode refuses unsigned events");
+        // A secret key (or billing required) without the webhook secret refuses to start.
+        let mut key_only = no_stripe.clone();
+        key_only.push(("STRIPE_SECRET_KEY", "sk_live_0123456789abcdef"));
+        assert_eq!(
+            parse(&key_only).unwrap_err(),
+            ConfigError::RequiredInLive {
+                var: "STRIPE_WEBHOOK_SECRET"
+            }
+        );
+        let mut required = no_stripe.clone();
+        required.push(("CALLSNARE_BILLING_REQUIRED", "1"));
+        assert!(parse(&required).is_err());
+        // sandbox: a secret key alone is fine; the webhook is then open on loopback only
+        let sandbox = parse(&[("STRIPE_SECRET_KEY", "sk_test_0123456789abcdef")]).unwrap();
+        assert!(!sandbox.stripe_signatures_required());
+        let signed = parse(&[("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij,whsec_klmnopqrst")]).unwrap();
+        assert_eq!(signed.stripe_webhook_secrets.len(), 2);
+        assert!(signed.stripe_signatures_required());
+    }
+
+    #[test]
+    fn billing_rules_and_stripe_settings_default_and_parse() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.billing, BillingPolicy::default());
+        assert_eq!(s.billing.grace_days, 7);
+        assert_eq!(s.stripe.api_base.as_str(), "https://api.stripe.com/");
+        assert_eq!(
+            s.stripe.redirect_origins(),
+            ["https://checkout.stripe.com", "https://billing.stripe.com"]
+        );
+        let s = parse(&[
+            ("CALLSNARE_BILLING_REQUIRED", "1"),
+            ("CALLSNARE_BILLING_GRACE_DAYS", "0"),
+            ("STRIPE_PRICE_ID", "price_1PgafmB7WZ01zgkW"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:4242"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.billing,
+            BillingPolicy {
+                required: true,
+                grace_days: 0
+            }
+        );
+        assert_eq!(s.stripe.price_id.as_deref(), Some("price_1PgafmB7WZ01zgkW"));
+        assert!(s
+            .stripe
+            .redirect_origins()
+            .contains(&"http://127.0.0.1:4242".to_owned()));
+        assert!(parse(&[("CALLSNARE_BILLING_GRACE_DAYS", "91")]).is_err());
+        assert_eq!(
+            billing_policy(|k| (k == "CALLSNARE_BILLING_GRACE_DAYS").then(|| "3".to_owned())),
+            Ok(BillingPolicy {
+                required: false,
+                grace_days: 3
+            })
+        );
+        let err = parse(&[("STRIPE_SECRET_KEY", "pk_live_hunter2-publishable")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("STRIPE_SECRET_KEY") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let dbg = format!(
+            "{:?}",
+            parse(&[("STRIPE_SECRET_KEY", "sk_test_hunter2-secret-key")]).unwrap()
+        );
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+    }
+
+    #[test]
     fn unparseable_values_fail_with_the_variable_name() {
         for (var, val) in [
             ("CALLSNARE_ADDR", "localhost"),
@@ -685,6 +874,11 @@ mod tests {
             ("TWILIO_ACCOUNT_SID", "AC123"),
             ("TWILIO_AUTH_TOKEN_SECONDARY", "a-secondary-without-a-primary"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghij,oops"),
+            ("STRIPE_SECRET_KEY", "pk_test_publishable"),
+            ("STRIPE_PRICE_ID", "prod_123"),
+            ("STRIPE_API_BASE", "ftp://x"),
+            ("CALLSNARE_BILLING_REQUIRED", "maybe"),
+            ("CALLSNARE_BILLING_GRACE_DAYS", "-1"),
             ("CALLSNARE_MAIL_FROM", "not an address"),
             ("CALLSNARE_SESSION_SECRET", "short"),
             ("CALLSNARE_LOG_FORMAT", "xml"),

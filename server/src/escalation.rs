@@ -11,8 +11,11 @@ pub fn spawn(core: Core, every: Duration) {
         loop {
             tick.tick().await;
             // Once committed, the core wakes the outbox for the escalation texts and publishes.
+            let billing = core.billing;
             let scanned = core
-                .commit(|conn| Box::pin(async move { escalation::run_due(conn, now_ms()).await.map(|e| ((), e)) }))
+                .commit(move |conn| {
+                    Box::pin(async move { escalation::run_due(conn, billing, now_ms()).await.map(|e| ((), e)) })
+                })
                 .await;
             if let Err(err) = scanned {
                 tracing::warn!(error.message = %err, "escalation scan failed; retrying next tick");

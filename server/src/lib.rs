@@ -17,5 +17,6 @@ pub mod sessions;
 pub mod simulate;
 pub mod sms;
 pub mod startup;
+pub mod stripe_api;
 pub mod telemetry;
 pub mod webhooks;

@@ -42,6 +42,7 @@ pub fn router(
     limits: &Limits,
     auth: AuthLayer,
     csrf_cfg: CsrfConfig,
+    billing_form_targets: Vec<String>,
 ) -> Router {
     let request_tracing = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -74,7 +75,7 @@ pub fn router(
         .layer(axum::middleware::from_fn(no_store::private_no_store))
         .layer(axum::middleware::from_fn(form_return::strip_stale_form_params))
         .layer(axum::middleware::from_fn(rpc_body_limit::limit));
-    let headers = Arc::new(SecurityHeaders::new(&state.public_base));
+    let headers = Arc::new(SecurityHeaders::new(&state.public_base).with_billing_form_targets(&billing_form_targets));
     let resolver = Arc::new(ClientIp::new(limits.trusted_proxies.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -16,7 +16,7 @@ use crate::{
         sender::{SmsSender, TwilioClient},
         worker::Worker,
     },
-    webhooks::{rejections::Rejections, twilio::Twilio, WebhookState},
+    webhooks::{rejections::Rejections, stripe::Stripe, twilio::Twilio, WebhookState},
 };
 
 pub struct Application {
@@ -36,7 +36,7 @@ impl Application {
         let writer = Writer::spawn(&db).await?;
         // Built once: server functions, webhooks and workers share its writer, live feed,
         // outbox wake-up and routing cache.
-        let core = Core::new(db.clone(), writer.clone());
+        let core = Core::new(db.clone(), writer.clone()).with_billing_policy(settings.billing);
         let mut settings = settings;
         if settings.public_url.is_none() {
             // Sandbox without a public URL: providers (and the simulator) reach us directly.
@@ -59,6 +59,8 @@ impl Application {
             setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
             mail_wake: mail_wake.clone(),
             api_keys,
+            stripe: crate::stripe_api::StripeClient::from_settings(&settings.stripe)
+                .map(|c| Arc::new(c) as Arc<dyn app::ssr::services::billing::StripeApi>),
         };
         let sender = match (&settings.twilio.account_sid, &settings.twilio.auth_token) {
             (Some(sid), Some(token)) => SmsSender::Twilio(TwilioClient::new(
@@ -85,6 +87,10 @@ impl Application {
                 signing_tokens: settings.twilio.signing_tokens(),
                 require_signatures: settings.webhook_signatures_required(),
             },
+            stripe: Stripe {
+                secrets: settings.stripe_webhook_secrets.clone(),
+                require_signatures: settings.stripe_signatures_required(),
+            },
             public_base,
             rejections: Rejections::new(rejection_log),
         });
@@ -99,7 +105,8 @@ impl Application {
         let csrf = CsrfConfig {
             public_origin: settings.public_url.as_ref().map(|u| u.origin().ascii_serialization()),
         };
-        let router = routes::router(state.clone(), hooks, &limits, auth, csrf);
+        let billing_form_targets = settings.stripe.redirect_origins();
+        let router = routes::router(state.clone(), hooks, &limits, auth, csrf, billing_form_targets);
         Ok(Self {
             listener,
             router,

@@ -74,6 +74,7 @@ fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
     let many_orgs = session.orgs.len() > 1;
     let orgs = session.orgs.clone();
     let current = session.org_id.clone();
+    let billing_notice = session.billing_notice.clone();
     let path = use_location().pathname.get_untracked();
     // The pages this role may open, in the navigation's order.
     let links = NAV
@@ -122,6 +123,14 @@ fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
                 </ActionForm>
             </header>
             <main class="app-main" id="main" tabindex="-1">
+                {billing_notice
+                    .map(|text| {
+                        view! {
+                            <p class="warning billing-banner" role="status">
+                                {text} " " <a href="/app/billing">"Billing"</a>
+                            </p>
+                        }
+                    })}
                 <FormErrorFromUrl />
                 {if not_found { view! { <AppNotFoundPage /> }.into_any() } else { view! { <Outlet /> }.into_any() }}
             </main>
@@ -130,7 +139,7 @@ fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
 }
 
 /// The navigation: address, label, and the action a role needs to see it (`None`: everyone).
-const NAV: [(&str, &str, Option<Action>); 8] = [
+const NAV: [(&str, &str, Option<Action>); 9] = [
     ("/app", "Inbox", None),
     ("/app/team", "Team", Some(Action::ManageStaff)),
     ("/app/settings", "Settings", Some(Action::ManageRouting)),
@@ -138,6 +147,7 @@ const NAV: [(&str, &str, Option<Action>); 8] = [
     ("/app/numbers", "Numbers", Some(Action::ManageNumbers)),
     ("/app/evidence", "Evidence", Some(Action::ViewWebhookEvidence)),
     ("/app/api-keys", "API keys", Some(Action::ManageApiKeys)),
+    ("/app/billing", "Billing", Some(Action::ManageBilling)),
     ("/app/account", "Account", None),
 ];
 

@@ -48,12 +48,23 @@ pub enum AuditAction {
     ApiKeyRotated,
     /// An API key was revoked: refused from now on.
     ApiKeyRevoked,
+    /// The org's billing state changed through a Stripe event (actor: the Stripe webhook;
+    /// metadata: the event's id and type and each changed field's before → after).
+    BillingChanged,
+    /// A payment failed (metadata: the invoice, its amount; the grace period starts).
+    BillingPaymentFailed,
+    /// An invoice was paid (metadata: the invoice, its amount).
+    BillingInvoicePaid,
+    /// An owner started a Stripe Checkout to subscribe (metadata: the session id).
+    BillingCheckoutStarted,
+    /// An owner opened Stripe's billing portal (metadata: the session id).
+    BillingPortalOpened,
 }
 
 text_code!(AuditAction, "audit action");
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::OrgCreated,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -85,6 +96,11 @@ impl AuditAction {
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRotated,
         AuditAction::ApiKeyRevoked,
+        AuditAction::BillingChanged,
+        AuditAction::BillingPaymentFailed,
+        AuditAction::BillingInvoicePaid,
+        AuditAction::BillingCheckoutStarted,
+        AuditAction::BillingPortalOpened,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -124,6 +140,11 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRotated => "api_key.rotated",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::BillingChanged => "billing.changed",
+            AuditAction::BillingPaymentFailed => "billing.payment_failed",
+            AuditAction::BillingInvoicePaid => "billing.invoice_paid",
+            AuditAction::BillingCheckoutStarted => "billing.checkout_started",
+            AuditAction::BillingPortalOpened => "billing.portal_opened",
         }
     }
 }

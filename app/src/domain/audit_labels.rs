@@ -38,6 +38,11 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "API key created",
             AuditAction::ApiKeyRotated => "API key rotated",
             AuditAction::ApiKeyRevoked => "API key revoked",
+            AuditAction::BillingChanged => "Billing changed",
+            AuditAction::BillingPaymentFailed => "Payment failed",
+            AuditAction::BillingInvoicePaid => "Invoice paid",
+            AuditAction::BillingCheckoutStarted => "Checkout started",
+            AuditAction::BillingPortalOpened => "Billing portal opened",
         }
     }
 }
@@ -48,7 +53,7 @@ impl ActorKind {
         match self {
             ActorKind::User => "A person",
             ActorKind::ApiKey => "An API key",
-            ActorKind::Webhook => "A webhook (Twilio)",
+            ActorKind::Webhook => "A webhook (Twilio, Stripe)",
             ActorKind::System => "The system",
             ActorKind::Cli => "The command line",
         }

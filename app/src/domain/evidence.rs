@@ -6,23 +6,25 @@
 use crate::domain::{phone::PhoneParseError, E164Phone};
 
 /// The callback routes evidence is stored for, with what the page calls them. (The server's
-/// `webhooks::twilio::Route::path` must list the same paths; a server test checks it.)
-pub const ROUTES: [(&str, &str); 5] = [
+/// `webhooks::twilio::Route::path` and `webhooks::stripe::PATH` must list the same paths;
+/// a server test checks it.)
+pub const ROUTES: [(&str, &str); 6] = [
     ("/api/twilio/voice/inbound", "Voice: incoming call"),
     ("/api/twilio/voice/dial-complete", "Voice: office phones done ringing"),
     ("/api/twilio/voice/status", "Voice: call status"),
     ("/api/twilio/sms/inbound", "SMS: incoming text"),
     ("/api/twilio/sms/status", "SMS: delivery status"),
+    ("/api/stripe/webhook", "Billing: Stripe event"),
 ];
 
 /// The signature verdicts a stored callback can have (refused ones are never stored).
 pub const VERDICTS: [(&str, &str); 2] = [
     ("valid", "Valid signature"),
-    ("not_checked", "Not checked (sandbox without a token)"),
+    ("not_checked", "Not checked (sandbox without a token or secret)"),
 ];
 
 /// Outcome words worth offering as suggestions in the outcome filter (it matches any part).
-pub const OUTCOME_SUGGESTIONS: [&str; 12] = [
+pub const OUTCOME_SUGGESTIONS: [&str; 15] = [
     "forwarded",
     "answered",
     "missed",
@@ -35,6 +37,9 @@ pub const OUTCOME_SUGGESTIONS: [&str; 12] = [
     "opt_out",
     "unknown_number",
     "stale",
+    "subscription",
+    "invoice",
+    "unmatched",
 ];
 
 /// How long a stored callback's payload and headers are kept, by default and at most/least.

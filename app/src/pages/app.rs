@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod evidence;
 pub mod home;
 pub mod lead;

@@ -122,8 +122,17 @@ pub fn ActionsDocPage() -> impl IntoView {
                     <li>
                         <strong>"Provider callbacks."</strong>
                         " The routes under " <code>"/api/twilio/"</code>
-                        " accept only signed traffic from the phone provider; they are not an integration point for anyone else (see "
+                        " accept only signed traffic from the phone provider, and " <code>"/api/stripe/webhook"</code>
+                        " only signed events from the payment provider; they are not an integration point for anyone else (see "
                         <a href="/docs/webhooks">"Webhooks"</a> ")."
+                    </li>
+                    <li>
+                        <strong>"Billing."</strong>
+                        " Owners subscribe and manage billing on the billing page in the app, which sends them to Stripe's own Checkout and Billing Portal pages; Stripe's events at "
+                        <code>"/api/stripe/webhook"</code>
+                        " keep subscriptions, checkout, invoices and customers in sync, each change an audit record. The API can read the billing state with "
+                        <code>"billing:read"</code> " (" <code>"GET /api/v1/billing"</code>
+                        "), never change it. When the subscription lapses, automated texts pause; calls, leads and the inbox do not."
                     </li>
                     <li>
                         <strong>"Health checks."</strong>
@@ -136,13 +145,6 @@ pub fn ActionsDocPage() -> impl IntoView {
             <section>
                 <h2 id="planned">"Only planned: not available today"</h2>
                 <ul>
-                    <li>
-                        <strong>"Billing."</strong>
-                        " Subscriptions, checkout and invoices will come with the Stripe integration, kept in sync by a Stripe webhook at "
-                        <code>"/api/stripe/webhook"</code>
-                        ". Until then there is no billing to manage: the \u{201c}Manage billing\u{201d} action has nothing behind it, and "
-                        <code>"GET /api/v1/billing"</code> " answers with the status " <code>"none"</code> "."
-                    </li>
                     <li>
                         <strong>"Outbound events."</strong>
                         " There is no way to subscribe to lead or booking events today. Systems that need to follow changes ask the API for leads updated since their last look. If CallSnare ever delivers events outward, they will be tied to the same durable, organisation-scoped, attributable records as the API."

@@ -113,8 +113,8 @@ pub fn action_doc(action: Action) -> ActionDoc {
         Action::ManageBilling => (
             "manage_billing",
             "Manage billing",
-            "The subscription and invoices.",
-            Some("Planned: billing arrives with the Stripe integration; there is nothing to manage yet."),
+            "See the subscription, its status and invoices; subscribe through Stripe Checkout, and manage the payment method or cancel in Stripe's billing portal.",
+            None,
         ),
         Action::ManageOrgSettings => (
             "manage_org_settings",
@@ -208,7 +208,7 @@ pub fn PermissionsDocPage() -> impl IntoView {
             <section>
                 <h2 id="roles">"Roles \u{00d7} actions"</h2>
                 <p>
-                    "Each role can do everything the roles before it can, and more: staff work the inbox, admins also run the office setup, the team and the records, owners also manage admins and other owners (and billing, once it arrives)."
+                    "Each role can do everything the roles before it can, and more: staff work the inbox, admins also run the office setup, the team and the records, owners also manage admins and other owners, and billing."
                 </p>
                 <div class="doc-table-wrap" tabindex="0">
                     <table class="table doc-table permission-matrix" data-testid="role-matrix">

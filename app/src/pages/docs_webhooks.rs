@@ -1,6 +1,6 @@
-//! Public documentation: the provider callback routes. The Twilio routes listed are the
-//! evidence viewer's route table ([`ROUTES`]), which a server test holds to the routes
-//! actually served; the Stripe route is marked planned.
+//! Public documentation: the provider callback routes. The routes listed are the evidence
+//! viewer's route table ([`ROUTES`]), which a server test holds to the routes actually
+//! served: Twilio's voice and messaging callbacks and Stripe's billing events.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +12,7 @@ use crate::{
 
 const NEXT: &[&str] = &["/docs/actions", "/docs/security", "/docs/permissions"];
 
-/// The planned billing callback (not served yet).
+/// Stripe's billing events.
 pub const STRIPE_WEBHOOK_PATH: &str = "/api/stripe/webhook";
 
 /// What the docs say about one provider callback route.
@@ -55,6 +55,11 @@ pub fn route_doc(path: &str) -> Option<RouteDoc> {
             "The MessageSid, its delivery status (queued, sent, delivered, failed \u{2026}) and any error code.",
             "Moves the text's delivery status forward (never backwards). When the carrier reports that the recipient has unsubscribed, they are marked opted out at once.",
         ),
+        STRIPE_WEBHOOK_PATH => (
+            "A webhook endpoint in Stripe's dashboard (Developers \u{2192} Webhooks), created with the API version in CallSnare's README, sending the subscription, checkout, invoice and customer events; its signing secret is STRIPE_WEBHOOK_SECRET.",
+            "checkout.session.completed; customer.subscription.created, updated, deleted, paused, resumed and trial_will_end; invoice.paid, invoice.payment_failed and invoice.finalized; customer.updated and customer.deleted. Other types are stored and acknowledged.",
+            "Synchronises subscription, checkout, invoice and customer billing state into the organisation's billing record and invoices: the organisation is the one the Checkout Session, Subscription or Customer names (its slug in metadata.callsnare_org, or the session's client_reference_id), or the one the Stripe customer is already linked to. Every change is an audit event. When the subscription has ended, is unpaid or paused, or a payment stays overdue past the grace period, automated texts pause (calls, leads and the inbox carry on) until the next event that makes it active.",
+        ),
         _ => return None,
     };
     Some(RouteDoc {
@@ -72,7 +77,7 @@ pub fn WebhooksDocPage() -> impl IntoView {
             <p class="eyebrow">"Docs / Webhooks"</p>
             <h1>"The webhook surface is provider-facing, auditable, and intentionally not a public event bus"</h1>
             <p class="lede">
-                "CallSnare uses inbound provider callbacks for telephony today, and will for billing. These routes ingest provider events, store evidence and drive the missed-call loop, without turning into a public outbound subscription layer."
+                "CallSnare uses inbound provider callbacks for telephony and for billing. These routes ingest provider events, store evidence, drive the missed-call loop and keep billing in sync, without turning into a public outbound subscription layer."
             </p>
             <p>
                 "The key distinction is simple: provider callbacks feed the product, but the product does not expose a public outbound event feed."
@@ -90,14 +95,14 @@ pub fn WebhooksDocPage() -> impl IntoView {
                         " Customer replies attach to the right lead, and STOP and START are honoured at once."
                     </li>
                     <li>
-                        <strong>"Billing callbacks (planned)."</strong>
-                        " Stripe events will reconcile subscriptions, invoices and billing state into the organisation's billing records. Billing does not exist yet."
+                        <strong>"Billing callbacks keep the subscription in sync."</strong>
+                        " Stripe events reconcile subscriptions, checkout, invoices and customers into the organisation's billing records, in whatever order Stripe delivers them, never letting an older event undo a newer one."
                     </li>
                 </ol>
                 <ul>
                     <li>
                         <strong>"Provider callbacks only."</strong>
-                        " These routes answer the phone provider, not customers or partners; they are not an integration API."
+                        " These routes answer the phone provider and the payment provider, not customers or partners; they are not an integration API."
                     </li>
                     <li>
                         <strong>"At-least-once reality."</strong>
@@ -113,10 +118,11 @@ pub fn WebhooksDocPage() -> impl IntoView {
             <section>
                 <h2 id="routes">"Current webhook surfaces"</h2>
                 <p>
-                    "Each route ingests one provider signal, ties it to the organisation that owns the number, and keeps the evidence needed to explain it later. All are HTTP POST with Twilio's form encoding, and all answer TwiML."
+                    "Each route ingests one provider signal, ties it to the organisation it concerns, and keeps the evidence needed to explain it later. The Twilio routes are HTTP POST with Twilio's form encoding and answer TwiML; the Stripe route takes Stripe's JSON events and answers JSON."
                 </p>
                 {ROUTES
                     .into_iter()
+                    .filter(|(path, _)| *path != STRIPE_WEBHOOK_PATH)
                     .map(|(path, label)| {
                         let doc = route_doc(path);
                         view! {
@@ -149,20 +155,37 @@ pub fn WebhooksDocPage() -> impl IntoView {
                         }
                     })
                     .collect_view()}
-                <div class="card doc-route doc-planned" data-route=STRIPE_WEBHOOK_PATH data-planned="true">
-                    <h3>"Stripe webhook " <span class="doc-badge">"Planned"</span></h3>
-                    <p>
-                        <code class="http-method">"POST"</code>
-                        " "
-                        <code>{STRIPE_WEBHOOK_PATH}</code>
-                    </p>
-                    <p>
-                        "Will synchronise subscription, checkout, invoice and customer billing state into the organisation's billing records, through the same receive pipeline as the Twilio routes: "
-                        <code>"Stripe-Signature"</code>
-                        " checked against " <code>"STRIPE_WEBHOOK_SECRET"</code>
-                        " (several secrets during a rotation), each Stripe event claimed once by its id so retries change nothing twice, evidence stored. The secret is already part of live configuration; the route itself arrives with billing and answers nothing today."
-                    </p>
-                </div>
+                {route_doc(STRIPE_WEBHOOK_PATH)
+                    .map(|d| {
+                        view! {
+                            <div class="card doc-route" data-route=STRIPE_WEBHOOK_PATH data-planned="false">
+                                <h3>"Billing: Stripe events"</h3>
+                                <p>
+                                    <code class="http-method">"POST"</code>
+                                    " "
+                                    <code>{STRIPE_WEBHOOK_PATH}</code>
+                                </p>
+                                <dl class="doc-facts">
+                                    <dt>"Set up as"</dt>
+                                    <dd>{d.configured_as}</dd>
+                                    <dt>"Ingests"</dt>
+                                    <dd>{d.ingests}</dd>
+                                    <dt>"Does"</dt>
+                                    <dd>{d.does}</dd>
+                                </dl>
+                                <ul class="small">
+                                    <li>"Provider callback, not a public customer API."</li>
+                                    <li>
+                                        "Signature-checked (" <code>"Stripe-Signature"</code> ") against every secret in "
+                                        <code>"STRIPE_WEBHOOK_SECRET"</code>
+                                        " (several during a rotation) whenever one is configured, and always in live mode."
+                                    </li>
+                                    <li>"Uses event claiming to stay idempotent under retries: each Stripe event is claimed once by its id, so a redelivery changes nothing twice."</li>
+                                    <li>"Stored as evidence, including events for no known organisation (kept as unmatched) and event types CallSnare does not use, so Stripe stops retrying them."</li>
+                                </ul>
+                            </div>
+                        }
+                    })}
             </section>
 
             <section>
@@ -187,9 +210,18 @@ pub fn WebhooksDocPage() -> impl IntoView {
                         ", which live mode refuses), and the server says so loudly when it starts."
                     </li>
                     <li>
+                        <strong>"Stripe events"</strong>
+                        " carry " <code>"Stripe-Signature"</code>
+                        ": a timestamp and one HMAC-SHA256 (" <code>"v1"</code>
+                        ") per active signing secret, over the timestamp and the raw body exactly as received. Every "
+                        <code>"v1"</code> " is compared in constant time against every secret in "
+                        <code>"STRIPE_WEBHOOK_SECRET"</code>
+                        " (comma-separated while a secret is rolled), and the timestamp must be within 5 minutes of the server's clock. Anything else is refused with 400 before it is parsed or stored. Live mode checks them always, and will not start with a Stripe secret key but no webhook secret; in sandbox they are checked whenever a secret is set, with the same loopback rule as Twilio's otherwise."
+                    </li>
+                    <li>
                         "Every stored callback records its verdict: " <code>"valid"</code>
-                        " (signed with a configured token) or " <code>"not_checked"</code>
-                        " (sandbox without a token). Refused callbacks are never stored."
+                        " (signed with a configured token or secret) or " <code>"not_checked"</code>
+                        " (sandbox without one). Refused callbacks are never stored."
                     </li>
                 </ul>
             </section>
@@ -197,12 +229,13 @@ pub fn WebhooksDocPage() -> impl IntoView {
             <section>
                 <h2 id="retries">"Retries and idempotency"</h2>
                 <ul>
-                    <li>"Every callback gets a delivery key from the provider's own ids: a text's MessageSid; a call's CallSid together with the number called and the event (status updates also by status and sequence). A call belongs to the organisation that owns the number, so another organisation's CallSid can never replay this one's."</li>
+                    <li>"Every callback gets a delivery key from the provider's own ids: a text's MessageSid; a call's CallSid together with the number called and the event (status updates also by status and sequence); a Stripe event's id. A call belongs to the organisation that owns the number, so another organisation's CallSid can never replay this one's."</li>
+                    <li>"Stripe does not deliver events in order. Each billing object (customer, subscription, invoice, checkout session) remembers the newest event applied to it; an older one is stored as evidence and changes nothing. Two events of the same second are ordered by kind (a creation before an update before a deletion; an invoice's finalisation before a failed payment before its payment), and otherwise the later delivery wins."</li>
                     <li>"The first delivery claims its key. A retry of the same delivery changes nothing and gets the answer the first one got: one missed call gets one text-back, however many times Twilio asks."</li>
                     <li>"The evidence and everything the callback changes commit together, in one transaction. A 2xx answer means both are durably stored; if storage is unavailable the answer is 503, so the provider retries instead of believing it was handled."</li>
                     <li>"Answers are quick: texts are sent afterwards by the outbox, never while the provider waits."</li>
                     <li>
-                        "Refused before anything is stored: a body over 64 KiB (413), a malformed one (400), a bad or missing signature (403), and traffic over the rate limit (429 with "
+                        "Refused before anything is stored: a body over 64 KiB (512 KiB for Stripe events; 413), a malformed one (400), a bad or missing signature (403 for Twilio, 400 for Stripe, as Stripe expects), and traffic over the rate limit (429 with "
                         <code>"Retry-After"</code>
                         "; by default 100 callbacks a second per client address, bursts of 200)."
                     </li>
@@ -272,8 +305,8 @@ mod tests {
             assert!(route_doc(path).is_some(), "{path} has no docs");
         }
         assert!(
-            route_doc(STRIPE_WEBHOOK_PATH).is_none(),
-            "billing is planned, not served"
+            ROUTES.iter().any(|(path, _)| *path == STRIPE_WEBHOOK_PATH),
+            "billing's callback is served and in the evidence viewer"
         );
     }
 }

@@ -100,10 +100,30 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user and current org, or `None` when signed out.
 #[server(prefix = "/rpc", endpoint = "auth/session")]
 pub async fn current_session() -> Result<Option<SessionView>, AppError> {
-    use crate::{domain::permission::Action, models::OrgChoice, ssr::context::require};
+    use crate::{
+        domain::permission::Action,
+        models::OrgChoice,
+        ssr::{
+            clock::now_ms,
+            context::{internal, require},
+            services::billing,
+            state::AppState,
+        },
+    };
 
+    let state = use_context::<AppState>();
     match require(Action::ViewInbox).await {
         Ok(p) => Ok(Some(SessionView {
+            // An owner is told when billing needs them (a failed payment, texts paused).
+            billing_notice: match state.filter(|_| p.role.can(Action::ManageBilling)) {
+                Some(state) => {
+                    let mut conn = state.db.acquire().await.map_err(internal)?;
+                    billing::owner_notice(&mut conn, &p.org_id, state.core.billing, now_ms())
+                        .await
+                        .map_err(internal)?
+                }
+                None => None,
+            },
             orgs: p
                 .orgs
                 .iter()

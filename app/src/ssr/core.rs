@@ -31,6 +31,9 @@ pub struct Core {
     /// Provider callbacks refused before anything was stored (reason, route, time), for
     /// the evidence viewer.
     pub rejections: Arc<RejectionLog>,
+    /// The operator's billing rules (`CALLSNARE_BILLING_REQUIRED`, the grace period): with
+    /// an org's billing record they decide whether its automated texts are paused.
+    pub billing: crate::domain::billing::BillingPolicy,
 }
 
 impl Core {
@@ -44,7 +47,16 @@ impl Core {
             outbox_wake: Arc::new(Notify::new()),
             routing: Arc::new(RoutingCache::default()),
             rejections: Arc::new(RejectionLog::default()),
+            billing: crate::domain::billing::BillingPolicy::default(),
         }
+    }
+
+    /// This core with the operator's billing rules, handed to the routing cache too (which
+    /// the text-back decision reads them from).
+    pub fn with_billing_policy(mut self, billing: crate::domain::billing::BillingPolicy) -> Self {
+        self.billing = billing;
+        self.routing = Arc::new(RoutingCache::with_billing_policy(billing));
+        self
     }
 
     /// What a committed write makes happen next: the outbox wakes if a text was queued, and

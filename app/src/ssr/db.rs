@@ -20,6 +20,7 @@ pub mod mail_outbox;
 pub mod memberships;
 pub mod messages;
 pub mod opt_outs;
+pub mod org_billing;
 pub mod orgs;
 pub mod outbox;
 pub mod password_tokens;

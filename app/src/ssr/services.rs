@@ -1,6 +1,7 @@
 //! Use-cases shared by server functions, webhooks, the REST API and the CLI.
 
 pub mod api_keys;
+pub mod billing;
 pub mod calls;
 pub mod escalation;
 pub mod evidence;

@@ -35,6 +35,10 @@ pub struct AppState {
     /// API keys: the keyed hash, the key check's cache, last-use marks and one-time reveals.
     #[from_ref(skip)]
     pub api_keys: std::sync::Arc<crate::ssr::services::api_keys::Keyring>,
+    /// Stripe's API for the billing page (Checkout, Billing Portal); `None` without
+    /// `STRIPE_SECRET_KEY`, and the page says billing is not configured.
+    #[from_ref(skip)]
+    pub stripe: Option<std::sync::Arc<dyn crate::ssr::services::billing::StripeApi>>,
 }
 
 /// The client address as resolved by the rate limiter's rules (trusted proxies only),

@@ -33,7 +33,7 @@ use super::v1;
 const BEARER: &str = "bearer";
 
 const DESCRIPTION: &str = "The CallSnare API lets approved external systems read an organisation's leads, \
-bookings, routing settings, audit trail and webhook evidence, and work its leads the way the inbox does: change \
+bookings, routing settings, audit trail, webhook evidence and billing state, and work its leads the way the inbox does: change \
 a lead's status, details or assignee, text the customer, book a job.\n\n\
 **Keys.** Send `Authorization: Bearer <key>` with an API key created by an owner or admin (on the API keys \
 page or with `callsnare api-key create`). A key belongs to one organisation and carries explicit scopes; each \
@@ -119,7 +119,7 @@ pub struct ErrorDetail {
         (name = "settings", description = "How calls are routed and answered."),
         (name = "audit", description = "The organisation's audit trail."),
         (name = "evidence", description = "Stored provider callbacks (webhook evidence)."),
-        (name = "billing", description = "The organisation's billing state."),
+        (name = "billing", description = "The organisation's subscription and whether billing has paused its automated texts."),
         (name = "meta", description = "This description.")
     ),
     modifiers(&Contract)

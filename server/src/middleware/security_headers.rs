@@ -26,14 +26,37 @@ pub struct SecurityHeaders {
     pub hsts: bool,
     /// `cargo leptos watch` reloads the page over a websocket on another port.
     pub dev_reload: bool,
+    /// Where the billing page's forms may lead: "Subscribe" and "Manage billing" post to
+    /// us and are redirected to Stripe's Checkout or Billing Portal, and browsers hold a
+    /// form's redirects to its page's `form-action` too. Only that page gets them.
+    pub billing_form_targets: String,
 }
+
+/// The page whose forms are redirected to Stripe.
+pub const BILLING_PAGE: &str = "/app/billing";
 
 impl SecurityHeaders {
     pub fn new(public_base: &str) -> Self {
         Self {
             hsts: public_base.starts_with("https://"),
             dev_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+            billing_form_targets: String::new(),
         }
+    }
+
+    /// [`new`](Self::new), with the origins the billing page's forms may be redirected to
+    /// (only plain `scheme://host[:port]` origins are kept).
+    pub fn with_billing_form_targets(mut self, origins: &[String]) -> Self {
+        let clean: Vec<&str> = origins
+            .iter()
+            .map(String::as_str)
+            .filter(|o| {
+                (o.starts_with("https://") || o.starts_with("http://"))
+                    && o.bytes().all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b))
+            })
+            .collect();
+        self.billing_form_targets = clean.join(" ");
+        self
     }
 }
 
@@ -41,7 +64,18 @@ pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// The policy for a response whose inline scripts carry `nonce`.
 pub fn content_security_policy(nonce: &str, dev_reload: bool) -> String {
+    content_security_policy_with_forms(nonce, dev_reload, "")
+}
+
+/// [`content_security_policy`] whose forms may also lead to `form_targets` (origins,
+/// space-separated; empty: only our own).
+pub fn content_security_policy_with_forms(nonce: &str, dev_reload: bool, form_targets: &str) -> String {
     let connect = if dev_reload { "'self' ws: wss:" } else { "'self'" };
+    let form_action = if form_targets.is_empty() {
+        "'self'".to_owned()
+    } else {
+        format!("'self' {form_targets}")
+    };
     format!(
         "default-src 'self'; \
          script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -50,7 +84,7 @@ pub fn content_security_policy(nonce: &str, dev_reload: bool) -> String {
          connect-src {connect}; \
          object-src 'none'; \
          base-uri 'self'; \
-         form-action 'self'; \
+         form-action {form_action}; \
          frame-ancestors 'none'"
     )
 }
@@ -72,7 +106,11 @@ pub async fn apply(State(cfg): State<Arc<SecurityHeaders>>, mut req: Request, ne
         return res;
     }
     let nonce = Nonce::new();
-    let csp = content_security_policy(&nonce, cfg.dev_reload);
+    let csp = if req.uri().path() == BILLING_PAGE {
+        content_security_policy_with_forms(&nonce, cfg.dev_reload, &cfg.billing_form_targets)
+    } else {
+        content_security_policy(&nonce, cfg.dev_reload)
+    };
     req.extensions_mut().insert(nonce);
     let mut res = next.run(req).await;
     set_headers(res.headers_mut(), &csp, cfg.hsts);
@@ -148,6 +186,25 @@ mod tests {
             a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
             "{a}"
         );
+    }
+
+    #[test]
+    fn only_the_billing_page_may_send_its_forms_on_to_stripe() {
+        let cfg = SecurityHeaders::new("https://calls.example.com").with_billing_form_targets(&[
+            "https://checkout.stripe.com".to_owned(),
+            "https://billing.stripe.com".to_owned(),
+            "http://127.0.0.1:4242".to_owned(),
+            "https://evil.example; script-src *".to_owned(),
+        ]);
+        assert_eq!(
+            cfg.billing_form_targets,
+            "https://checkout.stripe.com https://billing.stripe.com http://127.0.0.1:4242"
+        );
+        let csp = content_security_policy_with_forms("n", false, &cfg.billing_form_targets);
+        assert!(csp.contains(
+            "form-action 'self' https://checkout.stripe.com https://billing.stripe.com http://127.0.0.1:4242;"
+        ));
+        assert!(content_security_policy("n", false).contains("form-action 'self';"));
     }
 
     #[test]

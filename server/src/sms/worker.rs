@@ -65,6 +65,24 @@ impl Worker {
     }
 
     async fn deliver(&self, text: outbox::DueText) {
+        if text.is_automated() && text.billing.texting_paused(now_ms(), self.core.billing) {
+            let t = text.clone();
+            if let Err(err) = self
+                .core
+                .writer
+                .run_deferred(move |_conn| {
+                    Box::pin(async move {
+                        let mut writes = Deferred::default();
+                        messaging::cancel_for_billing(&mut writes, &t, now_ms());
+                        Ok(((), writes))
+                    })
+                })
+                .await
+            {
+                tracing::warn!(error.message = %err, "could not cancel an automated text paused for billing; the lease will retry");
+            }
+            return;
+        }
         if text.opted_out {
             let t = text.clone();
             if let Err(err) = self

@@ -270,7 +270,22 @@ async fn a_key_without_the_scope_is_refused_naming_it() {
     let leads_only = create_key(&app, "acme", "leads:read").await;
 
     let (status, body) = get(&app, &billing, "/api/v1/billing").await;
-    assert_eq!((status, body), (200, serde_json::json!({"status": "none"})));
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            serde_json::json!({
+                "status": "none",
+                "plan": null,
+                "current_period_end": null,
+                "cancel_at_period_end": false,
+                "trial_end": null,
+                "texting_paused": false,
+                "reason": "not_billed",
+                "grace_ends_at": null
+            })
+        )
+    );
     for e in API_ENDPOINTS.iter().filter(|e| e.served() && e.method == "GET") {
         let Some(scope) = e.scope else { continue };
         let path = e.path.replace("{id}", &lead);

@@ -552,6 +552,9 @@ const TABLE: &[(&str, Option<Role>)] = &[
     ("/rpc/api_keys/rotate", Some(Role::Admin)),
     ("/rpc/api_keys/revoke", Some(Role::Admin)),
     ("/rpc/api_keys/reveal", Some(Role::Admin)),
+    ("/rpc/billing/page", Some(Role::Owner)),
+    ("/rpc/billing/checkout", Some(Role::Owner)),
+    ("/rpc/billing/portal", Some(Role::Owner)),
 ];
 
 /// Well-formed arguments for each server function in the permission matrix, so that a
@@ -691,6 +694,7 @@ async fn every_server_function_enforces_the_permission_table() {
             "/app/numbers",
             "/app/evidence",
             "/app/api-keys",
+            "/app/billing",
         ] {
             let resp = client
                 .get(app.url(page))
@@ -708,7 +712,7 @@ async fn every_server_function_enforces_the_permission_table() {
                     let html = resp.text().await.unwrap();
                     let refused =
                         html.contains("You don&#x27;t have permission") || html.contains("You don't have permission");
-                    let should_refuse = matches!(
+                    let should_refuse = (matches!(
                         page,
                         "/app/team"
                             | "/app/settings"
@@ -716,7 +720,8 @@ async fn every_server_function_enforces_the_permission_table() {
                             | "/app/numbers"
                             | "/app/evidence"
                             | "/app/api-keys"
-                    ) && *r < Role::Admin;
+                    ) && *r < Role::Admin)
+                        || (page == "/app/billing" && *r < Role::Owner);
                     assert_eq!(refused, should_refuse, "{page} as {r}");
                     assert!(
                         page != "/app/team" || should_refuse || html.contains("staff@acme.test"),

@@ -203,23 +203,26 @@ async fn the_actions_page_covers_every_action_and_scope_and_says_what_is_planned
     for scope in Scope::ALL {
         assert!(html.contains(&format!("data-scope=\"{}\"", scope.as_str())), "{scope}");
     }
+    assert!(html.contains("/api/stripe/webhook"), "billing's callback is named");
+    let planned = &html[html.find("id=\"planned\"").expect("the planned section")..];
     assert!(
-        html.contains("/api/stripe/webhook"),
-        "billing's callback is named as planned"
+        !planned.contains("Billing."),
+        "billing exists now: it is no longer listed as planned"
     );
 }
 
 #[tokio::test]
-async fn the_webhooks_page_lists_every_served_callback_and_marks_stripe_planned() {
+async fn the_webhooks_page_lists_every_served_callback_and_the_stripe_route_is_served() {
     let app = spawn_app().await;
     let html = page(&app, "/docs/webhooks").await;
     for (path, _) in ROUTES {
         assert!(html.contains(&format!("data-route=\"{path}\"")), "{path}");
     }
     let stripe = tag_with(&html, "data-route=\"/api/stripe/webhook\"").expect("the Stripe route is listed");
-    assert!(stripe.contains("data-planned=\"true\""), "{stripe}");
-    // Planned really means not served. When billing arrives, this fails on purpose: the
-    // webhooks and actions pages must then describe the route as it is.
+    assert!(!stripe.contains("data-planned=\"true\""), "{stripe}");
+    assert!(unescape(&html).contains("Stripe-Signature"));
+    // Served really means served: an unsigned event on a sandbox without a secret (loopback)
+    // is accepted, malformed JSON is refused with 400.
     let resp = app
         .client
         .post(app.url("/api/stripe/webhook"))
@@ -227,7 +230,15 @@ async fn the_webhooks_page_lists_every_served_callback_and_marks_stripe_planned(
         .send()
         .await
         .unwrap();
-    assert!(resp.status().is_client_error(), "{}", resp.status());
+    assert_eq!(resp.status(), 400, "not a Stripe event");
+    let resp = app
+        .client
+        .post(app.url("/api/stripe/webhook"))
+        .body(r#"{"id":"evt_docs_1","object":"event","type":"product.created","created":1,"livemode":false,"pending_webhooks":0,"data":{"object":{}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     assert!(unescape(&html).contains("does not publish a public outbound feed"));
 }
 

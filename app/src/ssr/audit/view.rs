@@ -69,6 +69,7 @@ fn who(row: &AuditListRow) -> String {
         },
         Some(ActorKind::Webhook) => match id {
             Some("twilio") | None => "Twilio".to_owned(),
+            Some("stripe") => "Stripe".to_owned(),
             Some(provider) => format!("Webhook ({provider})"),
         },
         Some(ActorKind::System) => "System".to_owned(),
@@ -99,6 +100,13 @@ fn on_what(row: &AuditListRow, action: Option<AuditAction>) -> (String, Option<S
             Some(AuditAction::SettingsChanged | AuditAction::EscalationSettingsChanged) => {
                 ("Routing settings".to_owned(), Some("/app/settings".to_owned()))
             }
+            Some(
+                AuditAction::BillingChanged
+                | AuditAction::BillingPaymentFailed
+                | AuditAction::BillingInvoicePaid
+                | AuditAction::BillingCheckoutStarted
+                | AuditAction::BillingPortalOpened,
+            ) => ("Billing".to_owned(), Some("/app/billing".to_owned())),
             _ => ("The organisation".to_owned(), None),
         },
         Some(other) => (format!("{other} {id}"), None),
@@ -110,7 +118,7 @@ fn on_what(row: &AuditListRow, action: Option<AuditAction>) -> (String, Option<S
 /// (`metadata.before`/`after`).
 fn changes(action: Option<AuditAction>, metadata: &Value) -> Vec<AuditChangeView> {
     match action {
-        Some(AuditAction::SettingsChanged) => metadata
+        Some(AuditAction::SettingsChanged | AuditAction::BillingChanged) => metadata
             .get("changes")
             .and_then(Value::as_object)
             .map(|fields| {
@@ -139,6 +147,17 @@ fn settings_field_label(field: &str) -> String {
     match field {
         "quiet_start" => "Quiet hours from".to_owned(),
         "quiet_end" => "Quiet hours until".to_owned(),
+        // billing.changed (see services::billing)
+        "status" => "Subscription status".to_owned(),
+        "plan" => "Plan".to_owned(),
+        "price_id" => "Stripe price".to_owned(),
+        "stripe_customer_id" => "Stripe customer".to_owned(),
+        "stripe_subscription_id" => "Stripe subscription".to_owned(),
+        "current_period_end" => "Current period ends".to_owned(),
+        "cancel_at_period_end" => "Cancels at period end".to_owned(),
+        "trial_end" => "Trial ends".to_owned(),
+        "payment_failed_at" => "Grace period started".to_owned(),
+        "customer_deleted_at" => "Stripe customer deleted".to_owned(),
         _ => field_label(field).map_or_else(|| field.to_owned(), str::to_owned),
     }
 }

@@ -222,18 +222,24 @@ pub struct EscalationDueRow {
     pub business_hours: Option<String>,
     /// The org's first tracked number: escalation texts are sent from it.
     pub from_number: Option<String>,
+    /// The org's billing, which may pause its escalation texts.
+    #[sqlx(flatten)]
+    pub billing: super::org_billing::BillingFacts,
 }
 
 /// Up to `limit` leads due for escalation at `now`, oldest due first.
 pub async fn list_escalation_due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<EscalationDueRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
-                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id AND t.removed_at IS NULL ORDER BY t.created_at LIMIT 1) AS from_number \
+                (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id AND t.removed_at IS NULL ORDER BY t.created_at LIMIT 1) AS from_number, \
+                {} \
          FROM leads l JOIN routing_settings r ON r.org_id = l.org_id JOIN orgs o ON o.id = l.org_id \
+         LEFT JOIN org_billing b ON b.org_id = l.org_id \
          WHERE l.escalated_at IS NULL AND l.first_staff_response_at IS NULL AND l.status = 'new' \
            AND l.escalation_due_at <= $1 \
          ORDER BY l.escalation_due_at LIMIT $2",
-    )
+        super::org_billing::FACTS_COLUMNS
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(conn)

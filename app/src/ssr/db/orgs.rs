@@ -39,6 +39,14 @@ pub async fn count(conn: &mut Conn) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(conn).await
 }
 
+/// The org's slug and timezone (billing names the org to Stripe by its slug).
+pub async fn get_slug_and_timezone(conn: &mut Conn, org_id: &str) -> Result<(String, String), sqlx::Error> {
+    sqlx::query_as("SELECT slug, timezone FROM orgs WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(conn)
+        .await
+}
+
 /// The org's IANA timezone name as stored.
 pub async fn get_timezone(conn: &mut Conn, org_id: &str) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT timezone FROM orgs WHERE id = $1")

@@ -48,19 +48,35 @@ pub struct DueText {
     pub body: String,
     /// The recipient opted out after the text was queued: cancel instead of sending.
     pub opted_out: bool,
+    /// Why the text was written (`text_back`, `escalation`, a staff reply …).
+    pub purpose: String,
+    /// The org's billing: an automated text whose org is paused for billing when it falls
+    /// due (a text-back held for the morning) is cancelled instead of sent.
+    #[sqlx(flatten)]
+    pub billing: super::org_billing::BillingFacts,
+}
+
+impl DueText {
+    /// Written by CallSnare itself (a text-back, an escalation text), not by a person:
+    /// what billing may pause.
+    pub fn is_automated(&self) -> bool {
+        matches!(self.purpose.as_str(), "text_back" | "escalation")
+    }
 }
 
 /// Claims up to `limit` due rows by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so two workers never claim the
 /// same row; two statements per batch whatever its size.
 pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueText>, sqlx::Error> {
-    let due: Vec<DueText> = sqlx::query_as(
+    let due: Vec<DueText> = sqlx::query_as(&format!(
         "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, o.created_at AS queued_at, m.from_number, m.to_number, m.body, \
-                COALESCE(x.opted_out, FALSE) AS opted_out \
+                COALESCE(x.opted_out, FALSE) AS opted_out, m.purpose, {} \
          FROM sms_outbox o JOIN messages m ON m.id = o.message_id \
          LEFT JOIN opt_outs x ON x.org_id = o.org_id AND x.phone = m.to_number \
+         LEFT JOIN org_billing b ON b.org_id = o.org_id \
          WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
-    )
+        super::org_billing::FACTS_COLUMNS
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(&mut *conn)

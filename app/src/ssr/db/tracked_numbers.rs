@@ -57,19 +57,24 @@ pub struct NumberRouting {
     pub send_window_end_minute: i64,
     pub hold_text_backs_in_quiet_hours: bool,
     pub escalation_minutes: i64,
+    /// The org's billing, which may pause its automated texts.
+    #[sqlx(flatten)]
+    pub billing: super::org_billing::BillingFacts,
 }
 
 pub async fn find_routing(conn: &mut Conn, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
                 t.ring_timeout_secs, r.business_hours, r.closure_dates, r.text_back_template, r.after_hours_greeting, \
                 r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
-                r.hold_text_backs_in_quiet_hours, r.escalation_minutes \
+                r.hold_text_backs_in_quiet_hours, r.escalation_minutes, {} \
          FROM tracked_numbers t \
          JOIN orgs o ON o.id = t.org_id \
          JOIN routing_settings r ON r.org_id = t.org_id \
+         LEFT JOIN org_billing b ON b.org_id = t.org_id \
          WHERE t.e164 = $1 AND t.removed_at IS NULL",
-    )
+        super::org_billing::FACTS_COLUMNS
+    ))
     .bind(e164)
     .fetch_optional(conn)
     .await

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::{
-    domain::{business_hours::BusinessHours, ids::OrgId, ActorKind},
+    domain::{billing::BillingPolicy, business_hours::BusinessHours, ids::OrgId, ActorKind},
     ssr::{
         actor::Acting,
         audit::{self, AuditAction, Target},
@@ -20,7 +20,10 @@ use crate::{
 /// Leads checked per scan; the due index hands them over oldest first.
 const SCAN_LIMIT: i64 = 100;
 
-pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> {
+/// Escalates the leads due at `now`. An org whose automated texts are paused for billing
+/// (`billing` with its record) is still escalated (the event, the highlighted row), but
+/// nobody is texted, and the lead says why.
+pub async fn run_due(conn: &mut Conn, billing: BillingPolicy, now: i64) -> Result<Effects, sqlx::Error> {
     let due = leads::list_escalation_due(conn, now, SCAN_LIMIT).await?;
     let mut effects = Effects::default();
     for d in due {
@@ -46,7 +49,8 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
         }
         let summary = format!("No staff response within {} minutes", d.escalation_minutes);
         let mut texted = false;
-        if let (Some(to), Some(from)) = (&d.escalation_number, &d.from_number) {
+        let paused = d.escalation_number.is_some() && d.billing.texting_paused(now, billing);
+        if let (Some(to), Some(from), false) = (&d.escalation_number, &d.from_number, paused) {
             let body = format!(
                 "CallSnare: a new lead from {} has waited {}+ minutes with no response. Open the inbox to follow up.",
                 d.caller_number, d.escalation_minutes
@@ -82,7 +86,11 @@ pub async fn run_due(conn: &mut Conn, now: i64) -> Result<Effects, sqlx::Error> 
             &d.lead_id,
             "lead.escalated",
             ActorKind::System,
-            json!({ "summary": summary, "texted": texted }),
+            if paused {
+                json!({ "summary": summary, "texted": texted, "skipped": "billing" })
+            } else {
+                json!({ "summary": summary, "texted": texted })
+            },
             now,
         )
         .await?;

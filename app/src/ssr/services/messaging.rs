@@ -479,6 +479,43 @@ pub async fn record_send(
 }
 
 /// A STOP landed after the text was queued (the claim saw it): cancel instead of sending.
+/// An automated text whose org's texts are paused for billing when it falls due: cancelled,
+/// and the lead says so (it is not retried; the next call after billing resumes gets its
+/// own text-back).
+pub fn cancel_for_billing(pending: &mut Deferred, due: &outbox::DueText, now: i64) {
+    pending.push(messages::set_status(
+        &due.org_id,
+        &due.message_id,
+        "canceled",
+        None,
+        None,
+        now,
+    ));
+    pending.push(outbox::set_state(
+        &due.outbox_id,
+        "canceled",
+        None,
+        Some("billing_paused"),
+        now,
+    ));
+    let (kind, detail) = if due.purpose == "text_back" {
+        (
+            "text_back.skipped",
+            json!({ "decision": crate::domain::billing::SKIPPED_FOR_BILLING }),
+        )
+    } else {
+        ("escalation.text_skipped", json!({ "reason": "billing" }))
+    };
+    pending.push(lead_events::insert_stmt(
+        &due.org_id,
+        &due.lead_id,
+        kind,
+        ActorKind::System,
+        detail,
+        now,
+    ));
+}
+
 pub fn cancel_opted_out(pending: &mut Deferred, due: &outbox::DueText, now: i64) {
     pending.push(messages::set_status(
         &due.org_id,

@@ -18,6 +18,9 @@ pub struct Routing {
     /// Whole days closed (holidays), whatever the weekly hours say.
     pub closures: ClosureDates,
     pub tz: chrono_tz::Tz,
+    /// The operator's billing rules, which decide with the org's billing (in `row`) whether
+    /// its automated texts are paused.
+    pub billing_policy: crate::domain::billing::BillingPolicy,
 }
 
 /// Whether the business is open at `now_ms`; no hours set means always open.
@@ -96,7 +99,14 @@ impl Routing {
             hours,
             closures,
             tz,
+            billing_policy: crate::domain::billing::BillingPolicy::default(),
         }
+    }
+
+    /// Whether the org's automated texts (text-back, escalation) are paused for billing at
+    /// `now_ms`. Calls, leads and the inbox are never affected.
+    pub fn texting_paused(&self, now_ms: i64) -> bool {
+        self.row.billing.texting_paused(now_ms, self.billing_policy)
     }
 
     /// Until an admin sets business hours, every call is forwarded (except on a closure date).
@@ -133,6 +143,9 @@ impl Routing {
 pub struct RoutingCache {
     ttl: std::time::Duration,
     entries: std::sync::RwLock<std::collections::HashMap<String, CachedRouting>>,
+    /// Handed to every [`Routing`] it loads. A billing change forgets the cache (the Stripe
+    /// webhook's effects), so a pause or a resume applies from the next call.
+    billing: crate::domain::billing::BillingPolicy,
 }
 
 pub const ROUTING_TTL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -155,7 +168,20 @@ impl RoutingCache {
         Self {
             ttl,
             entries: Default::default(),
+            billing: crate::domain::billing::BillingPolicy::default(),
         }
+    }
+
+    /// A cache whose routings carry the operator's billing rules.
+    pub fn with_billing_policy(billing: crate::domain::billing::BillingPolicy) -> Self {
+        Self {
+            billing,
+            ..Self::with_ttl(ROUTING_TTL)
+        }
+    }
+
+    pub fn billing_policy(&self) -> crate::domain::billing::BillingPolicy {
+        self.billing
     }
 
     /// The routing for `e164`, from memory when fresh, else read through `conn`.
@@ -165,7 +191,11 @@ impl RoutingCache {
         }
         let routing = crate::ssr::db::tracked_numbers::find_routing(conn, e164)
             .await?
-            .map(|row| std::sync::Arc::new(Routing::from_row(row)));
+            .map(|row| {
+                let mut routing = Routing::from_row(row);
+                routing.billing_policy = self.billing;
+                std::sync::Arc::new(routing)
+            });
         let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= MAX_CACHED {
             entries.clear();

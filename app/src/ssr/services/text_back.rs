@@ -24,6 +24,8 @@ pub enum TextBackDecision {
     SkippedCooldown,
     SkippedDuplicate,
     SkippedFailedCallerId,
+    /// The org's automated texts are paused for billing (see `domain::billing`).
+    SkippedBilling,
 }
 
 impl TextBackDecision {
@@ -35,6 +37,7 @@ impl TextBackDecision {
             TextBackDecision::SkippedCooldown => "skipped_cooldown",
             TextBackDecision::SkippedDuplicate => "skipped_duplicate",
             TextBackDecision::SkippedFailedCallerId => "skipped_failed_caller_id",
+            TextBackDecision::SkippedBilling => crate::domain::billing::SKIPPED_FOR_BILLING,
         }
     }
 }
@@ -124,6 +127,11 @@ async fn decide(
 ) -> Result<TextBackDecision, sqlx::Error> {
     if t.caller_id_failed {
         return Ok(TextBackDecision::SkippedFailedCallerId);
+    }
+    // The lead is still opened and the call recorded; only the automated text waits for
+    // billing (it resumes with the next event that makes the subscription active).
+    if routing.texting_paused(now) {
+        return Ok(TextBackDecision::SkippedBilling);
     }
     let org_id = routing.row.org_id.as_str();
     // Runs inside the single writer's BEGIN IMMEDIATE transaction, so this read and the

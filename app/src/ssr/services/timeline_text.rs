@@ -155,6 +155,7 @@ fn text_back_skipped(decision: &str, at: i64, text_backs: &[i64]) -> String {
         "skipped_opted_out" => "Not texted: the customer opted out of texts".to_owned(),
         "skipped_own_number" => "Not texted: the call came from one of your own numbers".to_owned(),
         "skipped_duplicate" => "Not texted: this call was already texted back".to_owned(),
+        "skipped_billing" => "Not texted: billing is paused".to_owned(),
         "skipped_failed_caller_id" => {
             "Not texted: the caller ID could not be verified, so the text could reach someone else".to_owned()
         }
@@ -177,6 +178,13 @@ fn event(e: TimelineEvent, text_backs: &[i64]) -> TimelineItem {
             "" | "nobody" => ("Unassigned".to_owned(), String::new()),
             to => (format!("Assigned to {to}"), String::new()),
         },
+        "lead.escalated" if s("skipped") == "billing" => (
+            "Escalated: nobody responded in time".to_owned(),
+            match s("summary").as_str() {
+                "" => "Not texted: billing is paused".to_owned(),
+                summary => format!("{summary}. Not texted: billing is paused"),
+            },
+        ),
         "lead.escalated" => ("Escalated: nobody responded in time".to_owned(), s("summary")),
         "booking.created" => ("Job booked".to_owned(), s("summary")),
         "booking.rescheduled" => ("Booking moved".to_owned(), s("summary")),
@@ -194,6 +202,7 @@ fn event(e: TimelineEvent, text_backs: &[i64]) -> TimelineItem {
             String::new(),
         ),
         "sms.failed" => ("A text could not be sent".to_owned(), s("error")),
+        "escalation.text_skipped" => ("Escalation text not sent: billing is paused".to_owned(), String::new()),
         other => (other.replace(['.', '_'], " "), String::new()),
     };
     let by = s("by");
@@ -248,6 +257,35 @@ mod tests {
         assert_eq!(items[1].title, "Automatic text-back");
         assert_eq!(items[1].status, "delivered");
         assert!(!items[1].internal, "newest first; texts are the conversation");
+    }
+
+    #[test]
+    fn a_text_skipped_for_billing_says_so_in_plain_words() {
+        let skipped = event(
+            TimelineEvent {
+                occurred_at: 5,
+                kind: "text_back.skipped".into(),
+                actor_kind: "system".into(),
+                detail: r#"{"decision":"skipped_billing"}"#.into(),
+            },
+            &[],
+        );
+        assert_eq!(skipped.title, "Not texted: billing is paused");
+        let escalated = event(
+            TimelineEvent {
+                occurred_at: 6,
+                kind: "lead.escalated".into(),
+                actor_kind: "system".into(),
+                detail: r#"{"summary":"No staff response within 10 minutes","texted":false,"skipped":"billing"}"#
+                    .into(),
+            },
+            &[],
+        );
+        assert_eq!(escalated.title, "Escalated: nobody responded in time");
+        assert_eq!(
+            escalated.body,
+            "No staff response within 10 minutes. Not texted: billing is paused"
+        );
     }
 
     #[test]
