@@ -183,6 +183,7 @@ const appPages = [
   ['/app/numbers', '/app/numbers', { islands: false }],
   ['/app/evidence', '/app/evidence', { islands: false }],
   ['/app/api-keys', '/app/api-keys', { islands: false }],
+  ['/app/billing', '/app/billing', { islands: false }],
 ];
 for (const [name, path, options = {}] of appPages) {
   test(`signed-in page ${name}: ≤ ${APP_BUDGET / KiB} KiB of wasm`, async () => {

@@ -77,7 +77,7 @@ impl StripeClient {
     fn allowed(&self, url: &str) -> bool {
         url::Url::parse(url).is_ok_and(|u| {
             let origin = u.origin().ascii_serialization();
-            self.allowed_origins.iter().any(|o| *o == origin)
+            self.allowed_origins.contains(&origin)
         })
     }
 }

@@ -17,7 +17,7 @@ use axum::{
 use serde_json::json;
 
 pub const SECRET_KEY: &str = "sk_test_fake_0123456789abcdef";
-pub const PRICE_ID: &str = "price_test_pro";
+pub const PRICE_ID: &str = "price_1TestPro";
 
 #[derive(Debug, Clone)]
 pub struct Created {
