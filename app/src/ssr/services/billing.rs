@@ -380,6 +380,14 @@ async fn apply_invoice(
     let Some(org_id) = resolve_org(conn, i.org_slug.as_deref(), i.customer.as_deref()).await? else {
         return Ok(BillingApplied::unmatched());
     };
+    // A Stripe customer bills one org: an invoice of a customer linked to another org never
+    // lands here, whatever its metadata says (the other event kinds check this through
+    // `customer_for`).
+    if let Some(customer) = i.customer.as_deref() {
+        if customer_for(conn, &org_id, customer).await?.is_err() {
+            return Ok(BillingApplied::done(&org_id, "customer linked to another org", false));
+        }
+    }
     if !is_newest(conn, &org_id, &i.id, event, now).await? {
         return Ok(BillingApplied::done(&org_id, "stale", false));
     }
