@@ -334,7 +334,7 @@ impl Settings {
     pub fn webhook_signatures_required(&self) -> bool {
         self.live
             || self.twilio.auth_token.is_some()
-            || (!self.allow_unsigned_webhooks && (!self.addr.ip().is_loopback() || self.public_url_is_remote()))
+            || (!self.allow_unsigned_webhooks && self.reachable_beyond_loopback())
     }
 
     /// Whether Stripe events must carry a valid `Stripe-Signature`: always in live mode and
@@ -343,7 +343,14 @@ impl Settings {
     pub fn stripe_signatures_required(&self) -> bool {
         self.live
             || !self.stripe_webhook_secrets.is_empty()
-            || (!self.allow_unsigned_webhooks && (!self.addr.ip().is_loopback() || self.public_url_is_remote()))
+            || (!self.allow_unsigned_webhooks && self.reachable_beyond_loopback())
+    }
+
+    /// Whether others can reach this server: it listens beyond loopback, a public URL names
+    /// another host, or it sits behind a proxy (trusted proxies configured), which may well
+    /// be on this same machine and forward the whole internet to a loopback listener.
+    fn reachable_beyond_loopback(&self) -> bool {
+        !self.addr.ip().is_loopback() || self.public_url_is_remote() || !self.trusted_proxies.is_empty()
     }
 
     /// A public URL that is not this machine (a tunnel such as ngrok, a proxy's domain):
@@ -701,6 +708,10 @@ mod tests {
         let exposed = parse(&[("CALLSNARE_ADDR", "0.0.0.0:3000")]).unwrap();
         assert!(exposed.webhook_signatures_required());
         assert!(exposed.sandbox_warning().contains("REFUSED"));
+
+        // loopback behind a proxy on the same machine is reachable by anyone
+        let proxied = parse(&[("CALLSNARE_TRUSTED_PROXIES", "127.0.0.1")]).unwrap();
+        assert!(proxied.webhook_signatures_required() && proxied.stripe_signatures_required());
 
         let allowed = parse(&[
             ("CALLSNARE_ADDR", "0.0.0.0:3000"),
