@@ -113,7 +113,7 @@ async fn main() {
     }
     let leads = support::env_usize("BENCH_LEADS", 100_000);
     let n = support::env_usize("BENCH_N", 300);
-    let (dir, base, db) = support::app_with_two_orgs_and("api.db", EXTRA_SETTINGS).await;
+    let (dir, base, db) = support::app_with_two_orgs("api.db", EXTRA_SETTINGS).await;
     let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
         .fetch_one(&db)
         .await

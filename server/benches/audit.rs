@@ -261,7 +261,7 @@ async fn main() {
     }
     let rows = support::env_usize("BENCH_AUDIT_ROWS", 1_000_000);
     let n = support::env_usize("BENCH_N", 300);
-    let (_dir, base, db) = support::app_with_two_orgs("audit.db").await;
+    let (_dir, base, db) = support::app_with_two_orgs("audit.db", &[]).await;
     let ids = |slug: &'static str| {
         let db = db.clone();
         async move {

@@ -43,7 +43,7 @@ async fn main() {
     }
     let leads = support::env_usize("BENCH_LEADS", 100_000);
     let n = support::env_usize("BENCH_N", 300);
-    let (_dir, base, db) = support::app_with_two_orgs("inbox.db").await;
+    let (_dir, base, db) = support::app_with_two_orgs("inbox.db", &[]).await;
     let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
         .fetch_one(&db)
         .await

@@ -24,8 +24,9 @@ impl Live {
         }
     }
 
-    /// Counts activity on `lead_id` as unread, once per lead.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    /// Counts activity on `lead_id` as unread, once per lead (only the browser's live feed
+    /// sees activity).
+    #[cfg(feature = "hydrate")]
     fn saw_activity(&self, lead_id: String) {
         let count = self.unseen.try_update_value(|ids| {
             if !ids.contains(&lead_id) {
@@ -53,7 +54,7 @@ pub fn live_updates() -> Live {
 
 /// The lead id of a `lead` event's data (`{"kind":"…","lead_id":"lead_…"}`, as
 /// `server/src/routes/live.rs` writes it), without a JSON parser in the wasm.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg(any(feature = "hydrate", test))]
 fn event_lead_id(data: &str) -> Option<String> {
     let rest = data.split_once("\"lead_id\":\"")?.1;
     let id = rest.split('"').next()?;

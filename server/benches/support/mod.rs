@@ -22,14 +22,8 @@ pub fn pct(v: &mut [f64], p: f64) -> f64 {
 /// The application serving on a random port over `{dir}/{file}`, with the orgs `bench`
 /// (owner@bench.test) and `other` (owner@other.test), both with the password
 /// "bench password 123". Keep the returned directory alive for the run.
-#[allow(dead_code)] // each bench includes this module; not every one calls both
-pub async fn app_with_two_orgs(file: &str) -> (TempDir, String, Db) {
-    app_with_two_orgs_and(file, &[]).await
-}
-
-/// [`app_with_two_orgs`] with these settings added (environment variable names).
-#[allow(dead_code)]
-pub async fn app_with_two_orgs_and(file: &str, extra: &[(&str, &str)]) -> (TempDir, String, Db) {
+/// `extra`: settings added to the defaults (environment variable names).
+pub async fn app_with_two_orgs(file: &str, extra: &[(&str, &str)]) -> (TempDir, String, Db) {
     use app::{
         domain::{EmailAddress, OrgSlug, OrgTimezone},
         ssr::services::onboarding::{create_org, NewOrg},
