@@ -3,8 +3,19 @@
 # Only package registries are used (crates.io, npm, Debian). Safe to run repeatedly.
 #   scripts/setup.sh            build tools (wasm target, cargo-leptos, wasm-bindgen, npm tools)
 #   scripts/setup.sh --browser  also Debian's chromium for the end-to-end tests
+#   scripts/setup.sh --tests    everything scripts/test.sh needs: --browser, and Debian's
+#                               postgresql (the integration suite also runs against it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+BROWSER=0; POSTGRES=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) BROWSER=1 ;;
+    --tests) BROWSER=1; POSTGRES=1 ;;
+    *) echo "usage: scripts/setup.sh [--browser | --tests]" >&2; exit 2 ;;
+  esac
+done
 
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs a newer rustc than this toolchain
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
@@ -45,7 +56,11 @@ fi
 # pinned, in its own virtualenv under ~/.cache/callsnare.
 scripts/schemathesis.sh --install
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+if [ "$POSTGRES" = 1 ]; then
+  scripts/postgres.sh --install   # a glob test when already installed
+fi
+
+if [ "$BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian chromium"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
