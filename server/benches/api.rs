@@ -27,7 +27,7 @@ async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, first: usize) {
     for i in 0..n {
         let at = BASE_MS + (i as i64) * 1_000;
         let inbound = (i % 7 == 0).then_some(at);
-        sqlx::query(
+        app::ssr::db::query(
             "INSERT INTO leads (id, org_id, caller_number, name, source, status, last_message_preview, last_inbound_at, last_activity_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
         )
@@ -114,18 +114,18 @@ async fn main() {
     let leads = support::env_usize("BENCH_LEADS", 100_000);
     let n = support::env_usize("BENCH_N", 300);
     let (dir, base, db) = support::app_with_two_orgs("api.db", EXTRA_SETTINGS).await;
-    let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
+    let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
         .fetch_one(&db)
         .await
         .unwrap();
-    let other: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'other'")
+    let other: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'other'")
         .fetch_one(&db)
         .await
         .unwrap();
     let t = Instant::now();
     seed(&db, &org, leads, 0).await;
     seed(&db, &other, leads / 5, leads).await;
-    sqlx::query("ANALYZE").execute(&db).await.unwrap();
+    app::ssr::db::query("ANALYZE").execute(&db).await.unwrap();
     println!(
         "seeded {} + {} leads in {:.1} s",
         leads,

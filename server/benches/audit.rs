@@ -227,7 +227,7 @@ async fn seed(db: &Db, org_id: &str, user: &str, n: usize) {
             b.build().execute(&mut *tx).await.unwrap();
             i = end;
         }
-        sqlx::query("UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE org_id = $3")
+        app::ssr::db::query("UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE org_id = $3")
             .bind(seq)
             .bind(&prev)
             .bind(org_id)
@@ -265,7 +265,7 @@ async fn main() {
     let ids = |slug: &'static str| {
         let db = db.clone();
         async move {
-            let row: (String, String) = sqlx::query_as(
+            let row: (String, String) = app::ssr::db::query_as(
                 "SELECT o.id, m.user_id FROM orgs o JOIN memberships m ON m.org_id = o.id WHERE o.slug = $1",
             )
             .bind(slug)
@@ -280,7 +280,7 @@ async fn main() {
     let t = Instant::now();
     seed(&db, &org, &owner, rows).await;
     seed(&db, &other, &other_owner, 50_000).await;
-    sqlx::query("ANALYZE").execute(&db).await.unwrap();
+    app::ssr::db::query("ANALYZE").execute(&db).await.unwrap();
     println!(
         "seeded {rows} + 50000 audit records (chained) in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -289,7 +289,7 @@ async fn main() {
 
     // A cursor half-way down the trail.
     let mut conn = db.acquire().await.unwrap();
-    let (mid_at, mid_id): (i64, String) = sqlx::query_as(
+    let (mid_at, mid_id): (i64, String) = app::ssr::db::query_as(
         "SELECT occurred_at, id FROM audit_events WHERE org_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET $2",
     )
     .bind(&org)

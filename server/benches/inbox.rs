@@ -16,7 +16,7 @@ async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, prefix: &str) {
     for i in 0..n {
         let at = 1_700_000_000_000i64 + (i as i64) * 1_000;
         let inbound = (i % 7 == 0).then_some(at);
-        sqlx::query(
+        app::ssr::db::query(
             "INSERT INTO leads (id, org_id, caller_number, name, source, status, last_message_preview, last_inbound_at, last_activity_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
         )
@@ -44,18 +44,18 @@ async fn main() {
     let leads = support::env_usize("BENCH_LEADS", 100_000);
     let n = support::env_usize("BENCH_N", 300);
     let (_dir, base, db) = support::app_with_two_orgs("inbox.db", &[]).await;
-    let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
+    let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'bench'")
         .fetch_one(&db)
         .await
         .unwrap();
-    let other: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'other'")
+    let other: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'other'")
         .fetch_one(&db)
         .await
         .unwrap();
     let t = Instant::now();
     seed(&db, &org, leads, "a").await;
     seed(&db, &other, leads / 5, "b").await;
-    sqlx::query("ANALYZE").execute(&db).await.unwrap();
+    app::ssr::db::query("ANALYZE").execute(&db).await.unwrap();
     println!(
         "seeded {} + {} leads in {:.1} s",
         leads,

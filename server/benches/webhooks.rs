@@ -614,13 +614,13 @@ async fn run() {
     let _ = server.wait();
     // Every text-back Twilio accepted should have its answer recorded on the message.
     let store = sqlx::SqlitePool::connect(&db).await.unwrap();
-    let (texts, recorded): (i64, i64) = sqlx::query_as(
+    let (texts, recorded): (i64, i64) = app::ssr::db::query_as(
         "SELECT COUNT(*), COUNT(provider_sid) FROM messages WHERE purpose = 'text_back' AND direction = 'outbound'",
     )
     .fetch_one(&store)
     .await
     .unwrap();
-    let (stored, stale, audited): (i64, i64, i64) = sqlx::query_as(
+    let (stored, stale, audited): (i64, i64, i64) = app::ssr::db::query_as(
         "SELECT (SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe'), \
                 (SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe' AND outcome = 'stale'), \
                 (SELECT COUNT(*) FROM audit_events WHERE action = 'billing.changed')",

@@ -315,7 +315,10 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Comma
     match command {
         Command::Serve | Command::Simulate { .. } => unreachable!("handled by main"),
         Command::Migrate => {
-            println!("migrations applied ({} total)", db::MIGRATOR.iter().count());
+            println!(
+                "migrations applied ({} total)",
+                db::migrator(database.engine()).iter().count()
+            );
         }
         Command::Org {
             command:

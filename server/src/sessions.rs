@@ -37,9 +37,12 @@ async fn signing_key(db: &Db, settings: &Settings) -> anyhow::Result<Key> {
 }
 
 pub async fn layer(db: &Db, settings: &Settings) -> anyhow::Result<AuthLayer> {
-    let store = SqliteStore::new(db.clone());
+    let app::ssr::db::Db::Sqlite(pool) = db else {
+        anyhow::bail!("PostgreSQL sessions: not wired yet")
+    };
+    let store = SqliteStore::new(pool.clone());
     store.migrate().await?;
-    let purged = app::ssr::db::sessions::purge_legacy(&mut *db.acquire().await?).await?;
+    let purged = app::ssr::db::sessions::purge_legacy(&mut db.acquire().await?).await?;
     if purged > 0 {
         tracing::info!(purged, "sessions from before the derived auth hash deleted");
     }

@@ -162,7 +162,7 @@ fn spawn_mail_worker(settings: &Settings, writer: &Writer, wake: Arc<Notify>) ->
 /// While no organisation exists, the setup page is claimed with a one-time token printed
 /// here, so a stranger who reaches the server first cannot take it over.
 async fn first_run_setup_token(db: &app::ssr::db::Db, public_base: &str) -> anyhow::Result<Option<String>> {
-    let orgs = db::orgs::count(&mut *db.acquire().await?).await?;
+    let orgs = db::orgs::count(&mut db.acquire().await?).await?;
     if orgs > 0 {
         return Ok(None);
     }

@@ -175,21 +175,21 @@ mod tests {
     #[tokio::test]
     async fn ids_bind_and_decode_as_text_and_another_kinds_id_does_not_decode() {
         use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let mut conn = crate::ssr::db::Conn::Sqlite(sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap());
         let id = CallId::new();
-        let back: CallId = sqlx::query_scalar("SELECT $1")
+        let back: CallId = crate::ssr::db::query_scalar("SELECT $1")
             .bind(&id)
             .fetch_one(&mut conn)
             .await
             .unwrap();
         assert_eq!(back, id);
-        let text: String = sqlx::query_scalar("SELECT $1")
+        let text: String = crate::ssr::db::query_scalar("SELECT $1")
             .bind(&id)
             .fetch_one(&mut conn)
             .await
             .unwrap();
         assert_eq!(text, id.as_str(), "stored exactly as its string form");
-        let wrong: Result<CallId, _> = sqlx::query_scalar("SELECT $1")
+        let wrong: Result<CallId, _> = crate::ssr::db::query_scalar("SELECT $1")
             .bind(LeadId::new())
             .fetch_one(&mut conn)
             .await;

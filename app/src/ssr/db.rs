@@ -33,29 +33,41 @@ pub mod tracked_numbers;
 pub mod users;
 pub mod webhook_events;
 
+mod engine;
+mod query;
+
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    Sqlite, Transaction,
 };
 
-/// The pool every layer shares. PostgreSQL deployments swap this alias behind a feature.
-pub type Db = sqlx::SqlitePool;
-pub type Tx<'a> = Transaction<'a, Sqlite>;
-/// The connection every repo function, service and writer job takes (`&mut Conn`). This is
-/// the seam PostgreSQL will use: a `postgres` build points it at `sqlx::PgConnection`, and
-/// nothing above the store names the driver.
-pub type Conn = sqlx::SqliteConnection;
-/// A connection checked out of the [`Db`] pool (reads outside the writer).
-pub type PooledConn = sqlx::pool::PoolConnection<Sqlite>;
+pub use engine::{
+    begin_write, begin_write_sql, sql, Conn, ConnRef, Db, Engine, Executor, ReadTx, Target, Tx, WRITE_LOCK,
+};
+pub use query::{query, query_as, query_scalar, Arg, Done, Query, QueryAs, QueryBuilder, QueryScalar, Row};
 
-pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+/// A connection checked out of the [`Db`] pool (reads outside the writer).
+pub type PooledConn = Conn;
+
+pub static MIGRATOR_SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static MIGRATOR_POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The migrations of `engine`, embedded into the binary.
+pub fn migrator(engine: Engine) -> &'static Migrator {
+    match engine {
+        Engine::Sqlite => &MIGRATOR_SQLITE,
+        Engine::Postgres => &MIGRATOR_POSTGRES,
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("DATABASE_URL is not a valid sqlite URL")]
+    #[error("DATABASE_URL must start with sqlite: or postgres:")]
+    UnknownScheme,
+    #[error("DATABASE_URL is not a valid database URL")]
     BadUrl(#[source] sqlx::Error),
     #[error("could not create the database directory {0}")]
     CreateDir(String, #[source] std::io::Error),
@@ -67,10 +79,20 @@ pub enum ConnectError {
     ChainBackfill(#[source] sqlx::Error),
 }
 
-/// Opens (creating if missing) the database with the durability settings CallSnare relies
-/// on: WAL, `synchronous=FULL` (a 2xx to a provider means the evidence survives power loss),
-/// foreign keys on, and a busy timeout so short lock waits do not surface as errors.
+/// Opens the database `url` names, by its scheme: `sqlite:` (the embedded default) or
+/// `postgres:`/`postgresql:`.
 pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+    match Engine::of_url(url) {
+        Some(Engine::Sqlite) => connect_sqlite(url).await.map(Db::Sqlite),
+        Some(Engine::Postgres) => connect_postgres(url).await.map(Db::Postgres),
+        None => Err(ConnectError::UnknownScheme),
+    }
+}
+
+/// Opens (creating if missing) the SQLite database with the durability settings CallSnare
+/// relies on: WAL, `synchronous=FULL` (a 2xx to a provider means the evidence survives power
+/// loss), foreign keys on, and a busy timeout so short lock waits do not surface as errors.
+async fn connect_sqlite(url: &str) -> Result<sqlx::SqlitePool, ConnectError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(ConnectError::BadUrl)?
         .create_if_missing(true)
@@ -93,31 +115,53 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         .map_err(ConnectError::Open)
 }
 
+/// Opens a PostgreSQL pool. Durability is the server's: CallSnare expects the default
+/// `synchronous_commit=on`, so a 2xx to a provider still means the evidence is on disk.
+/// `DATABASE_MAX_CONNECTIONS` sizes the pool (default 16 per instance).
+async fn connect_postgres(url: &str) -> Result<sqlx::PgPool, ConnectError> {
+    let options = PgConnectOptions::from_str(url).map_err(ConnectError::BadUrl)?;
+    let max = std::env::var("DATABASE_MAX_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    PgPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(ConnectError::Open)
+}
+
 /// Opens the database and brings it up to date: the migrations, then the part of the audit
 /// chain's migration SQL cannot do (hashing older records, [`audit_events::chain_backfill`]),
 /// before anything can append to a chain. Serving, every CLI command and the tests open the
 /// store through here.
 pub async fn connect_and_migrate(url: &str) -> Result<Db, ConnectError> {
     let db = connect(url).await?;
-    MIGRATOR.run(&db).await.map_err(ConnectError::Migrate)?;
-    audit_events::chain_backfill(&db)
-        .await
-        .map_err(ConnectError::ChainBackfill)?;
+    migrate(&db).await?;
     Ok(db)
 }
 
-/// A write transaction that takes the write lock up front. Plain `BEGIN` upgrades lazily
-/// and fails with "database is locked" under concurrent writers instead of waiting.
-pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
+/// Applies the engine's migrations and the audit chain backfill.
+pub async fn migrate(db: &Db) -> Result<(), ConnectError> {
+    match db {
+        Db::Sqlite(p) => MIGRATOR_SQLITE.run(p).await,
+        Db::Postgres(p) => MIGRATOR_POSTGRES.run(p).await,
+    }
+    .map_err(ConnectError::Migrate)?;
+    audit_events::chain_backfill(db)
+        .await
+        .map_err(ConnectError::ChainBackfill)?;
+    Ok(())
 }
 
 /// True when every embedded migration has been applied successfully.
 pub async fn migrations_current(db: &Db) -> Result<bool, sqlx::Error> {
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+    let applied: i64 = query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
         .fetch_one(db)
         .await?;
-    Ok(applied as usize >= MIGRATOR.iter().count())
+    Ok(applied as usize >= migrator(db.engine()).iter().count())
 }
 
 /// Whether a sqlx error is a unique-constraint violation (portable: uses the driver's kind,

@@ -17,10 +17,10 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Executor, SqliteConnection};
+use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ssr::db::{pipeline::Deferred, Db};
+use crate::ssr::db::{pipeline::Deferred, Conn, Db, Engine};
 
 mod placement;
 mod spin;
@@ -29,6 +29,11 @@ mod trace;
 
 /// Most jobs folded into one transaction; bounds the latency one commit can add.
 const MAX_BATCH: usize = 512;
+/// On PostgreSQL a job's savepoint is a subtransaction, and a backend with more than 64 of
+/// them that wrote (PGPROC_MAX_CACHED_SUBXIDS) overflows its subtransaction cache: every
+/// other backend's snapshot then looks XIDs up in pg_subtrans, which slows the whole server.
+/// Batches stay under that.
+const MAX_BATCH_POSTGRES: usize = 48;
 const QUEUE_DEPTH: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,9 +55,23 @@ impl Writer {
     /// Starts the writer thread with its own connection. It ends when the last `Writer`
     /// handle is dropped.
     pub async fn spawn(db: &Db) -> Result<Self, sqlx::Error> {
+        match db {
+            Db::Sqlite(pool) => Self::spawn_sqlite(pool.connect_options().as_ref().clone()).await,
+            Db::Postgres(pool) => {
+                // PostgreSQL has no hand-off thread to share a core with: the writer is a
+                // task among the others, on a connection of its own (not pooled, so a dying
+                // writer's transaction dies with its connection).
+                let conn = sqlx::PgConnection::connect_with(pool.connect_options().as_ref()).await?;
+                let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+                tokio::spawn(run(Conn::Postgres(conn), rx, MAX_BATCH_POSTGRES));
+                Ok(Self { tx })
+            }
+        }
+    }
+
+    async fn spawn_sqlite(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let (opened, open_result) = oneshot::channel();
-        let options = db.connect_options();
         // sqlx's connection machinery may need the runtime from this thread.
         let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new()
@@ -79,7 +98,7 @@ impl Writer {
                                 return;
                             }
                         };
-                        run(conn, rx).await;
+                        run(Conn::Sqlite(conn), rx, MAX_BATCH).await;
                     },
                     spin,
                 );
@@ -98,7 +117,7 @@ impl Writer {
     pub async fn run<T, F>(&self, work: F) -> Result<T, WriteError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
     {
         self.run_deferred(move |conn| {
             let fut = work(conn);
@@ -115,9 +134,7 @@ impl Writer {
     where
         T: Send + 'static,
         E: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<Result<T, E>, sqlx::Error>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<Result<T, E>, sqlx::Error>> + Send + 'static,
     {
         self.submit(
             move |conn| {
@@ -135,9 +152,7 @@ impl Writer {
     pub async fn run_deferred<T, F>(&self, work: F) -> Result<T, WriteError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
     {
         self.submit(work, |_| false).await
     }
@@ -146,9 +161,7 @@ impl Writer {
     async fn submit<T, F>(&self, work: F, refused: fn(&T) -> bool) -> Result<T, WriteError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
     {
         let (reply, done) = oneshot::channel();
         self.tx
@@ -167,7 +180,7 @@ struct Job<T, F> {
 }
 
 trait ErasedJob: Send {
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn ErasedDone>>;
+    fn run<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, Box<dyn ErasedDone>>;
     fn abort(self: Box<Self>, err: WriteError);
 }
 
@@ -183,9 +196,9 @@ trait ErasedDone: Send {
 impl<T, F> ErasedJob for Job<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, Deferred), sqlx::Error>> + Send + 'static,
 {
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn ErasedDone>> {
+    fn run<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, Box<dyn ErasedDone>> {
         let Job { work, reply, refused } = *self;
         Box::pin(async move {
             let result = work(conn).await;
@@ -242,17 +255,19 @@ impl<T: Send> ErasedDone for Done<T> {
     }
 }
 
-/// Runs one or more `;`-separated statements in a single round trip to SQLite's thread.
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
-    // A plain `&str` runs unprepared, all its statements in one command to the worker.
-    conn.execute(sql).await.map(|_| ())
+/// Runs one or more `;`-separated statements in a single round trip to the database.
+async fn exec(conn: &mut Conn, sql: &'static str) -> Result<(), sqlx::Error> {
+    // A plain `&str` runs unprepared, all its statements in one command.
+    conn.execute_raw(sql).await
 }
 
 // Every statement is a hand-off to sqlx's SQLite thread and back, and those hand-offs, not
 // SQLite, bound the writer's throughput. So the savepoint boundaries between two jobs go
 // as one round trip ("RELEASE job; SAVEPOINT job"), as do the transaction's two ends, and a
 // job's deferred writes travel with the boundary after it.
-const OPEN: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
+const OPEN_SQLITE: &str = "BEGIN IMMEDIATE; SAVEPOINT job";
+/// On PostgreSQL the batch first takes the cluster-wide write lock (see `db::WRITE_LOCK`).
+const OPEN_POSTGRES: &str = "BEGIN; SELECT pg_advisory_xact_lock(7161124095544680818); SAVEPOINT job";
 const NEXT_JOB: &str = "RELEASE job; SAVEPOINT job";
 const CLOSE: &str = "RELEASE job; COMMIT";
 
@@ -263,7 +278,8 @@ const CLOSE: &str = "RELEASE job; COMMIT";
 /// a checkpointer on another connection (tried) never catches up with a writer that appends
 /// all the time, so the log is never restarted — it grew to 2.1 GB in ten seconds of the
 /// webhook benchmark.
-async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::Error> {
+async fn open(options: &SqliteConnectOptions) -> Result<sqlx::SqliteConnection, sqlx::Error> {
+    use sqlx::Executor as _;
     let mut conn = options.connect().await?;
     conn.execute("PRAGMA temp_store = MEMORY").await?;
     #[cfg(feature = "sql-trace")]
@@ -271,11 +287,15 @@ async fn open(options: &SqliteConnectOptions) -> Result<SqliteConnection, sqlx::
     Ok(conn)
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>) {
-    let mut batch: Vec<Box<dyn ErasedJob>> = Vec::with_capacity(MAX_BATCH);
-    let mut done: Vec<Box<dyn ErasedDone>> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if let Err(err) = exec(&mut conn, OPEN).await {
+async fn run(mut conn: Conn, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>, max_batch: usize) {
+    let open = match conn.engine() {
+        Engine::Sqlite => OPEN_SQLITE,
+        Engine::Postgres => OPEN_POSTGRES,
+    };
+    let mut batch: Vec<Box<dyn ErasedJob>> = Vec::with_capacity(max_batch);
+    let mut done: Vec<Box<dyn ErasedDone>> = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        if let Err(err) = exec(&mut conn, open).await {
             tracing::error!(error.message = %err, jobs = batch.len(), "could not begin a write transaction");
             let _ = exec(&mut conn, "ROLLBACK").await;
             for job in batch.drain(..) {
@@ -351,7 +371,7 @@ mod tests {
         let db = db::connect(&format!("sqlite://{}", dir.path().join("w.db").display()))
             .await
             .unwrap();
-        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY)")
+        crate::ssr::db::query("CREATE TABLE t (k TEXT PRIMARY KEY)")
             .execute(&db)
             .await
             .unwrap();
@@ -360,18 +380,16 @@ mod tests {
     }
 
     async fn count(db: &Db, filter: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM t {filter}"))
+        crate::ssr::db::query_scalar(&format!("SELECT COUNT(*) FROM t {filter}"))
             .fetch_one(db)
             .await
             .unwrap()
     }
 
-    fn insert(
-        k: &'static str,
-    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+    fn insert(k: &'static str) -> impl for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
         move |conn| {
             Box::pin(async move {
-                Ok(sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                Ok(crate::ssr::db::query("INSERT INTO t (k) VALUES ($1)")
                     .bind(k)
                     .execute(conn)
                     .await?
@@ -423,11 +441,13 @@ mod tests {
             handles.push(tokio::spawn(async move {
                 w.run(move |conn| {
                     Box::pin(async move {
-                        sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                        crate::ssr::db::query("INSERT INTO t (k) VALUES ($1)")
                             .bind(half)
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("INSERT INTO nope VALUES (1)").execute(&mut *conn).await?;
+                        crate::ssr::db::query("INSERT INTO nope VALUES (1)")
+                            .execute(&mut *conn)
+                            .await?;
                         Ok(())
                     })
                 })
@@ -449,10 +469,10 @@ mod tests {
     fn insert_deferred(
         now: &'static str,
         later: &'static str,
-    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<((), Deferred), sqlx::Error>> {
+    ) -> impl for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<((), Deferred), sqlx::Error>> {
         move |conn| {
             Box::pin(async move {
-                sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                crate::ssr::db::query("INSERT INTO t (k) VALUES ($1)")
                     .bind(now)
                     .execute(&mut *conn)
                     .await?;
@@ -507,7 +527,7 @@ mod tests {
         let res: Result<(), WriteError> = writer
             .run(|conn| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO t (k) VALUES ('half')")
+                    crate::ssr::db::query("INSERT INTO t (k) VALUES ('half')")
                         .execute(&mut *conn)
                         .await?;
                     panic!("a bug in a job")
@@ -524,11 +544,14 @@ mod tests {
         assert!(!writer.is_running());
         assert_eq!(writer.run(insert("after")).await, Err(WriteError::Unavailable));
         // The dead writer's transaction was rolled back and its lock released.
-        sqlx::query("INSERT INTO t (k) VALUES ('other')")
+        crate::ssr::db::query("INSERT INTO t (k) VALUES ('other')")
             .execute(&db)
             .await
             .unwrap();
-        let keys: Vec<String> = sqlx::query_scalar("SELECT k FROM t").fetch_all(&db).await.unwrap();
+        let keys: Vec<String> = crate::ssr::db::query_scalar("SELECT k FROM t")
+            .fetch_all(&db)
+            .await
+            .unwrap();
         assert_eq!(keys, ["other"]);
     }
 
@@ -543,7 +566,7 @@ mod tests {
             handles.push(tokio::spawn(async move {
                 w.run_fallible(move |conn| {
                     Box::pin(async move {
-                        sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                        crate::ssr::db::query("INSERT INTO t (k) VALUES ($1)")
                             .bind(key)
                             .execute(&mut *conn)
                             .await?;
@@ -572,10 +595,12 @@ mod tests {
         let res = writer
             .run(|conn| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO t (k) VALUES ('a')")
+                    crate::ssr::db::query("INSERT INTO t (k) VALUES ('a')")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("INSERT INTO nope VALUES (1)").execute(&mut *conn).await?;
+                    crate::ssr::db::query("INSERT INTO nope VALUES (1)")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             })

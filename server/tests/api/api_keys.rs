@@ -192,7 +192,7 @@ fn last_line(o: &Output) -> String {
 }
 
 async fn audit_rows(app: &TestApp, action: &str) -> Vec<(String, Option<String>, Option<String>, String)> {
-    sqlx::query_as(
+    app::ssr::db::query_as(
         "SELECT actor_kind, actor_id, target_id, metadata FROM audit_events WHERE action = $1 \
          ORDER BY occurred_at, id",
     )
@@ -205,7 +205,7 @@ async fn audit_rows(app: &TestApp, action: &str) -> Vec<(String, Option<String>,
 async fn seed_lead(app: &TestApp, slug: &str, caller: &str) -> String {
     let id = LeadId::new();
     let now = now_ms();
-    sqlx::query(
+    app::ssr::db::query(
         "INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) \
          SELECT $1, id, $2, 'missed_call', $3, $3, $3 FROM orgs WHERE slug = $4",
     )
@@ -290,7 +290,7 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
     assert!(!listed.to_string().contains(&key[12..]));
 
     // One audit record, by the owner, naming the key, holding no secret.
-    let owner_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
+    let owner_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -298,7 +298,7 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
     assert_eq!(created.len(), 1);
     let (kind, actor, target, metadata) = &created[0];
     assert_eq!((kind.as_str(), actor.as_deref()), ("user", Some(owner_id.as_str())));
-    let key_id: String = sqlx::query_scalar("SELECT id FROM api_keys WHERE name = 'Zapier'")
+    let key_id: String = app::ssr::db::query_scalar("SELECT id FROM api_keys WHERE name = 'Zapier'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -364,7 +364,7 @@ async fn every_refused_key_gets_401_with_a_bearer_challenge() {
 
     // Expired: past its expiry (set in the store before its first use).
     let (expired_id, expired) = issue(&app, "acme", "Old", &[Scope::LeadsRead], false).await;
-    sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2")
+    app::ssr::db::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2")
         .bind(now_ms() - 1_000)
         .bind(&expired_id)
         .execute(&app.db)
@@ -486,7 +486,7 @@ async fn a_rotated_key_works_until_its_grace_ends() {
     assert_eq!(metadata["prefix"], &second[..12]);
 
     // The grace ends (moved to the past in the store): the earlier secret is refused.
-    sqlx::query("UPDATE api_keys SET previous_expires_at = $1 WHERE id = $2")
+    app::ssr::db::query("UPDATE api_keys SET previous_expires_at = $1 WHERE id = $2")
         .bind(now_ms() - 1)
         .bind(&key_id)
         .execute(&app.db)
@@ -876,12 +876,12 @@ async fn no_secret_is_ever_in_the_database_file_its_wal_or_the_audit_trail() {
         }
     }
     // What is stored instead: the visible prefix and a 64-hex-digit hash.
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT prefix, secret_hash FROM api_keys")
+    let rows: Vec<(String, String)> = app::ssr::db::query_as("SELECT prefix, secret_hash FROM api_keys")
         .fetch_all(&app.db)
         .await
         .unwrap();
     assert!(rows.iter().all(|(prefix, hash)| prefix.len() == 12 && hash.len() == 64));
-    let audit: Vec<String> = sqlx::query_scalar("SELECT metadata FROM audit_events")
+    let audit: Vec<String> = app::ssr::db::query_scalar("SELECT metadata FROM audit_events")
         .fetch_all(&app.db)
         .await
         .unwrap();

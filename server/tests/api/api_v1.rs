@@ -32,7 +32,7 @@ fn all_scopes() -> String {
 async fn create_key(app: &TestApp, org: &str, scopes: &str) -> String {
     static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let url = format!("sqlite://{}", app._dir.path().join("nested/dir/callsnare.db").display());
+    let url = app.database_url.clone();
     let (org, scopes, name) = (org.to_owned(), scopes.to_owned(), format!("integration test {n}"));
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_callsnare"))
@@ -353,7 +353,7 @@ async fn every_read_answers_its_documented_shape() {
     }
     twilio.wait_for_sent(1).await;
     let org = org_id(&app, "acme").await;
-    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -425,7 +425,7 @@ async fn every_read_answers_its_documented_shape() {
     assert_eq!(events.len(), 3, "inbound, dial-complete, status");
     assert!(events.iter().all(|e| e["lead_id"] == lead_id.as_str()));
     assert_eq!(events[0]["payload"]["kind"], "form");
-    let stored: String = sqlx::query_scalar("SELECT headers FROM webhook_events LIMIT 1")
+    let stored: String = app::ssr::db::query_scalar("SELECT headers FROM webhook_events LIMIT 1")
         .fetch_one(&app.db)
         .await
         .unwrap();

@@ -41,7 +41,7 @@ async fn setup() -> (TestApp, FakeTwilio) {
 
 /// Every org's send window (texting hours), in minutes of the customer's day.
 async fn send_window(app: &TestApp, start: i64, end: i64) {
-    sqlx::query("UPDATE routing_settings SET send_window_start_minute = $1, send_window_end_minute = $2")
+    app::ssr::db::query("UPDATE routing_settings SET send_window_start_minute = $1, send_window_end_minute = $2")
         .bind(start)
         .bind(end)
         .execute(&app.db)
@@ -147,7 +147,7 @@ async fn outbound_texts(app: &TestApp) -> i64 {
 
 /// Audit records of `action` made by the key `key_id`.
 async fn audited_by_key(app: &TestApp, action: &str, key_id: &str) -> i64 {
-    sqlx::query_scalar(
+    app::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND actor_kind = 'api_key' AND actor_id = $2",
     )
     .bind(action)
@@ -198,7 +198,7 @@ async fn patch_changes_a_leads_status_notes_and_assignee_and_the_audit_trail_nam
     assert!(trail.to_string().contains(&key_id), "{trail}");
 
     // Assign to a member, then unassign; a stranger is refused by name.
-    let owner: String = sqlx::query_scalar(
+    let owner: String = app::ssr::db::query_scalar(
         "SELECT m.user_id FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE o.slug = 'acme' LIMIT 1",
     )
     .fetch_one(&app.db)
@@ -448,7 +448,7 @@ async fn another_orgs_lead_is_not_found_and_left_alone() {
         assert_eq!(other_org, unknown, "indistinguishable from an id that does not exist");
         assert_eq!(other_org["error"]["code"], "not_found");
     }
-    let status: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = $1")
+    let status: String = app::ssr::db::query_scalar("SELECT status FROM leads WHERE id = $1")
         .bind(&theirs)
         .fetch_one(&app.db)
         .await
@@ -579,7 +579,7 @@ async fn a_booking_is_created_and_a_past_date_is_refused_by_name() {
         listed["data"][0], booked,
         "the answer is the booking as the list shows it"
     );
-    let status: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = $1")
+    let status: String = app::ssr::db::query_scalar("SELECT status FROM leads WHERE id = $1")
         .bind(&lead)
         .fetch_one(&app.db)
         .await

@@ -28,7 +28,7 @@ async fn active_app() -> (TestApp, reqwest::Client) {
 
 /// Runs the real binary against the app's database (while the app keeps running).
 async fn callsnare(app: &TestApp, args: &[&str]) -> Output {
-    let url = format!("sqlite://{}", app._dir.path().join("nested/dir/callsnare.db").display());
+    let url = app.database_url.clone();
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_callsnare"))
@@ -52,7 +52,7 @@ fn stderr(o: &Output) -> String {
 
 /// The org's records in chain order: (chain_seq, id).
 async fn chain(app: &TestApp, slug: &str) -> Vec<(i64, String)> {
-    sqlx::query_as(
+    app::ssr::db::query_as(
         "SELECT a.chain_seq, a.id FROM audit_events a JOIN orgs o ON o.id = a.org_id \
          WHERE o.slug = $1 ORDER BY a.chain_seq",
     )
@@ -63,7 +63,7 @@ async fn chain(app: &TestApp, slug: &str) -> Vec<(i64, String)> {
 }
 
 async fn hash_of(app: &TestApp, id: &str) -> String {
-    sqlx::query_scalar("SELECT hash FROM audit_events WHERE id = $1")
+    app::ssr::db::query_scalar("SELECT hash FROM audit_events WHERE id = $1")
         .bind(id)
         .fetch_one(&app.db)
         .await
@@ -71,7 +71,7 @@ async fn hash_of(app: &TestApp, id: &str) -> String {
 }
 
 async fn sql(app: &TestApp, statement: &str, binds: &[&str]) {
-    let mut q = sqlx::query::<sqlx::Sqlite>(statement);
+    let mut q = app::ssr::db::query(statement);
     for b in binds {
         q = q.bind(*b);
     }
@@ -183,7 +183,7 @@ async fn audit_verify_fails_naming_the_record_after_a_direct_sql_update() {
         String,
         String,
     );
-    let r: Row = sqlx::query_as(
+    let r: Row = app::ssr::db::query_as(
         "SELECT id, org_id, chain_seq, occurred_at, actor_kind, actor_id, action, target_kind, target_id, \
          request_id, ip, metadata, prev_hash FROM audit_events WHERE id = $1",
     )
@@ -298,20 +298,22 @@ async fn audit_verify_fails_naming_the_record_after_two_records_swap_places() {
     let (app, _owner) = active_app().await;
     let acme = chain(&app, "acme").await;
     let times: Vec<i64> =
-        sqlx::query_scalar("SELECT occurred_at FROM audit_events WHERE id IN ($1, $2) ORDER BY chain_seq")
+        app::ssr::db::query_scalar("SELECT occurred_at FROM audit_events WHERE id IN ($1, $2) ORDER BY chain_seq")
             .bind(acme[3].1.as_str())
             .bind(acme[4].1.as_str())
             .fetch_all(&app.db)
             .await
             .unwrap();
-    sqlx::query("UPDATE audit_events SET occurred_at = CASE id WHEN $1 THEN $3 ELSE $4 END WHERE id IN ($1, $2)")
-        .bind(acme[3].1.as_str())
-        .bind(acme[4].1.as_str())
-        .bind(times[1] + 1)
-        .bind(times[0] - 1)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app::ssr::db::query(
+        "UPDATE audit_events SET occurred_at = CASE id WHEN $1 THEN $3 ELSE $4 END WHERE id IN ($1, $2)",
+    )
+    .bind(acme[3].1.as_str())
+    .bind(acme[4].1.as_str())
+    .bind(times[1] + 1)
+    .bind(times[0] - 1)
+    .execute(&app.db)
+    .await
+    .unwrap();
     assert_broken(
         &app,
         &["--org", "acme"],
@@ -334,7 +336,7 @@ async fn concurrent_audited_writes_through_both_write_paths_keep_one_gapless_cha
     }
     twilio.wait_for_sent(1).await;
     let (lead_id, status, name, address): (String, String, String, String) =
-        sqlx::query_as("SELECT id, status, name, address FROM leads")
+        app::ssr::db::query_as("SELECT id, status, name, address FROM leads")
             .fetch_one(&app.db)
             .await
             .unwrap();

@@ -62,7 +62,7 @@ async fn active() -> (TestApp, [reqwest::Client; 4]) {
 }
 
 async fn org_id(app: &TestApp, slug: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM orgs WHERE slug = $1")
+    app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = $1")
         .bind(slug)
         .fetch_one(&app.db)
         .await
@@ -74,7 +74,7 @@ async fn org_id(app: &TestApp, slug: &str) -> String {
 async fn backfill(app: &TestApp) -> String {
     let org = OrgId::parse(&org_id(app, "acme").await).unwrap();
     let lead = "lead_0000000000000000000000000000e411";
-    sqlx::query(
+    app::ssr::db::query(
         "INSERT INTO leads (id, org_id, caller_number, name, source, last_activity_at, created_at, updated_at) \
          VALUES ($1, $2, '+14155550999', $3, 'missed_call', 0, 0, 0)",
     )
@@ -138,7 +138,7 @@ async fn walk(app: &TestApp, client: &reqwest::Client, args: &[(&str, &str)]) ->
 }
 
 async fn ids_in_order(app: &TestApp, slug: &str) -> Vec<String> {
-    sqlx::query_scalar(
+    app::ssr::db::query_scalar(
         "SELECT a.id FROM audit_events a JOIN orgs o ON o.id = a.org_id WHERE o.slug = $1 \
          ORDER BY a.occurred_at DESC, a.id DESC",
     )

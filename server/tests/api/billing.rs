@@ -177,14 +177,14 @@ async fn spawn(extra: &[(&str, &str)]) -> (TestApp, FakeTwilio, FakeStripe) {
 }
 
 async fn status_of(app: &TestApp) -> Option<String> {
-    sqlx::query_scalar("SELECT status FROM org_billing")
+    app::ssr::db::query_scalar("SELECT status FROM org_billing")
         .fetch_optional(&app.db)
         .await
         .unwrap()
 }
 
 async fn outcome_of(app: &TestApp, event_id: &str) -> String {
-    sqlx::query_scalar("SELECT outcome FROM webhook_events WHERE provider = 'stripe' AND idempotency_key = $1")
+    app::ssr::db::query_scalar("SELECT outcome FROM webhook_events WHERE provider = 'stripe' AND idempotency_key = $1")
         .bind(event_id)
         .fetch_one(&app.db)
         .await
@@ -255,7 +255,7 @@ async fn a_subscription_created_through_checkout_makes_the_org_active_with_sdk_s
     assert_eq!(resp.status(), 200);
     assert_eq!(outcome_of(&app, "evt_sub_created_1").await, "subscription active");
 
-    let row: (String, Option<String>, Option<String>, Option<String>, Option<i64>, bool) = sqlx::query_as(
+    let row: (String, Option<String>, Option<String>, Option<String>, Option<i64>, bool) = app::ssr::db::query_as(
         "SELECT status, plan, stripe_customer_id, stripe_subscription_id, current_period_end, cancel_at_period_end FROM org_billing",
     )
     .fetch_one(&app.db)
@@ -273,7 +273,7 @@ async fn a_subscription_created_through_checkout_makes_the_org_active_with_sdk_s
         )
     );
     // The evidence is the org's, verified, and the raw body is kept byte for byte.
-    let (org, verdict, payload): (Option<String>, String, String) = sqlx::query_as(
+    let (org, verdict, payload): (Option<String>, String, String) = app::ssr::db::query_as(
         "SELECT org_id, signature_verdict, payload FROM webhook_events WHERE idempotency_key = 'evt_sub_created_1'",
     )
     .fetch_one(&app.db)
@@ -283,7 +283,7 @@ async fn a_subscription_created_through_checkout_makes_the_org_active_with_sdk_s
     assert_eq!(verdict, "valid");
     assert_eq!(payload, created);
     // Each change is an audit event with before → after, by the Stripe webhook.
-    let audits: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+    let audits: Vec<(String, String, Option<String>, String)> = app::ssr::db::query_as(
         "SELECT action, actor_kind, actor_id, metadata FROM audit_events WHERE action LIKE 'billing.%' ORDER BY occurred_at, id",
     )
     .fetch_all(&app.db)
@@ -435,10 +435,11 @@ async fn two_v1_values_of_which_only_the_second_matches_and_the_second_secret_ar
     assert_eq!(resp.status(), 200);
     assert_eq!(status_of(&app).await.as_deref(), Some("trialing"));
     // The header as it was received is the evidence.
-    let kept: String = sqlx::query_scalar("SELECT headers FROM webhook_events WHERE idempotency_key = 'evt_rotation'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let kept: String =
+        app::ssr::db::query_scalar("SELECT headers FROM webhook_events WHERE idempotency_key = 'evt_rotation'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert!(kept.contains(&header), "{kept}");
 }
 
@@ -573,7 +574,7 @@ async fn a_deleted_subscription_stops_text_backs_and_an_active_one_resumes_them(
             .await,
         1
     );
-    let skipped: String = sqlx::query_scalar("SELECT detail FROM lead_events WHERE kind = 'text_back.skipped'")
+    let skipped: String = app::ssr::db::query_scalar("SELECT detail FROM lead_events WHERE kind = 'text_back.skipped'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -582,16 +583,17 @@ async fn a_deleted_subscription_stops_text_backs_and_an_active_one_resumes_them(
         "skipped_billing"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
-    let dial_outcome: String =
-        sqlx::query_scalar("SELECT outcome FROM webhook_events WHERE route = '/api/twilio/voice/dial-complete'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let dial_outcome: String = app::ssr::db::query_scalar(
+        "SELECT outcome FROM webhook_events WHERE route = '/api/twilio/voice/dial-complete'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert!(dial_outcome.ends_with("text_back=skipped_billing"), "{dial_outcome}");
     // The inbox says it in plain words.
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
-    let lead: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -961,10 +963,7 @@ async fn billing_show_prints_one_json_object() {
         Command::new(env!("CARGO_BIN_EXE_callsnare"))
             .args(["billing", "show", "--org", org])
             .env_clear()
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", app._dir.path().join("nested/dir/callsnare.db").display()),
-            )
+            .env("DATABASE_URL", app.database_url.clone())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .output()
             .expect("callsnare runs")

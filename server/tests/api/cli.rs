@@ -58,7 +58,7 @@ impl Cli {
             .unwrap();
         rt.block_on(async {
             let db = app::ssr::db::connect(&self.database_url()).await.unwrap();
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            app::ssr::db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
                 .fetch_one(&db)
                 .await
                 .unwrap()
@@ -117,11 +117,11 @@ fn password_never_reaches_the_database_in_clear_or_the_output() {
         .unwrap();
     let (hash, audit): (String, String) = rt.block_on(async {
         let db = app::ssr::db::connect(&cli.database_url()).await.unwrap();
-        let hash = sqlx::query_scalar("SELECT password_hash FROM users")
+        let hash = app::ssr::db::query_scalar("SELECT password_hash FROM users")
             .fetch_one(&db)
             .await
             .unwrap();
-        let audit: Vec<String> = sqlx::query_scalar("SELECT metadata FROM audit_events")
+        let audit: Vec<String> = app::ssr::db::query_scalar("SELECT metadata FROM audit_events")
             .fetch_all(&db)
             .await
             .unwrap();

@@ -54,7 +54,7 @@ fn routes(list: &Value) -> Vec<String> {
 }
 
 async fn lead_of(app: &TestApp, caller: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
+    app::ssr::db::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
         .bind(caller)
         .fetch_one(&app.db)
         .await
@@ -128,7 +128,7 @@ async fn a_missed_calls_callbacks_are_listed_newest_first_in_full_and_linked_to_
     assert!(!headers
         .iter()
         .any(|h| h.contains("cookie") || h.contains("authorization")));
-    let answer: String = sqlx::query_scalar("SELECT response FROM webhook_events WHERE id = $1")
+    let answer: String = app::ssr::db::query_scalar("SELECT response FROM webhook_events WHERE id = $1")
         .bind(id)
         .fetch_one(&app.db)
         .await
@@ -218,7 +218,7 @@ async fn the_filters_narrow_the_list_and_the_cursor_pages_through_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    sqlx::query("UPDATE webhook_events SET received_at = $1 WHERE id = $2")
+    app::ssr::db::query("UPDATE webhook_events SET received_at = $1 WHERE id = $2")
         .bind(1_768_500_000_000_i64) // 2026-01-15T18:00Z = noon in Chicago
         .bind(&sms_id)
         .execute(&app.db)
@@ -234,12 +234,12 @@ async fn the_filters_narrow_the_list_and_the_cursor_pages_through_it() {
     assert_eq!(only(&list(&app, &admin, &[("to", "2026-01-14")]).await), 0);
 
     // 60 more stored callbacks: pages of 50, newest first, no row twice
-    let org: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'acme'")
+    let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'acme'")
         .fetch_one(&app.db)
         .await
         .unwrap();
     for n in 0..60_i64 {
-        sqlx::query(
+        app::ssr::db::query(
             "INSERT INTO webhook_events (id, org_id, provider, route, idempotency_key, signature_verdict, payload, outcome, received_at) \
              VALUES ($1, $2, 'twilio', '/api/twilio/sms/status', $3, 'valid', 'MessageSid=SMx', 'status delivered', $4)",
         )
@@ -347,7 +347,7 @@ async fn bad_filters_and_settings_are_refused_with_422_and_change_nothing() {
         .rpc_form(&admin, "evidence/retention", &[("retention_days", "30")])
         .await;
     assert_eq!(resp.headers()["location"], "/app/evidence?retention_saved=1");
-    let meta: String = sqlx::query_scalar(
+    let meta: String = app::ssr::db::query_scalar(
         "SELECT metadata FROM audit_events WHERE action = 'settings.changed' ORDER BY occurred_at DESC LIMIT 1",
     )
     .fetch_one(&app.db)
@@ -371,11 +371,12 @@ async fn another_orgs_evidence_never_appears_and_its_ids_are_not_found() {
         }
     }
     play(&app, &[rival_call]).await;
-    let rival_id: String =
-        sqlx::query_scalar("SELECT w.id FROM webhook_events w JOIN orgs o ON o.id = w.org_id WHERE o.slug = 'rival'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let rival_id: String = app::ssr::db::query_scalar(
+        "SELECT w.id FROM webhook_events w JOIN orgs o ON o.id = w.org_id WHERE o.slug = 'rival'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
 
     let page = list(&app, &admin, &[]).await;
     assert_eq!(rows(&page).len(), 3);
@@ -402,7 +403,7 @@ async fn another_orgs_evidence_never_appears_and_its_ids_are_not_found() {
 async fn staff_are_refused_every_evidence_function_and_the_page() {
     let (app, _twilio, [_owner, _admin, staff]) = acme().await;
     play(&app, &MissedCall::new(8, CALLER).sequence()).await;
-    let id: String = sqlx::query_scalar("SELECT id FROM webhook_events LIMIT 1")
+    let id: String = app::ssr::db::query_scalar("SELECT id FROM webhook_events LIMIT 1")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -483,14 +484,14 @@ async fn the_retention_job_blanks_old_payloads_and_never_touches_the_audit_trail
     let page = list(&app, &admin, &[]).await;
     let old = rows(&page)[2]["id"].as_str().unwrap().to_owned();
     let now: i64 = rows(&page)[0]["received_at"].as_i64().unwrap();
-    sqlx::query("UPDATE webhook_events SET received_at = $1 WHERE id = $2")
+    app::ssr::db::query("UPDATE webhook_events SET received_at = $1 WHERE id = $2")
         .bind(now - 8 * 86_400_000)
         .bind(&old)
         .execute(&app.db)
         .await
         .unwrap();
     // an org-less callback (an unknown number) older than the default 180 days
-    sqlx::query(
+    app::ssr::db::query(
         "INSERT INTO webhook_events (id, provider, route, idempotency_key, signature_verdict, payload, outcome, received_at) \
          VALUES ('whk_0000000000000000000000000000abcd', 'twilio', '/api/twilio/voice/inbound', 'voice.inbound:+1:CAx', \
                  'valid', 'To=%2B1', 'unknown_number', $1)",
@@ -499,15 +500,16 @@ async fn the_retention_job_blanks_old_payloads_and_never_touches_the_audit_trail
     .execute(&app.db)
     .await
     .unwrap();
-    let audit_before: Vec<(String, String)> = sqlx::query_as("SELECT id, metadata FROM audit_events ORDER BY id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let audit_before: Vec<(String, String)> =
+        app::ssr::db::query_as("SELECT id, metadata FROM audit_events ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
 
     server::maintenance::run_once(&app.db).await.unwrap();
 
     let (payload, headers, pruned_at): (String, String, Option<i64>) =
-        sqlx::query_as("SELECT payload, headers, pruned_at FROM webhook_events WHERE id = $1")
+        app::ssr::db::query_as("SELECT payload, headers, pruned_at FROM webhook_events WHERE id = $1")
             .bind(&old)
             .fetch_one(&app.db)
             .await
@@ -527,10 +529,11 @@ async fn the_retention_job_blanks_old_payloads_and_never_touches_the_audit_trail
         .await,
         1
     );
-    let audit_after: Vec<(String, String)> = sqlx::query_as("SELECT id, metadata FROM audit_events ORDER BY id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let audit_after: Vec<(String, String)> =
+        app::ssr::db::query_as("SELECT id, metadata FROM audit_events ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     assert_eq!(audit_before, audit_after, "the audit trail is never pruned");
 
     // the row stays, saying what happened

@@ -76,7 +76,7 @@ async fn request_ids_that_are_long_or_odd_are_replaced_and_never_recorded() {
     )
     .await;
     assert!(failed.status().is_redirection(), "{}", failed.status());
-    let recorded: Vec<Option<String>> = sqlx::query_scalar("SELECT request_id FROM audit_events")
+    let recorded: Vec<Option<String>> = app::ssr::db::query_scalar("SELECT request_id FROM audit_events")
         .fetch_all(&app.db)
         .await
         .unwrap();
@@ -333,7 +333,7 @@ async fn inbox() -> (TestApp, FakeTwilio, reqwest::Client, String) {
     twilio.wait_for_sent(1).await;
     let staff = app.new_client();
     app.sign_in(&staff, "tech@acme.test").await;
-    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -405,7 +405,7 @@ fn validation_field(body: &serde_json::Value) -> Option<&str> {
 #[tokio::test]
 async fn oversized_booking_text_is_refused_at_the_edge_and_nothing_is_stored() {
     let (app, _twilio, staff, lead_id) = inbox().await;
-    let status_before: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = $1")
+    let status_before: String = app::ssr::db::query_scalar("SELECT status FROM leads WHERE id = $1")
         .bind(&lead_id)
         .fetch_one(&app.db)
         .await
@@ -455,7 +455,7 @@ async fn oversized_booking_text_is_refused_at_the_edge_and_nothing_is_stored() {
             .await,
         0
     );
-    let status_after: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = $1")
+    let status_after: String = app::ssr::db::query_scalar("SELECT status FROM leads WHERE id = $1")
         .bind(&lead_id)
         .fetch_one(&app.db)
         .await
@@ -475,7 +475,7 @@ async fn oversized_booking_text_is_refused_at_the_edge_and_nothing_is_stored() {
 }
 
 async fn name_and_status(app: &TestApp, lead_id: &str) -> (String, String) {
-    sqlx::query_as("SELECT name, status FROM leads WHERE id = $1")
+    app::ssr::db::query_as("SELECT name, status FROM leads WHERE id = $1")
         .bind(lead_id)
         .fetch_one(&app.db)
         .await

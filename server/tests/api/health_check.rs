@@ -46,7 +46,7 @@ async fn readyz_is_ready_once_migrations_are_applied() {
 async fn readyz_is_unavailable_when_the_database_cannot_answer() {
     let app = spawn_app().await;
     // (Closing the pool would wait forever for the writer's dedicated connection.)
-    sqlx::query("ALTER TABLE _sqlx_migrations RENAME TO _sqlx_migrations_gone")
+    app::ssr::db::query("ALTER TABLE _sqlx_migrations RENAME TO _sqlx_migrations_gone")
         .execute(&app.db)
         .await
         .unwrap();
@@ -59,22 +59,22 @@ async fn readyz_is_unavailable_when_the_database_cannot_answer() {
 #[tokio::test]
 async fn database_is_created_in_wal_mode_with_foreign_keys() {
     let app = spawn_app().await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+    let mode: String = app::ssr::db::query_scalar("PRAGMA journal_mode")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+    let fk: i64 = app::ssr::db::query_scalar("PRAGMA foreign_keys")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(fk, 1);
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+    let sync: i64 = app::ssr::db::query_scalar("PRAGMA synchronous")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
-    let orphan = sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ('org_x', 'usr_x', 'staff', 0, 0)")
+    let orphan = app::ssr::db::query("INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ('org_x', 'usr_x', 'staff', 0, 0)")
         .execute(&app.db)
         .await;
     assert!(orphan.is_err(), "foreign keys must be enforced");

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub live: app::ssr::live::LiveFeed,
     pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     pub client: reqwest::Client,
+    /// The app's DATABASE_URL (a file in `_dir`, or a fresh PostgreSQL database).
+    pub database_url: String,
     pub _dir: TempDir,
 }
 
@@ -22,12 +24,39 @@ impl TestApp {
     }
 }
 
-pub fn test_settings(dir: &TempDir, extra: &[(&str, &str)]) -> Settings {
+/// True when this run's apps use PostgreSQL (`CALLSNARE_TEST_ENGINE=postgres`, with the
+/// admin URL of a throwaway cluster in `CALLSNARE_TEST_POSTGRES`; scripts/test.sh sets both).
+pub fn on_postgres() -> bool {
+    std::env::var("CALLSNARE_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// A database of its own for one test app: a file under `dir` on SQLite, or a fresh
+/// PostgreSQL database (left for the throwaway cluster's removal to take away).
+pub async fn fresh_database_url(dir: &TempDir) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}", dir.path().join("nested/dir/callsnare.db").display());
+    }
+    fresh_postgres_database().await
+}
+
+/// A new empty database on the test cluster; its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Executor as _;
+    let admin = std::env::var("CALLSNARE_TEST_POSTGRES")
+        .expect("CALLSNARE_TEST_POSTGRES: the admin URL of a throwaway PostgreSQL cluster");
+    let name = format!("cs_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin).await.expect("the test cluster answers");
+    pool.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (base, _) = admin.rsplit_once('/').expect("an admin URL ends with a database name");
+    format!("{base}/{name}")
+}
+
+pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = HashMap::from([
-        (
-            "DATABASE_URL".into(),
-            format!("sqlite://{}", dir.path().join("nested/dir/callsnare.db").display()),
-        ),
+        ("DATABASE_URL".into(), database_url.to_owned()),
         ("CALLSNARE_ADDR".into(), "127.0.0.1:0".into()),
     ]);
     for (k, v) in extra {
@@ -45,7 +74,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         server::telemetry::init(server::config::LogFormat::Pretty);
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = test_settings(&dir, extra);
+    let database_url = fresh_database_url(&dir).await;
+    let settings = test_settings(&database_url, extra);
     let public_url = settings
         .public_url
         .as_ref()
@@ -73,6 +103,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         live,
         setup_token,
         client,
+        database_url,
         _dir: dir,
     }
 }
@@ -171,7 +202,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+        app::ssr::db::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }
 }
 
@@ -414,7 +445,7 @@ impl TestApp {
 /// straight from the mail outbox. Panics if there is none (the body is blanked once a
 /// mail is delivered over SMTP, so this is for apps without SMTP).
 pub async fn latest_mail_link(app: &TestApp, email: &str) -> String {
-    let body: Option<String> = sqlx::query_scalar(
+    let body: Option<String> = app::ssr::db::query_scalar(
         "SELECT body FROM mail_outbox WHERE to_address = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
     )
     .bind(email)
@@ -439,7 +470,7 @@ pub fn link_token(link: &str) -> String {
 
 /// How many mails have been queued to `email`.
 pub async fn mail_count(app: &TestApp, email: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1")
+    app::ssr::db::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1")
         .bind(email)
         .fetch_one(&app.db)
         .await

@@ -34,7 +34,7 @@ async fn setup() -> (TestApp, FakeTwilio, reqwest::Client, String) {
     twilio.wait_for_sent(1).await;
     let staff = app.new_client();
     app.sign_in(&staff, "tech@acme.test").await;
-    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -286,12 +286,12 @@ async fn another_org_cannot_see_or_touch_the_lead() {
 #[tokio::test]
 async fn pagination_walks_every_lead_once() {
     let (app, _twilio) = spawn_twilio_app(&[("CALLSNARE_PUBLIC_URL", "http://callsnare.test")]).await;
-    let org: String = sqlx::query_scalar("SELECT id FROM orgs")
+    let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs")
         .fetch_one(&app.db)
         .await
         .unwrap();
     for i in 0..120 {
-        sqlx::query("INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) VALUES ($1, $2, $3, 'missed_call', $4, $4, $4)")
+        app::ssr::db::query("INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at) VALUES ($1, $2, $3, 'missed_call', $4, $4, $4)")
             .bind(format!("lead_{i:032x}"))
             .bind(&org)
             .bind(format!("+1512555{i:04}"))
@@ -366,7 +366,7 @@ async fn the_live_stream_needs_a_session_and_carries_only_the_orgs_events() {
         .unwrap();
     let text = String::from_utf8_lossy(&chunk).into_owned();
     assert!(text.contains("event: lead"), "{text}");
-    let ours: String = sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
+    let ours: String = app::ssr::db::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
         .bind(CALLER)
         .fetch_one(&app.db)
         .await
@@ -381,7 +381,7 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
         ("CALLSNARE_ESCALATION_SCAN_SECS", "1"),
     ])
     .await;
-    sqlx::query("UPDATE routing_settings SET escalation_number = '+14155550199', escalation_minutes = 10")
+    app::ssr::db::query("UPDATE routing_settings SET escalation_number = '+14155550199', escalation_minutes = 10")
         .execute(&app.db)
         .await
         .unwrap();
@@ -400,7 +400,7 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
         600_000
     );
     // ten minutes pass without anyone responding
-    sqlx::query(
+    app::ssr::db::query(
         "UPDATE leads SET created_at = created_at - 11 * 60000, escalation_due_at = escalation_due_at - 11 * 60000",
     )
     .execute(&app.db)
@@ -434,12 +434,12 @@ async fn an_unanswered_lead_escalates_once_with_a_text_to_the_escalation_number(
 #[tokio::test]
 async fn leads_are_assigned_only_to_members_of_the_same_org() {
     let (app, _twilio, staff, lead_id) = setup().await;
-    let tech: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
+    let tech: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
     seed_org(&app.db, "rival", "Rival HVAC", "+14155550200", &["+14155550201"]).await;
-    let outsider: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@rival.test'")
+    let outsider: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'owner@rival.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -546,7 +546,7 @@ async fn quiet_hours_are_the_customers_own_local_hours() {
     // behind the business (America/Chicago): closed there.
     let la = chrono::Utc::now().with_timezone(&chrono_tz::America::Los_Angeles);
     let minute = i64::from(la.hour() * 60 + la.minute());
-    sqlx::query("UPDATE routing_settings SET send_window_start_minute = $1, send_window_end_minute = $2")
+    app::ssr::db::query("UPDATE routing_settings SET send_window_start_minute = $1, send_window_end_minute = $2")
         .bind((minute - 30).max(0))
         .bind((minute + 30).min(1440))
         .execute(&app.db)
@@ -555,7 +555,7 @@ async fn quiet_hours_are_the_customers_own_local_hours() {
     play(&app, &call_from(1, "+13105550142", "CA")).await;
     play(&app, &call_from(2, "+15125550143", "TX")).await;
     let zones: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT caller_number, caller_timezone FROM leads ORDER BY caller_number")
+        app::ssr::db::query_as("SELECT caller_number, caller_timezone FROM leads ORDER BY caller_number")
             .fetch_all(&app.db)
             .await
             .unwrap();
@@ -570,7 +570,7 @@ async fn quiet_hours_are_the_customers_own_local_hours() {
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
     for (caller, quiet) in [("+13105550142", false), ("+15125550143", true)] {
-        let lead_id: String = sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
+        let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads WHERE caller_number = $1")
             .bind(caller)
             .fetch_one(&app.db)
             .await
@@ -596,7 +596,7 @@ async fn escalation_counts_open_minutes_and_a_closed_office_never_blocks_another
     let open_day = today + chrono::Days::new(3);
     let mut days = ["[]"; 7];
     days[open_day.weekday().num_days_from_monday() as usize] = "[[0,1440]]";
-    sqlx::query(
+    app::ssr::db::query(
         "UPDATE routing_settings SET business_hours = $1, escalation_number = '+14155550199', escalation_minutes = 10 \
          WHERE org_id = (SELECT id FROM orgs WHERE slug = 'acme')",
     )
@@ -604,7 +604,7 @@ async fn escalation_counts_open_minutes_and_a_closed_office_never_blocks_another
     .execute(&app.db)
     .await
     .unwrap();
-    sqlx::query(
+    app::ssr::db::query(
         "UPDATE routing_settings SET escalation_number = '+14155550299', escalation_minutes = 10 \
          WHERE org_id = (SELECT id FROM orgs WHERE slug = 'rival')",
     )
@@ -625,7 +625,7 @@ async fn escalation_counts_open_minutes_and_a_closed_office_never_blocks_another
     );
     // A closed office's backlog: 150 waiting leads, all created a day ago.
     for i in 0..150 {
-        sqlx::query(
+        app::ssr::db::query(
             "INSERT INTO leads (id, org_id, caller_number, source, last_activity_at, created_at, updated_at, escalation_due_at) \
              SELECT $1, id, $2, 'missed_call', 0, 0, 0, $3 FROM orgs WHERE slug = 'acme'",
         )
@@ -647,7 +647,7 @@ async fn escalation_counts_open_minutes_and_a_closed_office_never_blocks_another
         }
     }
     play(&app, &call).await;
-    sqlx::query("UPDATE leads SET escalation_due_at = escalation_due_at - 11 * 60000 WHERE caller_number = $1")
+    app::ssr::db::query("UPDATE leads SET escalation_due_at = escalation_due_at - 11 * 60000 WHERE caller_number = $1")
         .bind(rival_caller)
         .execute(&app.db)
         .await

@@ -90,7 +90,7 @@ async fn inbox_rows_show_the_caller_as_people_write_it_who_wrote_last_and_how_lo
     assert!(!html.contains("You: No heat"), "{html}");
 
     // A staff reply (as the reply use-case records it): ours again, nobody waiting.
-    let (org_id, lead_id): (String, String) = sqlx::query_as("SELECT org_id, id FROM leads")
+    let (org_id, lead_id): (String, String) = app::ssr::db::query_as("SELECT org_id, id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();

@@ -31,7 +31,7 @@ async fn setup() -> (TestApp, FakeTwilio, reqwest::Client, String) {
     twilio.wait_for_sent(1).await;
     let staff = app.new_client();
     app.sign_in(&staff, "tech@acme.test").await;
-    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -107,7 +107,7 @@ async fn book(
 /// What a refused write could have left behind: bookings, the lead's status, its timeline,
 /// the audit trail and the texts queued.
 async fn stored(app: &TestApp, lead_id: &str) -> (i64, String, i64, i64, i64) {
-    let status: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = $1")
+    let status: String = app::ssr::db::query_scalar("SELECT status FROM leads WHERE id = $1")
         .bind(lead_id)
         .fetch_one(&app.db)
         .await
@@ -504,7 +504,7 @@ async fn another_orgs_booking_is_not_found_and_nothing_changes() {
             .status(),
         200
     );
-    let id: String = sqlx::query_scalar("SELECT id FROM bookings")
+    let id: String = app::ssr::db::query_scalar("SELECT id FROM bookings")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -512,7 +512,7 @@ async fn another_orgs_booking_is_not_found_and_nothing_changes() {
     let rival = app.new_client();
     app.sign_in(&rival, "owner@rival.test").await;
     let before = stored(&app, &lead_id).await;
-    let window: (i64, String) = sqlx::query_as("SELECT window_start, status FROM bookings")
+    let window: (i64, String) = app::ssr::db::query_as("SELECT window_start, status FROM bookings")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -540,7 +540,7 @@ async fn another_orgs_booking_is_not_found_and_nothing_changes() {
         assert_eq!(resp.status(), 404, "{endpoint} {id}");
     }
     assert_eq!(stored(&app, &lead_id).await, before);
-    let after: (i64, String) = sqlx::query_as("SELECT window_start, status FROM bookings")
+    let after: (i64, String) = app::ssr::db::query_as("SELECT window_start, status FROM bookings")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -635,7 +635,7 @@ async fn quick_replies_have_defaults_are_edited_by_admins_within_limits() {
 #[tokio::test]
 async fn replying_to_an_unassigned_lead_assigns_it_to_the_replier() {
     let (app, twilio, staff, lead_id) = setup().await;
-    let tech: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
+    let tech: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -676,15 +676,15 @@ async fn replying_to_an_unassigned_lead_assigns_it_to_the_replier() {
 
     // a lead someone else has stays theirs
     play(&app, &MissedCall::new(2, "+14155552999").sequence()).await;
-    let other: String = sqlx::query_scalar("SELECT id FROM leads WHERE caller_number = '+14155552999'")
+    let other: String = app::ssr::db::query_scalar("SELECT id FROM leads WHERE caller_number = '+14155552999'")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let owner_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
+    let owner_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    sqlx::query("UPDATE leads SET assigned_user_id = $1 WHERE id = $2")
+    app::ssr::db::query("UPDATE leads SET assigned_user_id = $1 WHERE id = $2")
         .bind(&owner_id)
         .bind(&other)
         .execute(&app.db)
@@ -731,7 +731,7 @@ async fn a_form_without_a_usable_token_is_refused_before_anything_is_written() {
 #[tokio::test]
 async fn housekeeping_prunes_form_token_claims_older_than_two_days() {
     let (app, _twilio, _staff, _lead_id) = setup().await;
-    let org: String = sqlx::query_scalar("SELECT id FROM orgs")
+    let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -740,7 +740,7 @@ async fn housekeeping_prunes_form_token_claims_older_than_two_days() {
         ("a".repeat(32), now - 3 * 86_400_000),
         ("b".repeat(32), now - 3_600_000),
     ] {
-        sqlx::query(
+        app::ssr::db::query(
             "INSERT INTO form_submissions (org_id, token, form, created_at) VALUES ($1, $2, 'leads/reply', $3)",
         )
         .bind(&org)
@@ -751,7 +751,7 @@ async fn housekeeping_prunes_form_token_claims_older_than_two_days() {
         .unwrap();
     }
     server::maintenance::run_once(&app.db).await.unwrap();
-    let left: Vec<String> = sqlx::query_scalar("SELECT token FROM form_submissions")
+    let left: Vec<String> = app::ssr::db::query_scalar("SELECT token FROM form_submissions")
         .fetch_all(&app.db)
         .await
         .unwrap();

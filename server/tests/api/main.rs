@@ -25,6 +25,7 @@ mod numbers;
 mod outbox_worker;
 mod pages;
 mod process;
+mod schema_parity;
 mod security_findings;
 mod settings;
 mod team_invitations;

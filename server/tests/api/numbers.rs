@@ -57,7 +57,7 @@ async fn acme() -> (TestApp, FakeTwilio, [reqwest::Client; 3]) {
 
 /// The id of the active row tracking `e164`.
 async fn number_id(app: &TestApp, e164: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM tracked_numbers WHERE e164 = $1 AND removed_at IS NULL")
+    app::ssr::db::query_scalar("SELECT id FROM tracked_numbers WHERE e164 = $1 AND removed_at IS NULL")
         .bind(e164)
         .fetch_one(&app.db)
         .await
@@ -66,7 +66,7 @@ async fn number_id(app: &TestApp, e164: &str) -> String {
 
 /// Everything a change could touch, to compare before and after a refusal.
 async fn stored(app: &TestApp) -> String {
-    let rows: Vec<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, i64, Option<i64>)> = app::ssr::db::query_as(
         "SELECT id, e164, label, forward_to, ring_timeout_secs, removed_at FROM tracked_numbers ORDER BY id",
     )
     .fetch_all(&app.db)
@@ -107,7 +107,7 @@ fn validation_field(body: &serde_json::Value) -> &str {
 
 /// An audit row: actor id, target id, metadata.
 async fn audit(app: &TestApp, action: &str) -> Vec<(Option<String>, Option<String>, serde_json::Value)> {
-    let rows: Vec<(Option<String>, Option<String>, String)> = sqlx::query_as(
+    let rows: Vec<(Option<String>, Option<String>, String)> = app::ssr::db::query_as(
         "SELECT actor_id, target_id, metadata FROM audit_events WHERE action = $1 ORDER BY occurred_at, id",
     )
     .bind(action)
@@ -139,7 +139,7 @@ async fn a_number_is_added_in_an_everyday_format_and_its_calls_are_forwarded_at_
         )
         .await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
-    let row: (String, String, String, i64, Option<i64>) = sqlx::query_as(
+    let row: (String, String, String, i64, Option<i64>) = app::ssr::db::query_as(
         "SELECT e164, label, forward_to, ring_timeout_secs, removed_at FROM tracked_numbers WHERE e164 = $1",
     )
     .bind(NEW_NUMBER)
@@ -156,7 +156,7 @@ async fn a_number_is_added_in_an_everyday_format_and_its_calls_are_forwarded_at_
             None
         )
     );
-    let admin_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
+    let admin_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -311,7 +311,7 @@ async fn an_edit_is_audited_with_before_and_after_used_by_the_next_call_and_a_lo
         )
         .await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
-    let admin_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
+    let admin_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();

@@ -97,7 +97,7 @@ impl Outbox {
 
     /// The text-back's delivery status, provider SID and outbox state.
     async fn text_back(&self) -> (String, Option<String>, String, i64) {
-        sqlx::query_as(
+        app::ssr::db::query_as(
             "SELECT m.status, m.provider_sid, o.state, o.attempts FROM messages m \
              JOIN sms_outbox o ON o.message_id = m.id WHERE m.purpose = 'text_back'",
         )
@@ -107,7 +107,7 @@ impl Outbox {
     }
 
     async fn opt_out_source(&self, phone: &str) -> Option<(bool, String)> {
-        sqlx::query_as("SELECT opted_out, source FROM opt_outs WHERE phone = $1")
+        app::ssr::db::query_as("SELECT opted_out, source FROM opt_outs WHERE phone = $1")
             .bind(phone)
             .fetch_optional(self.db())
             .await
@@ -154,7 +154,7 @@ async fn throttled_text_waits_for_its_backoff_then_is_checked_with_twilio_and_se
     );
 
     // The backoff has passed.
-    sqlx::query("UPDATE sms_outbox SET next_attempt_at = 0")
+    app::ssr::db::query("UPDATE sms_outbox SET next_attempt_at = 0")
         .execute(o.db())
         .await
         .unwrap();
@@ -175,7 +175,7 @@ async fn text_to_a_number_that_opted_out_after_it_was_queued_is_canceled_not_sen
     let o = Outbox::new().await;
     o.missed_call("CA01", CALLER).await;
     // The STOP lands between the queueing and the claim.
-    sqlx::query(
+    app::ssr::db::query(
         "INSERT INTO opt_outs (org_id, phone, opted_out, source, created_at, updated_at) \
          SELECT id, $1, TRUE, 'sms_keyword', 0, 0 FROM orgs",
     )

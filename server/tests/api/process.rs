@@ -115,7 +115,7 @@ impl Proc {
 
     async fn count(&self, sql: &str) -> i64 {
         let db = app::ssr::db::connect(&self.db_url()).await.unwrap();
-        let n = sqlx::query_scalar(sql).fetch_one(&db).await.unwrap();
+        let n = app::ssr::db::query_scalar(sql).fetch_one(&db).await.unwrap();
         db.close().await;
         n
     }

@@ -26,7 +26,7 @@ async fn acme_with_lead() -> (TestApp, crate::fake_twilio::FakeTwilio, reqwest::
     twilio.wait_for_sent(1).await;
     let staff = app.new_client();
     app.sign_in(&staff, "tech@acme.test").await;
-    let lead_id: String = sqlx::query_scalar("SELECT id FROM leads")
+    let lead_id: String = app::ssr::db::query_scalar("SELECT id FROM leads")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -36,11 +36,12 @@ async fn acme_with_lead() -> (TestApp, crate::fake_twilio::FakeTwilio, reqwest::
 /// What a failed write could have left behind: the lead's editable fields, its timeline and
 /// the org's audit trail.
 async fn lead_state(app: &TestApp, lead_id: &str) -> (String, String, i64, i64, i64) {
-    let (name, status): (Option<String>, String) = sqlx::query_as("SELECT name, status FROM leads WHERE id = $1")
-        .bind(lead_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (name, status): (Option<String>, String) =
+        app::ssr::db::query_as("SELECT name, status FROM leads WHERE id = $1")
+            .bind(lead_id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     (
         name.unwrap_or_default(),
         status,
@@ -112,7 +113,7 @@ fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::
 async fn insert_failures(app: &TestApp, email: &str, source: &str, n: usize) {
     let now = chrono_now();
     for i in 0..n {
-        sqlx::query("INSERT INTO login_failures (id, email, ip, occurred_at) VALUES ($1, $2, $3, $4)")
+        app::ssr::db::query("INSERT INTO login_failures (id, email, ip, occurred_at) VALUES ($1, $2, $3, $4)")
             .bind(format!("lfl_{source}_{i}"))
             .bind(email)
             .bind(source)
@@ -234,11 +235,11 @@ async fn a_failed_sign_in_stores_a_bounded_email_and_old_failures_are_pruned() {
         .await;
     assert!(audit < 1_000, "{audit}");
     insert_failures(&app, "old@acme.test", "198.51.100.1", 3).await;
-    sqlx::query("UPDATE login_failures SET occurred_at = 0 WHERE email = 'old@acme.test'")
+    app::ssr::db::query("UPDATE login_failures SET occurred_at = 0 WHERE email = 'old@acme.test'")
         .execute(&app.db)
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_events SET occurred_at = 0 WHERE action = 'auth.sign_in_failed'")
+    app::ssr::db::query("UPDATE audit_events SET occurred_at = 0 WHERE action = 'auth.sign_in_failed'")
         .execute(&app.db)
         .await
         .unwrap();
@@ -313,7 +314,7 @@ async fn a_removed_members_open_live_stream_ends_within_seconds() {
     let stream = open_stream(&app, &staff).await;
     let owner = app.new_client();
     app.sign_in(&owner, "owner@acme.test").await;
-    let tech: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
+    let tech: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'tech@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -383,7 +384,7 @@ async fn median_sign_in(app: &TestApp, email: &str, base_ip: u8) -> Duration {
 async fn accounts_without_a_password_yet_take_as_long_to_refuse() {
     let app = spawn_app_with(&[("CALLSNARE_TRUSTED_PROXIES", "127.0.0.1")]).await;
     seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
-    sqlx::query("INSERT INTO users (id, email, password_hash, password_changed_at, created_at, updated_at) VALUES ('usr_waiting', 'new@acme.test', '!unset:abc', 0, 0, 0)")
+    app::ssr::db::query("INSERT INTO users (id, email, password_hash, password_changed_at, created_at, updated_at) VALUES ('usr_waiting', 'new@acme.test', '!unset:abc', 0, 0, 0)")
         .execute(&app.db)
         .await
         .unwrap();
@@ -464,12 +465,12 @@ async fn session_rows_never_hold_the_password_hash() {
     seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
     let client = app.new_client();
     app.sign_in(&client, "owner@acme.test").await;
-    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+    let rows: Vec<Vec<u8>> = app::ssr::db::query_scalar("SELECT data FROM tower_sessions")
         .fetch_all(&app.db)
         .await
         .unwrap();
     assert!(!rows.is_empty());
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'owner@acme.test'")
+    let hash: String = app::ssr::db::query_scalar("SELECT password_hash FROM users WHERE email = 'owner@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -497,7 +498,7 @@ async fn the_same_call_sid_at_two_orgs_is_two_calls() {
     }
     // the second org's callbacks carry the same CallSid: its own call, not a replay
     play(&app, &rival).await;
-    let per_org: Vec<(String, i64)> = sqlx::query_as(
+    let per_org: Vec<(String, i64)> = app::ssr::db::query_as(
         "SELECT o.slug, COUNT(c.id) FROM orgs o LEFT JOIN calls c ON c.org_id = o.id GROUP BY o.slug ORDER BY o.slug",
     )
     .fetch_all(&app.db)
@@ -557,7 +558,7 @@ async fn a_held_mail_loses_its_link_once_the_link_is_dead() {
         assert!(resp.status().is_success(), "{}", resp.status());
     }
     // the first invitation is withdrawn: its mail's link is dead
-    let invitation: String = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'first@acme.test'")
+    let invitation: String = app::ssr::db::query_scalar("SELECT id FROM invitations WHERE email = 'first@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -566,10 +567,11 @@ async fn a_held_mail_loses_its_link_once_the_link_is_dead() {
         .await;
     assert!(resp.status().is_success(), "{}", resp.status());
     server::maintenance::run_once(&app.db).await.unwrap();
-    let bodies: Vec<(String, String)> = sqlx::query_as("SELECT to_address, body FROM mail_outbox ORDER BY to_address")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let bodies: Vec<(String, String)> =
+        app::ssr::db::query_as("SELECT to_address, body FROM mail_outbox ORDER BY to_address")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     assert_eq!(bodies[0].0, "first@acme.test");
     assert_eq!(bodies[0].1, "", "a dead link is not kept");
     assert!(bodies[1].1.contains("/invite?token="), "a live one waits for delivery");

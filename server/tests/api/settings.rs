@@ -85,7 +85,7 @@ type AuditRow = (String, Option<String>, Option<String>, Option<String>, String)
 
 /// Everything a save could touch, to compare before and after a refusal.
 async fn stored(app: &TestApp) -> String {
-    let row: StoredSettings = sqlx::query_as(
+    let row: StoredSettings = app::ssr::db::query_as(
         "SELECT r.business_hours, r.closure_dates, r.after_hours_greeting, r.text_back_template, \
                     r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
                     r.hold_text_backs_in_quiet_hours, r.escalation_number, r.escalation_minutes, r.updated_at, \
@@ -317,18 +317,18 @@ async fn a_save_records_one_audit_event_with_before_and_after_of_exactly_the_cha
     )
     .await;
     assert_eq!(resp.status(), 200);
-    let rows: Vec<AuditRow> = sqlx::query_as(
+    let rows: Vec<AuditRow> = app::ssr::db::query_as(
         "SELECT actor_kind, actor_id, target_kind, target_id, metadata FROM audit_events WHERE action = 'settings.changed'",
     )
     .fetch_all(&app.db)
     .await
     .unwrap();
     assert_eq!(rows.len(), 1);
-    let admin_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
+    let admin_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'admin@acme.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let org_id: String = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = 'acme'")
+    let org_id: String = app::ssr::db::query_scalar("SELECT id FROM orgs WHERE slug = 'acme'")
         .fetch_one(&app.db)
         .await
         .unwrap();

@@ -28,7 +28,7 @@ async fn acme_and_rival() -> TestApp {
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+    app::ssr::db::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_one(&app.db)
         .await
@@ -37,7 +37,7 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 
 /// `email`'s role in the org `slug`, if a member.
 async fn role_in(app: &TestApp, slug: &str, email: &str) -> Option<String> {
-    sqlx::query_scalar(
+    app::ssr::db::query_scalar(
         "SELECT m.role FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
          WHERE o.slug = $1 AND u.email = $2",
     )
@@ -116,7 +116,7 @@ async fn an_admin_of_one_org_cannot_take_over_another_orgs_owner() {
     let admin = app.new_client();
     app.sign_in(&admin, "admin@acme.test").await;
     let rival_owner = user_id(&app, "owner@rival.test").await;
-    let hash_before: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+    let hash_before: String = app::ssr::db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(&rival_owner)
         .fetch_one(&app.db)
         .await
@@ -131,7 +131,7 @@ async fn an_admin_of_one_org_cannot_take_over_another_orgs_owner() {
         serde_json::json!({ "email": "owner@rival.test", "expires_in_hours": 72 })
     );
     assert_eq!(role_in(&app, "acme", "owner@rival.test").await, None);
-    let body: String = sqlx::query_scalar("SELECT body FROM mail_outbox WHERE to_address = 'owner@rival.test'")
+    let body: String = app::ssr::db::query_scalar("SELECT body FROM mail_outbox WHERE to_address = 'owner@rival.test'")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -151,7 +151,7 @@ async fn an_admin_of_one_org_cannot_take_over_another_orgs_owner() {
         0,
         "no link was issued"
     );
-    let hash_after: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+    let hash_after: String = app::ssr::db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(&rival_owner)
         .fetch_one(&app.db)
         .await
@@ -485,7 +485,7 @@ async fn held_mail_is_listed_by_the_operator_command() {
     app.rpc_json(&owner, "team/add", &[("email", "tech@acme.test"), ("role", "staff")])
         .await;
     let link = latest_mail_link(&app, "tech@acme.test").await;
-    let database_url = format!("sqlite://{}", app._dir.path().join("nested/dir/callsnare.db").display());
+    let database_url = app.database_url.clone();
     let run = |args: &'static [&'static str]| {
         let url = database_url.clone();
         tokio::task::spawn_blocking(move || {
@@ -672,7 +672,7 @@ async fn a_set_password_link_dies_when_the_member_is_removed_or_their_role_chang
 
     // However the membership ended, a link from that org is refused once it has.
     let token = reset(&app, &owner, &gone, "gone@acme.test").await;
-    sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+    app::ssr::db::query("DELETE FROM memberships WHERE user_id = $1")
         .bind(&gone)
         .execute(&app.db)
         .await

@@ -58,7 +58,7 @@ async fn missed_call_opens_one_lead_and_sends_one_text_back() {
         app.count("SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent'").await,
         1
     );
-    let timeline: Vec<String> = sqlx::query_scalar("SELECT kind FROM lead_events ORDER BY occurred_at, id")
+    let timeline: Vec<String> = app::ssr::db::query_scalar("SELECT kind FROM lead_events ORDER BY occurred_at, id")
         .fetch_all(&app.db)
         .await
         .unwrap();
@@ -213,7 +213,7 @@ async fn a_caller_id_that_failed_stir_shaken_gets_a_lead_but_no_text_back() {
 #[tokio::test]
 async fn stop_ends_texts_and_start_resumes_them() {
     let (app, twilio) = spawn_twilio_app(&[]).await;
-    sqlx::query("UPDATE routing_settings SET cooldown_minutes = 0")
+    app::ssr::db::query("UPDATE routing_settings SET cooldown_minutes = 0")
         .execute(&app.db)
         .await
         .unwrap();
@@ -322,7 +322,7 @@ async fn twilio_opt_out_type_is_authoritative() {
 async fn a_stop_cancels_a_text_that_is_still_queued() {
     let (app, twilio) = spawn_twilio_app(&[]).await;
     // The org holds text-backs outside 8am-9pm and the window is closed all day.
-    sqlx::query("UPDATE routing_settings SET hold_text_backs_in_quiet_hours = TRUE, send_window_start_minute = 0, send_window_end_minute = 0")
+    app::ssr::db::query("UPDATE routing_settings SET hold_text_backs_in_quiet_hours = TRUE, send_window_start_minute = 0, send_window_end_minute = 0")
         .execute(&app.db)
         .await
         .unwrap();
@@ -351,7 +351,7 @@ async fn a_stop_cancels_a_text_that_is_still_queued() {
 async fn after_hours_calls_get_the_greeting_and_a_text_back() {
     let (app, twilio) = spawn_twilio_app(&[]).await;
     // Closed every day of the week.
-    sqlx::query(r#"UPDATE routing_settings SET business_hours = '{"days":[[],[],[],[],[],[],[]]}'"#)
+    app::ssr::db::query(r#"UPDATE routing_settings SET business_hours = '{"days":[[],[],[],[],[],[],[]]}'"#)
         .execute(&app.db)
         .await
         .unwrap();
@@ -588,7 +588,7 @@ async fn unsigned_callbacks_are_accepted_in_sandbox_without_a_token_and_marked_u
 #[tokio::test]
 async fn delivery_status_callbacks_update_the_message_and_21610_opts_out() {
     let (app, twilio) = spawn_twilio_app(&[]).await;
-    sqlx::query("UPDATE routing_settings SET cooldown_minutes = 0")
+    app::ssr::db::query("UPDATE routing_settings SET cooldown_minutes = 0")
         .execute(&app.db)
         .await
         .unwrap();
@@ -600,7 +600,7 @@ async fn delivery_status_callbacks_update_the_message_and_21610_opts_out() {
             == 1
     })
     .await;
-    let sid: String = sqlx::query_scalar("SELECT provider_sid FROM messages")
+    let sid: String = app::ssr::db::query_scalar("SELECT provider_sid FROM messages")
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -674,13 +674,13 @@ async fn transient_provider_failures_are_retried_with_backoff() {
 #[tokio::test]
 async fn a_database_that_cannot_commit_answers_503_so_twilio_retries() {
     let (app, _twilio) = spawn_twilio_app(&[]).await;
-    sqlx::query("ALTER TABLE webhook_events RENAME TO webhook_events_away")
+    app::ssr::db::query("ALTER TABLE webhook_events RENAME TO webhook_events_away")
         .execute(&app.db)
         .await
         .unwrap();
     let (path, params) = MissedCall::new(120, CALLER).inbound();
     assert_eq!(app.post_twilio(path, &params, Signing::Valid).await.status(), 503);
-    sqlx::query("ALTER TABLE webhook_events_away RENAME TO webhook_events")
+    app::ssr::db::query("ALTER TABLE webhook_events_away RENAME TO webhook_events")
         .execute(&app.db)
         .await
         .unwrap();
@@ -763,7 +763,7 @@ async fn live_feed_announces_new_leads_after_commit() {
     let mut kinds = Vec::new();
     while let Ok(Ok(ev)) = tokio::time::timeout(std::time::Duration::from_millis(300), feed.recv()).await {
         kinds.push(serde_json::to_value(ev.kind).unwrap().as_str().unwrap().to_owned());
-        let org: String = sqlx::query_scalar("SELECT id FROM orgs")
+        let org: String = app::ssr::db::query_scalar("SELECT id FROM orgs")
             .fetch_one(&app.db)
             .await
             .unwrap();

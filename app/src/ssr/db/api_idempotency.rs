@@ -24,7 +24,7 @@ pub async fn find(
     idem_key: &str,
     now: i64,
 ) -> Result<Option<StoredResponse>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT request_hash, status, response_body FROM api_idempotency \
          WHERE api_key_id = $1 AND idem_key = $2 AND created_at > $3",
     )
@@ -48,7 +48,7 @@ pub struct NewResponse<'a> {
 /// [`RETENTION_MS`] that pruning has not reached yet is replaced ([`find`] no longer sees
 /// it, so the key is free again).
 pub async fn store(conn: &mut Conn, r: NewResponse<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO api_idempotency (api_key_id, idem_key, request_hash, status, response_body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (api_key_id, idem_key) DO UPDATE SET request_hash = excluded.request_hash, \
@@ -67,7 +67,7 @@ pub async fn store(conn: &mut Conn, r: NewResponse<'_>, now: i64) -> Result<(), 
 
 /// Deletes up to `limit` stored responses made before `before`; returns how many.
 pub async fn prune_before(conn: &mut Conn, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "DELETE FROM api_idempotency WHERE (api_key_id, idem_key) IN \
          (SELECT api_key_id, idem_key FROM api_idempotency WHERE created_at < $1 LIMIT $2)",
     )

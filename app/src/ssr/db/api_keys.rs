@@ -41,7 +41,7 @@ pub struct NewApiKey<'a> {
 /// Stores a new key. A name already used by one of the org's keys that is not revoked is a
 /// unique violation (`api_keys_org_id_name_key`).
 pub async fn insert(conn: &mut Conn, k: NewApiKey<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO api_keys (id, org_id, name, secret_hash, prefix, mode, scopes, created_by, created_at, \
                                expires_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9)",
@@ -89,14 +89,17 @@ const ROW_COLUMNS: &str = "k.id, k.name, k.prefix, k.mode, k.scopes, u.email AS 
 /// The org's keys, revoked ones too, newest first.
 pub async fn list_for_org(conn: &mut Conn, org_id: &OrgId) -> Result<Vec<ApiKeyRow>, sqlx::Error> {
     let sql = format!("SELECT {ROW_COLUMNS} WHERE k.org_id = $1 ORDER BY k.created_at DESC, k.id DESC");
-    let rows = sqlx::query_as(&sql).bind(org_id.as_str()).fetch_all(conn).await?;
+    let rows = crate::ssr::db::query_as(&sql)
+        .bind(org_id.as_str())
+        .fetch_all(conn)
+        .await?;
     Ok(rows)
 }
 
 /// The org's key `id`; `None` for another org's key or one that does not exist.
 pub async fn find_for_org(conn: &mut Conn, org_id: &OrgId, id: &ApiKeyId) -> Result<Option<ApiKeyRow>, sqlx::Error> {
     let sql = format!("SELECT {ROW_COLUMNS} WHERE k.org_id = $1 AND k.id = $2");
-    let row = sqlx::query_as(&sql)
+    let row = crate::ssr::db::query_as(&sql)
         .bind(org_id.as_str())
         .bind(id.as_str())
         .fetch_optional(conn)
@@ -129,7 +132,7 @@ pub async fn find_by_hash(conn: &mut Conn, hash: &str) -> Result<Option<KeyAuthR
          SELECT {COLUMNS} FROM api_keys WHERE previous_secret_hash = $1 \
          LIMIT 1"
     );
-    let row = sqlx::query_as(&sql).bind(hash).fetch_optional(conn).await?;
+    let row = crate::ssr::db::query_as(&sql).bind(hash).fetch_optional(conn).await?;
     Ok(row)
 }
 
@@ -155,7 +158,7 @@ pub async fn rotate(
 ) -> Result<bool, sqlx::Error> {
     // Every right-hand side reads the row as it was before this update.
     let grace = s.previous_until.filter(|until| *until > now);
-    let done = sqlx::query(
+    let done = crate::ssr::db::query(
         "UPDATE api_keys SET \
            previous_secret_hash = CASE WHEN $3 IS NOT NULL THEN secret_hash END, \
            previous_prefix = CASE WHEN $3 IS NOT NULL THEN prefix END, \
@@ -178,7 +181,7 @@ pub async fn rotate(
 /// Revokes the org's key `id`: both its secrets are refused from now on. `false` when there
 /// is no such key or it was revoked already.
 pub async fn revoke(conn: &mut Conn, org_id: &OrgId, id: &ApiKeyId, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = crate::ssr::db::query(
         "UPDATE api_keys SET revoked_at = $3, previous_expires_at = NULL, updated_at = $3 \
          WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
     )
@@ -192,7 +195,7 @@ pub async fn revoke(conn: &mut Conn, org_id: &OrgId, id: &ApiKeyId, now: i64) ->
 
 /// Records that the org's key `id` was last used at `at`, unless a later use is recorded.
 pub async fn touch_last_used(conn: &mut Conn, org_id: &str, id: &str, at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE api_keys SET last_used_at = $3 \
          WHERE org_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
     )

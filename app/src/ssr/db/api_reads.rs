@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite};
+use crate::ssr::db::QueryBuilder;
 
 use super::{inbox::NEEDS_REPLY, Conn};
 use crate::domain::LeadStatus;
@@ -66,7 +66,7 @@ pub async fn list_leads(
     f: &LeadFilter<'_>,
     limit: i64,
 ) -> Result<Vec<ApiLeadRow>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> =
+    let mut b: crate::ssr::db::QueryBuilder<'_> =
         QueryBuilder::new(format!("SELECT {} FROM leads WHERE org_id = ", lead_columns()));
     b.push_bind(org_id.to_owned());
     if let Some(status) = f.status {
@@ -99,7 +99,7 @@ pub async fn list_leads(
 
 /// One lead of the org; `None` for an unknown id or another org's.
 pub async fn get_lead(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Option<ApiLeadDetailRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    crate::ssr::db::query_as(&format!(
         "SELECT {}, address, notes FROM leads WHERE org_id = $1 AND id = $2",
         lead_columns()
     ))
@@ -130,7 +130,7 @@ pub async fn get_booking(
     org_id: &str,
     booking_id: &str,
 ) -> Result<Option<ApiBookingRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_at, updated_at \
          FROM bookings WHERE org_id = $1 AND id = $2",
     )
@@ -158,7 +158,7 @@ pub async fn list_bookings(
     f: &BookingFilter<'_>,
     limit: i64,
 ) -> Result<Vec<ApiBookingRow>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut b: crate::ssr::db::QueryBuilder<'_> = QueryBuilder::new(
         "SELECT id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_at, updated_at \
          FROM bookings WHERE org_id = ",
     );
@@ -193,7 +193,7 @@ pub async fn webhook_payloads(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut b: QueryBuilder<Sqlite> =
+    let mut b: crate::ssr::db::QueryBuilder<'_> =
         QueryBuilder::new("SELECT id, headers, payload FROM webhook_events WHERE org_id = ");
     b.push_bind(org_id.to_owned()).push(" AND id IN (");
     let mut list = b.separated(", ");

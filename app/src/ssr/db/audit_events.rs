@@ -6,7 +6,7 @@
 //! caller's transaction, [`verify_org`] walks it, `audit_chain_heads` holds each chain's
 //! newest number and hash. [`list`] pages through an org's records for the audit viewer.
 
-use sqlx::{Connection, QueryBuilder, Sqlite};
+use crate::ssr::db::QueryBuilder;
 
 use super::{
     pipeline::{Deferred, Stmt},
@@ -107,7 +107,7 @@ pub async fn insert(conn: &mut Conn, e: NewAuditEvent<'_>, now: i64) -> Result<(
 
 /// The org's chain head: the newest record's number and hash.
 pub async fn head(conn: &mut Conn, org_id: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT seq, hash FROM audit_chain_heads WHERE org_id = $1")
+    crate::ssr::db::query_as("SELECT seq, hash FROM audit_chain_heads WHERE org_id = $1")
         .bind(org_id)
         .fetch_optional(conn)
         .await
@@ -115,7 +115,7 @@ pub async fn head(conn: &mut Conn, org_id: &str) -> Result<Option<(i64, String)>
 
 /// Deletes up to `limit` org-less records of `action` older than `before`.
 pub async fn delete_orgless_before(conn: &mut Conn, action: &str, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events \
          WHERE org_id IS NULL AND action = $1 AND occurred_at < $2 LIMIT $3)",
     )
@@ -178,7 +178,7 @@ const PAGE: i64 = 1_000;
 
 /// The org's records numbered after `after`, in order, at most [`PAGE`].
 async fn chain_page(conn: &mut Conn, org_id: &str, after: i64) -> Result<Vec<ChainRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, org_id, chain_seq, occurred_at, actor_kind, actor_id, action, target_kind, target_id, \
          request_id, ip, metadata, prev_hash, hash \
          FROM audit_events WHERE org_id = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3",
@@ -223,7 +223,7 @@ pub async fn verify_org_from(
     org_id: &OrgId,
     from: Option<(i64, String, u64)>,
 ) -> Result<VerifyReport, sqlx::Error> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_read().await?;
     let org = org_id.as_str();
     let head = head(&mut tx, org).await?;
     let (mut verifier, mut checked, mut after) = match from {
@@ -253,7 +253,7 @@ pub async fn verify_org_from(
             .err();
     }
     if first_bad.is_none() {
-        let unchained: Option<String> = sqlx::query_scalar(
+        let unchained: Option<String> = crate::ssr::db::query_scalar(
             "SELECT id FROM audit_events WHERE org_id = $1 AND chain_seq IS NULL ORDER BY occurred_at, id LIMIT 1",
         )
         .bind(org)
@@ -289,12 +289,12 @@ pub async fn chain_backfill(db: &Db) -> Result<u64, sqlx::Error> {
          AND EXISTS (SELECT 1 FROM audit_events a WHERE a.org_id = o.id AND a.chain_seq IS NOT NULL) \
          AND NOT EXISTS (SELECT 1 FROM audit_events b WHERE b.org_id = o.id AND b.hash IS NOT NULL) \
          ORDER BY o.id";
-    let pending: Vec<String> = sqlx::query_scalar(PENDING).fetch_all(db).await?;
+    let pending: Vec<String> = crate::ssr::db::query_scalar(PENDING).fetch_all(db).await?;
     if pending.is_empty() {
         return Ok(0);
     }
     let mut tx = super::begin_write(db).await?;
-    let orgs: Vec<String> = sqlx::query_scalar(PENDING).fetch_all(&mut *tx).await?;
+    let orgs: Vec<String> = crate::ssr::db::query_scalar(PENDING).fetch_all(&mut *tx).await?;
     let now = crate::ssr::clock::now_ms();
     let mut hashed = 0u64;
     for org in orgs {
@@ -304,12 +304,14 @@ pub async fn chain_backfill(db: &Db) -> Result<u64, sqlx::Error> {
             let page = chain_page(&mut tx, &org, last_seq).await?;
             for row in &page {
                 let hash = chain::link_hash(&prev, &row.content());
-                sqlx::query("UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3 AND hash IS NULL")
-                    .bind(prev.as_str())
-                    .bind(hash.as_str())
-                    .bind(row.id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                crate::ssr::db::query(
+                    "UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3 AND hash IS NULL",
+                )
+                .bind(prev.as_str())
+                .bind(hash.as_str())
+                .bind(row.id.as_str())
+                .execute(&mut *tx)
+                .await?;
                 prev = hash;
                 last_seq = row.chain_seq;
                 hashed += 1;
@@ -319,7 +321,7 @@ pub async fn chain_backfill(db: &Db) -> Result<u64, sqlx::Error> {
             }
         }
         if last_seq > 0 {
-            sqlx::query(SET_HEAD)
+            crate::ssr::db::query(SET_HEAD)
                 .bind(org.as_str())
                 .bind(last_seq)
                 .bind(prev.as_str())
@@ -369,7 +371,7 @@ pub async fn list(
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<AuditListRow>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut b: crate::ssr::db::QueryBuilder<'_> = QueryBuilder::new(
         "SELECT a.id, a.occurred_at, a.actor_kind, a.actor_id, a.action, a.target_kind, a.target_id, \
          a.request_id, a.ip, a.metadata, \
          CASE a.actor_kind \
@@ -481,11 +483,13 @@ mod tests {
     }
 
     async fn hashes(db: &Db, org: &OrgId) -> Vec<(i64, String, String)> {
-        sqlx::query_as("SELECT chain_seq, prev_hash, hash FROM audit_events WHERE org_id = $1 ORDER BY chain_seq")
-            .bind(org.as_str())
-            .fetch_all(db)
-            .await
-            .unwrap()
+        crate::ssr::db::query_as(
+            "SELECT chain_seq, prev_hash, hash FROM audit_events WHERE org_id = $1 ORDER BY chain_seq",
+        )
+        .bind(org.as_str())
+        .fetch_all(db)
+        .await
+        .unwrap()
     }
 
     async fn verify(db: &Db, org: &OrgId) -> VerifyReport {
@@ -508,7 +512,7 @@ mod tests {
         assert!(report.intact(), "{report:?}");
         assert_eq!(report.checked, 5);
         assert_eq!(report.head, Some((5, rows[4].2.clone())));
-        let outside: i64 = sqlx::query_scalar(
+        let outside: i64 = crate::ssr::db::query_scalar(
             "SELECT COUNT(*) FROM audit_events WHERE org_id IS NULL AND chain_seq IS NULL AND hash IS NULL",
         )
         .fetch_one(&db)
@@ -543,7 +547,7 @@ mod tests {
         let (_dir, db, org) = test_db().await;
         append(&db, &org, 2).await;
         // A record #3 written behind the head's back (as a concurrent writer would have).
-        sqlx::query(
+        crate::ssr::db::query(
             "INSERT INTO audit_events (id, org_id, occurred_at, actor_kind, action, metadata, chain_seq) \
              VALUES ('aud_x', $1, 0, 'cli', 'x', '{}', 3)",
         )
@@ -571,11 +575,14 @@ mod tests {
         append(&db, &org, 4).await;
         let appended = hashes(&db, &org).await;
         // What migration 20261201000004 leaves: numbered, no hashes, no head.
-        sqlx::query("UPDATE audit_events SET prev_hash = NULL, hash = NULL")
+        crate::ssr::db::query("UPDATE audit_events SET prev_hash = NULL, hash = NULL")
             .execute(&db)
             .await
             .unwrap();
-        sqlx::query("DELETE FROM audit_chain_heads").execute(&db).await.unwrap();
+        crate::ssr::db::query("DELETE FROM audit_chain_heads")
+            .execute(&db)
+            .await
+            .unwrap();
         assert_eq!(
             verify(&db, &org).await.first_bad.unwrap().problem,
             chain::Problem::Unhashed
@@ -593,11 +600,14 @@ mod tests {
     async fn the_backfill_never_rechains_an_org_whose_head_went_missing() {
         let (_dir, db, org) = test_db().await;
         append(&db, &org, 3).await;
-        sqlx::query("DELETE FROM audit_events WHERE chain_seq = 3")
+        crate::ssr::db::query("DELETE FROM audit_events WHERE chain_seq = 3")
             .execute(&db)
             .await
             .unwrap();
-        sqlx::query("DELETE FROM audit_chain_heads").execute(&db).await.unwrap();
+        crate::ssr::db::query("DELETE FROM audit_chain_heads")
+            .execute(&db)
+            .await
+            .unwrap();
         assert_eq!(chain_backfill(&db).await.unwrap(), 0);
         let report = verify(&db, &org).await;
         assert_eq!(report.first_bad.unwrap().problem, chain::Problem::HeadMissing);
@@ -607,7 +617,7 @@ mod tests {
     async fn a_record_of_the_org_outside_the_chain_is_reported() {
         let (_dir, db, org) = test_db().await;
         append(&db, &org, 2).await;
-        sqlx::query(
+        crate::ssr::db::query(
             "INSERT INTO audit_events (id, org_id, occurred_at, actor_kind, action, metadata) \
              VALUES ('aud_slipped_in', $1, 0, 'cli', 'x', '{}')",
         )

@@ -20,7 +20,7 @@ pub struct NewBooking<'a> {
 }
 
 pub async fn insert(conn: &mut Conn, b: NewBooking<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO bookings (id, org_id, lead_id, window_start, window_end, job_type, address, notes, job_value_cents, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
     )
@@ -64,7 +64,7 @@ const CANCELLED: &str = "cancelled";
 
 /// The org's booking `id`, if there is one.
 pub async fn find(conn: &mut Conn, org_id: &str, id: &BookingId) -> Result<Option<BookingRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, lead_id, window_start, window_end, job_type, status, job_value_cents, updated_at \
          FROM bookings WHERE org_id = $1 AND id = $2",
     )
@@ -76,7 +76,7 @@ pub async fn find(conn: &mut Conn, org_id: &str, id: &BookingId) -> Result<Optio
 
 /// The lead's bookings, cancelled ones too, newest first.
 pub async fn list_for_lead(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Vec<BookingRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, lead_id, window_start, window_end, job_type, status, job_value_cents, updated_at \
          FROM bookings WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at DESC, id DESC",
     )
@@ -94,7 +94,7 @@ pub async fn reschedule(
     (window_start, window_end): (i64, i64),
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = crate::ssr::db::query(
         "UPDATE bookings SET window_start = $3, window_end = $4, rescheduled_at = $5, updated_at = $5 \
          WHERE org_id = $1 AND id = $2 AND status = 'booked'",
     )
@@ -111,7 +111,7 @@ pub async fn reschedule(
 
 /// Cancels a booked booking; `false` if it was not booked.
 pub async fn cancel(conn: &mut Conn, org_id: &str, id: &BookingId, now: i64) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = crate::ssr::db::query(
         "UPDATE bookings SET status = 'cancelled', cancelled_at = $3, updated_at = $3 \
          WHERE org_id = $1 AND id = $2 AND status = 'booked'",
     )
@@ -126,9 +126,11 @@ pub async fn cancel(conn: &mut Conn, org_id: &str, id: &BookingId, now: i64) -> 
 
 /// How many of the lead's bookings are still booked.
 pub async fn count_active_for_lead(conn: &mut Conn, org_id: &str, lead_id: &LeadId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE org_id = $1 AND lead_id = $2 AND status = 'booked'")
-        .bind(org_id)
-        .bind(lead_id)
-        .fetch_one(conn)
-        .await
+    crate::ssr::db::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE org_id = $1 AND lead_id = $2 AND status = 'booked'",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .fetch_one(conn)
+    .await
 }

@@ -43,7 +43,7 @@ pub struct NewCall<'a> {
 /// One statement: the update on conflict (which only fills a missing STIR verdict) makes
 /// `RETURNING` yield the existing row.
 pub async fn upsert(conn: &mut Conn, c: NewCall<'_>, now: i64) -> Result<CallRow, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "INSERT INTO calls (id, org_id, tracked_number_id, call_sid, from_number, to_number, status, stir_verstat, started_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
          ON CONFLICT (org_id, call_sid) DO UPDATE SET stir_verstat = COALESCE(calls.stir_verstat, excluded.stir_verstat) \
@@ -72,7 +72,7 @@ pub async fn set_outcome_once(
     dial_call_duration: Option<i64>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = crate::ssr::db::query(
         "UPDATE calls SET outcome = $2, dial_call_status = COALESCE($3, dial_call_status), \
          dial_call_duration = COALESCE($4, dial_call_duration), updated_at = $5 \
          WHERE id = $1 AND outcome IS NULL",
@@ -97,7 +97,7 @@ pub async fn update_status(
     ended: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = crate::ssr::db::query(
         "UPDATE calls SET status = $2, last_sequence = COALESCE($3, last_sequence), \
          ended_at = CASE WHEN $4 THEN COALESCE(ended_at, $5) ELSE ended_at END, updated_at = $5 \
          WHERE id = $1 AND ($3 IS NULL OR last_sequence IS NULL OR last_sequence < $3)",

@@ -14,7 +14,7 @@ pub async fn claim(
     form: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = crate::ssr::db::query(
         "INSERT INTO form_submissions (org_id, token, form, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (org_id, token) DO NOTHING",
     )
@@ -31,7 +31,7 @@ pub async fn claim(
 /// Deletes up to `limit` claims made before `before` (their tokens are refused as expired
 /// by then, so they can never be claimed again); returns how many.
 pub async fn prune_before(conn: &mut Conn, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "DELETE FROM form_submissions WHERE (org_id, token) IN \
          (SELECT org_id, token FROM form_submissions WHERE created_at < $1 LIMIT $2)",
     )

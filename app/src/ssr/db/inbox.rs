@@ -2,7 +2,7 @@
 //! one lead's thread and timeline, bookings and recovery figures. Every query is scoped
 //! by org, so another org's ids simply are not found.
 
-use sqlx::{QueryBuilder, Sqlite};
+use crate::ssr::db::QueryBuilder;
 
 use super::Conn;
 use crate::{
@@ -78,7 +78,7 @@ pub struct ListQuery<'a> {
 }
 
 pub async fn list(conn: &mut Conn, org_id: &str, q: ListQuery<'_>) -> Result<Vec<LeadSummary>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> =
+    let mut b: crate::ssr::db::QueryBuilder<'_> =
         QueryBuilder::new(format!("SELECT {} FROM leads WHERE org_id = ", summary_columns()));
     b.push_bind(org_id.to_owned());
     if let Some((figure, since)) = q.figure {
@@ -135,7 +135,7 @@ pub async fn get(
     org_id: &str,
     lead_id: &str,
 ) -> Result<Option<(LeadSummary, LeadDetailRow)>, sqlx::Error> {
-    let row: Option<LeadRow> = sqlx::query_as(&format!(
+    let row: Option<LeadRow> = crate::ssr::db::query_as(&format!(
         "SELECT {} FROM leads WHERE org_id = $1 AND id = $2",
         summary_columns()
     ))
@@ -144,11 +144,12 @@ pub async fn get(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let detail: LeadDetailRow = sqlx::query_as("SELECT address, notes FROM leads WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(lead_id)
-        .fetch_one(conn)
-        .await?;
+    let detail: LeadDetailRow =
+        crate::ssr::db::query_as("SELECT address, notes FROM leads WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(lead_id)
+            .fetch_one(conn)
+            .await?;
     Ok(Some((row.into(), detail)))
 }
 
@@ -197,14 +198,14 @@ pub struct TimelineFacts {
 
 /// Calls, texts and notable events of one lead, unordered.
 pub async fn timeline(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<TimelineFacts, sqlx::Error> {
-    let calls = sqlx::query_as(
+    let calls = crate::ssr::db::query_as(
         "SELECT started_at, call_sid, outcome, dial_call_status, dial_call_duration FROM calls WHERE org_id = $1 AND lead_id = $2",
     )
     .bind(org_id)
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
-    let messages = sqlx::query_as(
+    let messages = crate::ssr::db::query_as(
         "SELECT created_at, direction, purpose, body, status, error_code, provider_sid FROM messages \
          WHERE org_id = $1 AND lead_id = $2",
     )
@@ -212,7 +213,7 @@ pub async fn timeline(conn: &mut Conn, org_id: &str, lead_id: &str) -> Result<Ti
     .bind(lead_id)
     .fetch_all(&mut *conn)
     .await?;
-    let events = sqlx::query_as(
+    let events = crate::ssr::db::query_as(
         "SELECT occurred_at, kind, actor_kind, detail FROM lead_events WHERE org_id = $1 AND lead_id = $2 \
          AND kind NOT IN ('sms.received', 'sms.sent', 'text_back.queued', 'reply.queued') AND kind NOT LIKE 'call.%'",
     )
@@ -245,7 +246,7 @@ pub async fn upcoming_bookings(
     from: i64,
     limit: i64,
 ) -> Result<Vec<BookingView>, sqlx::Error> {
-    let rows: Vec<BookingRow> = sqlx::query_as(
+    let rows: Vec<BookingRow> = crate::ssr::db::query_as(
         "SELECT b.id, b.lead_id, l.caller_number, l.name, b.window_start, b.window_end, b.job_type, b.job_value_cents \
          FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
          WHERE b.org_id = $1 AND b.status = 'booked' AND b.window_end >= $2 ORDER BY b.window_start LIMIT $3",
@@ -282,7 +283,7 @@ const FROM_A_CALL: &str = "source <> 'text_first'";
 const ACTIVE_BOOKING: &str = "b.status = 'booked'";
 
 /// Narrows a lead query (`FROM leads WHERE org_id = …`) to the leads `figure` counts.
-fn push_figure(b: &mut QueryBuilder<Sqlite>, org_id: &str, figure: Figure, since: i64) {
+fn push_figure(b: &mut crate::ssr::db::QueryBuilder<'_>, org_id: &str, figure: Figure, since: i64) {
     match figure {
         Figure::MissedToday | Figure::Missed30d => {
             b.push(format!(
@@ -332,28 +333,28 @@ pub async fn recovery(
     since: i64,
 ) -> Result<crate::models::RecoveryStats, sqlx::Error> {
     let missed = MISSED_OUTCOMES;
-    let missed_today: i64 = sqlx::query_scalar(&format!(
+    let missed_today: i64 = crate::ssr::db::query_scalar(&format!(
         "SELECT COUNT(*) FROM calls WHERE org_id = $1 AND {missed} AND started_at >= $2"
     ))
     .bind(org_id)
     .bind(today_start)
     .fetch_one(&mut *conn)
     .await?;
-    let missed_30d: i64 = sqlx::query_scalar(&format!(
+    let missed_30d: i64 = crate::ssr::db::query_scalar(&format!(
         "SELECT COUNT(*) FROM calls WHERE org_id = $1 AND {missed} AND started_at >= $2"
     ))
     .bind(org_id)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let text_backs: i64 = sqlx::query_scalar(&format!(
+    let text_backs: i64 = crate::ssr::db::query_scalar(&format!(
         "SELECT COUNT(*) FROM messages WHERE org_id = $1 AND {TEXT_BACK_SENT} AND created_at >= $2"
     ))
     .bind(org_id)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let replied: i64 = sqlx::query_scalar(&format!(
+    let replied: i64 = crate::ssr::db::query_scalar(&format!(
         "SELECT COUNT(*) FROM leads WHERE org_id = $1 AND {FROM_A_CALL} AND last_inbound_at IS NOT NULL AND created_at >= $2"
     ))
     .bind(org_id)
@@ -362,7 +363,7 @@ pub async fn recovery(
     .await?;
     // Customers, not bookings: one customer booked twice is one lead recovered (the value
     // is every active job's).
-    let (booked, value): (i64, Option<i64>) = sqlx::query_as(&format!(
+    let (booked, value): (i64, Option<i64>) = crate::ssr::db::query_as(&format!(
         "SELECT COUNT(DISTINCT b.lead_id), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
          WHERE b.org_id = $1 AND {ACTIVE_BOOKING} AND l.{FROM_A_CALL} AND b.created_at >= $2"
     ))
@@ -370,7 +371,7 @@ pub async fn recovery(
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    let mut responses: Vec<i64> = sqlx::query_scalar(
+    let mut responses: Vec<i64> = crate::ssr::db::query_scalar(
         "SELECT first_staff_response_at - created_at FROM leads WHERE org_id = $1 AND created_at >= $2 AND first_staff_response_at IS NOT NULL",
     )
     .bind(org_id)
@@ -403,7 +404,7 @@ pub struct FirstSteps {
 }
 
 pub async fn first_steps(conn: &mut Conn, org_id: &str) -> Result<FirstSteps, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT EXISTS (SELECT 1 FROM tracked_numbers WHERE org_id = $1 AND removed_at IS NULL) AS has_number, \
                 EXISTS (SELECT 1 FROM calls WHERE org_id = $1) AS has_call, \
                 (EXISTS (SELECT 1 FROM invitations WHERE org_id = $1) \

@@ -6,7 +6,7 @@ use super::Conn;
 /// The secret named `name`, storing `candidate` first if there is none yet. Concurrent
 /// first starts agree: whichever insert lands first is the one both read back.
 pub async fn get_or_insert(conn: &mut Conn, name: &str, candidate: &str, now: i64) -> Result<String, sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO instance_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
@@ -14,7 +14,7 @@ pub async fn get_or_insert(conn: &mut Conn, name: &str, candidate: &str, now: i6
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
+    crate::ssr::db::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
         .bind(name)
         .fetch_one(conn)
         .await

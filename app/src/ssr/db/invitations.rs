@@ -18,7 +18,7 @@ pub struct NewInvitation<'a> {
 }
 
 pub async fn insert(conn: &mut Conn, org_id: &OrgId, inv: NewInvitation<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO invitations (id, org_id, email, role, token_hash, expires_at, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
@@ -43,7 +43,7 @@ pub async fn revoke_pending_for_email(
     email: &str,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "UPDATE invitations SET revoked_at = $3, updated_at = $3 \
          WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -66,7 +66,7 @@ pub struct InvitationRow {
 
 /// The org's pending invitations, oldest first.
 pub async fn list_pending_for_org(conn: &mut Conn, org_id: &str, now: i64) -> Result<Vec<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, email, role, expires_at, created_at FROM invitations \
          WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
          ORDER BY created_at, id",
@@ -84,7 +84,7 @@ pub async fn find_pending(
     id: &str,
     now: i64,
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, email, role, expires_at, created_at FROM invitations \
          WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
     )
@@ -97,7 +97,7 @@ pub async fn find_pending(
 
 /// Revokes one of the org's invitations if it is still pending.
 pub async fn revoke(conn: &mut Conn, org_id: &str, id: &str, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "UPDATE invitations SET revoked_at = $3, updated_at = $3 \
          WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -126,7 +126,7 @@ pub async fn find_pending_by_token(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<InvitationByToken>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT i.id, i.org_id, o.name AS org_name, i.email, i.role, i.created_by \
          FROM invitations i JOIN orgs o ON o.id = i.org_id \
          WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
@@ -149,7 +149,7 @@ pub struct AcceptedInvitation {
 /// Marks the invitation accepted if it is still pending, in one statement, so a link can
 /// be used once however many tabs race for it.
 pub async fn consume(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<AcceptedInvitation>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "UPDATE invitations SET accepted_at = $2, updated_at = $2 \
          WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
          RETURNING id, org_id, email, role, created_by",
@@ -167,7 +167,7 @@ pub async fn count_created_since(
     email: Option<&str>,
     since: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND ($2 IS NULL OR email = $2) AND created_at >= $3",
     )
     .bind(org_id)

@@ -15,7 +15,7 @@ pub async fn open_for_caller(
     now: i64,
 ) -> Result<(LeadId, bool), sqlx::Error> {
     let fresh = LeadId::new();
-    let id: LeadId = sqlx::query_scalar(
+    let id: LeadId = crate::ssr::db::query_scalar(
         "INSERT INTO leads (id, org_id, caller_number, source, caller_timezone, escalation_due_at, last_activity_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
          ON CONFLICT (org_id, caller_number) WHERE is_open = TRUE \
@@ -101,7 +101,7 @@ pub async fn find_reply_context(
     org_id: &str,
     lead_id: &LeadId,
 ) -> Result<Option<ReplyContextRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT l.caller_number, l.status, o.name, o.timezone, l.caller_timezone, r.send_window_start_minute, r.send_window_end_minute \
          FROM leads l JOIN orgs o ON o.id = l.org_id JOIN routing_settings r ON r.org_id = l.org_id WHERE l.org_id = $1 AND l.id = $2",
     )
@@ -118,7 +118,7 @@ pub async fn last_reached_number(
     org_id: &str,
     lead_id: &LeadId,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::ssr::db::query_scalar(
         "SELECT r.to_number FROM (SELECT to_number, started_at AS at FROM calls WHERE org_id = $1 AND lead_id = $2 \
          UNION ALL SELECT to_number, created_at AS at FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'inbound') r \
          WHERE EXISTS (SELECT 1 FROM tracked_numbers t WHERE t.org_id = $1 AND t.e164 = r.to_number AND t.removed_at IS NULL) \
@@ -138,7 +138,7 @@ pub async fn set_status(
     status: LeadStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE leads SET status = $3, is_open = $4, first_staff_response_at = COALESCE(first_staff_response_at, $5), updated_at = $5 \
          WHERE org_id = $1 AND id = $2",
     )
@@ -158,7 +158,7 @@ pub async fn get_details(
     org_id: &str,
     lead_id: &LeadId,
 ) -> Result<(String, String, String), sqlx::Error> {
-    sqlx::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
+    crate::ssr::db::query_as("SELECT name, address, notes FROM leads WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(lead_id)
         .fetch_one(conn)
@@ -172,20 +172,22 @@ pub async fn update_details(
     (name, address, notes): (&str, &str, &str),
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE leads SET name = $3, address = $4, notes = $5, updated_at = $6 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(lead_id)
-        .bind(name)
-        .bind(address)
-        .bind(notes)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::ssr::db::query(
+        "UPDATE leads SET name = $3, address = $4, notes = $5, updated_at = $6 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .bind(name)
+    .bind(address)
+    .bind(notes)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn get_assignee(conn: &mut Conn, org_id: &str, lead_id: &LeadId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
+    crate::ssr::db::query_scalar("SELECT assigned_user_id FROM leads WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(lead_id)
         .fetch_one(conn)
@@ -200,7 +202,7 @@ pub async fn update_assignee(
     user_id: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE leads SET assigned_user_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+    crate::ssr::db::query("UPDATE leads SET assigned_user_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(lead_id)
         .bind(user_id)
@@ -229,7 +231,7 @@ pub struct EscalationDueRow {
 
 /// Up to `limit` leads due for escalation at `now`, oldest due first.
 pub async fn list_escalation_due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<EscalationDueRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    crate::ssr::db::query_as(&format!(
         "SELECT l.id AS lead_id, l.org_id, l.caller_number, r.escalation_minutes, r.escalation_number, o.timezone, r.business_hours, \
                 (SELECT e164 FROM tracked_numbers t WHERE t.org_id = l.org_id AND t.removed_at IS NULL ORDER BY t.created_at LIMIT 1) AS from_number, \
                 {} \
@@ -253,7 +255,7 @@ pub async fn update_escalation_due(
     lead_id: &LeadId,
     due_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
+    crate::ssr::db::query("UPDATE leads SET escalation_due_at = $3 WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(lead_id)
         .bind(due_at)
@@ -264,13 +266,14 @@ pub async fn update_escalation_due(
 
 /// Marks the lead escalated; false if it already was (escalation happens once).
 pub async fn claim_escalation(conn: &mut Conn, org_id: &str, lead_id: &LeadId, now: i64) -> Result<bool, sqlx::Error> {
-    let claimed =
-        sqlx::query("UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL")
-            .bind(org_id)
-            .bind(lead_id)
-            .bind(now)
-            .execute(conn)
-            .await?
-            .rows_affected();
+    let claimed = crate::ssr::db::query(
+        "UPDATE leads SET escalated_at = $3 WHERE org_id = $1 AND id = $2 AND escalated_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(lead_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
     Ok(claimed == 1)
 }

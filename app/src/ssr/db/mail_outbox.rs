@@ -19,7 +19,7 @@ pub struct NewMail<'a> {
 
 pub async fn insert(conn: &mut Conn, m: NewMail<'_>, now: i64) -> Result<MailId, sqlx::Error> {
     let id = MailId::new();
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO mail_outbox (id, to_address, kind, subject, body, token_hash, expires_at, next_attempt_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
     )
@@ -51,7 +51,7 @@ macro_rules! link_alive {
 /// Blanks the body of every held mail whose link no longer works (used, revoked, replaced
 /// or expired), so the store keeps no live link it does not need. Returns how many.
 pub async fn blank_dead(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(concat!(
+    Ok(crate::ssr::db::query(concat!(
         "UPDATE mail_outbox SET body = '', updated_at = $1 WHERE body <> '' AND NOT ",
         link_alive!()
     ))
@@ -75,7 +75,7 @@ pub struct DueMail {
 /// Claims up to `limit` due mails by pushing their `next_attempt_at` out by `lease_ms` and
 /// counting the attempt. Runs inside a write transaction, so a row is claimed once.
 pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueMail>, sqlx::Error> {
-    let due: Vec<DueMail> = sqlx::query_as(concat!(
+    let due: Vec<DueMail> = crate::ssr::db::query_as(concat!(
         "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 AND body <> '' AND ",
         link_alive!(),
@@ -86,7 +86,7 @@ pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> 
     .fetch_all(&mut *conn)
     .await?;
     for mail in &due {
-        sqlx::query(
+        crate::ssr::db::query(
             "UPDATE mail_outbox SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1",
         )
         .bind(&mail.id)
@@ -100,11 +100,13 @@ pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> 
 
 /// Delivered: records when, and blanks the body so the link is gone from the store.
 pub async fn mark_sent(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE mail_outbox SET sent_at = $2, body = '', last_error = NULL, updated_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::ssr::db::query(
+        "UPDATE mail_outbox SET sent_at = $2, body = '', last_error = NULL, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -116,20 +118,22 @@ pub async fn schedule_retry(
     error: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE mail_outbox SET next_attempt_at = $2, last_error = $3, updated_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(next_attempt_at)
-        .bind(error)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::ssr::db::query(
+        "UPDATE mail_outbox SET next_attempt_at = $2, last_error = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Given up (refused for good, or too many attempts). The body stays, so the operator can
 /// still pass the link on (`callsnare mail list`).
 pub async fn mark_failed(conn: &mut Conn, id: &str, error: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE mail_outbox SET failed_at = $2, last_error = $3, updated_at = $2 WHERE id = $1")
+    crate::ssr::db::query("UPDATE mail_outbox SET failed_at = $2, last_error = $3, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
         .bind(error)
@@ -153,7 +157,7 @@ pub struct HeldMail {
 /// Every mail not delivered whose link still works, oldest first, optionally only those
 /// to `to_address`.
 pub async fn list_held(conn: &mut Conn, to_address: Option<&str>, now: i64) -> Result<Vec<HeldMail>, sqlx::Error> {
-    sqlx::query_as(concat!(
+    crate::ssr::db::query_as(concat!(
         "SELECT created_at, to_address, subject, body, attempts, last_error, failed_at FROM mail_outbox \
          WHERE sent_at IS NULL AND body <> '' AND ($2 IS NULL OR to_address = $2) AND ",
         link_alive!(),
@@ -167,10 +171,12 @@ pub async fn list_held(conn: &mut Conn, to_address: Option<&str>, now: i64) -> R
 
 /// Mails of `kind` queued to `to_address` since `since` (delivered or not).
 pub async fn count_since(conn: &mut Conn, to_address: &str, kind: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND kind = $2 AND created_at >= $3")
-        .bind(to_address)
-        .bind(kind)
-        .bind(since)
-        .fetch_one(conn)
-        .await
+    crate::ssr::db::query_scalar(
+        "SELECT COUNT(*) FROM mail_outbox WHERE to_address = $1 AND kind = $2 AND created_at >= $3",
+    )
+    .bind(to_address)
+    .bind(kind)
+    .bind(since)
+    .fetch_one(conn)
+    .await
 }

@@ -11,13 +11,15 @@ pub async fn insert(
     role: Role,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(org_id.as_str())
-        .bind(user_id.as_str())
-        .bind(role.as_str())
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::ssr::db::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(org_id.as_str())
+    .bind(user_id.as_str())
+    .bind(role.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -30,7 +32,7 @@ pub struct MembershipRow {
 
 /// The user's orgs, by name, for the org switcher and the default org.
 pub async fn list_for_user(conn: &mut Conn, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT m.org_id, o.name AS org_name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id \
          WHERE m.user_id = $1 ORDER BY o.name, m.org_id",
     )
@@ -51,7 +53,7 @@ pub struct MemberRow {
 }
 
 pub async fn list_for_org(conn: &mut Conn, org_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT m.user_id, u.email, u.name, m.role, m.created_at, (u.password_hash LIKE '$argon2%') AS active \
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at, u.email",
     )
@@ -61,7 +63,7 @@ pub async fn list_for_org(conn: &mut Conn, org_id: &str) -> Result<Vec<MemberRow
 }
 
 pub async fn find_role(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+    crate::ssr::db::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .fetch_optional(conn)
@@ -69,14 +71,14 @@ pub async fn find_role(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<O
 }
 
 pub async fn count_owners(conn: &mut Conn, org_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+    crate::ssr::db::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
         .bind(org_id)
         .fetch_one(conn)
         .await
 }
 
 pub async fn set_role(conn: &mut Conn, org_id: &str, user_id: &str, role: Role, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE memberships SET role = $3, updated_at = $4 WHERE org_id = $1 AND user_id = $2")
+    crate::ssr::db::query("UPDATE memberships SET role = $3, updated_at = $4 WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .bind(role.as_str())
@@ -87,7 +89,7 @@ pub async fn set_role(conn: &mut Conn, org_id: &str, user_id: &str, role: Role, 
 }
 
 pub async fn delete(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+    crate::ssr::db::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .execute(conn)
@@ -97,7 +99,7 @@ pub async fn delete(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<(), 
 
 /// Everyone a lead of the org can be assigned to: (user id, email), by email.
 pub async fn assignees(conn: &mut Conn, org_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
     )
     .bind(org_id)
@@ -107,7 +109,7 @@ pub async fn assignees(conn: &mut Conn, org_id: &str) -> Result<Vec<(String, Str
 
 /// The email of a member of this org; `None` for anyone who is not one.
 pub async fn find_member_email(conn: &mut Conn, org_id: &str, user_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::ssr::db::query_scalar(
         "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2",
     )
     .bind(org_id)

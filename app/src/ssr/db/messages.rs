@@ -57,7 +57,7 @@ pub struct SentMessage {
 }
 
 pub async fn find_by_provider_sid(conn: &mut Conn, sid: &str) -> Result<Option<SentMessage>, sqlx::Error> {
-    sqlx::query_as("SELECT id, org_id, lead_id, to_number, status FROM messages WHERE provider_sid = $1")
+    crate::ssr::db::query_as("SELECT id, org_id, lead_id, to_number, status FROM messages WHERE provider_sid = $1")
         .bind(sid)
         .fetch_optional(conn)
         .await
@@ -121,7 +121,7 @@ pub async fn staff_sent_same_since(
     body: &str,
     since: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::ssr::db::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE org_id = $1 AND lead_id = $2 AND direction = 'outbound' \
          AND purpose = 'reply' AND created_at >= $3 AND body = $4 AND status <> 'canceled')",
     )

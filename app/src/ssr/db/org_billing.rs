@@ -71,7 +71,7 @@ impl BillingFacts {
 }
 
 pub async fn find(conn: &mut Conn, org_id: &str) -> Result<Option<OrgBillingRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM org_billing WHERE org_id = $1"))
+    crate::ssr::db::query_as(&format!("SELECT {COLUMNS} FROM org_billing WHERE org_id = $1"))
         .bind(org_id)
         .fetch_optional(conn)
         .await
@@ -79,7 +79,7 @@ pub async fn find(conn: &mut Conn, org_id: &str) -> Result<Option<OrgBillingRow>
 
 /// The org a Stripe customer is linked to, if any.
 pub async fn find_org_by_customer(conn: &mut Conn, customer_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT org_id FROM org_billing WHERE stripe_customer_id = $1")
+    crate::ssr::db::query_scalar("SELECT org_id FROM org_billing WHERE stripe_customer_id = $1")
         .bind(customer_id)
         .fetch_optional(conn)
         .await
@@ -87,7 +87,7 @@ pub async fn find_org_by_customer(conn: &mut Conn, customer_id: &str) -> Result<
 
 /// Writes the whole record (insert, or replace every column).
 pub async fn upsert(conn: &mut Conn, row: &OrgBillingRow, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO org_billing (org_id, stripe_customer_id, stripe_subscription_id, price_id, plan, status, \
              current_period_end, cancel_at_period_end, trial_end, payment_failed_at, customer_email, \
              customer_deleted_at, last_event_created, created_at, updated_at) \
@@ -132,7 +132,7 @@ pub async fn advance_object(
     event_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = crate::ssr::db::query(
         "INSERT INTO billing_object_versions (object_id, org_id, last_event_at, last_event_rank, last_event_id, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (object_id) DO UPDATE SET last_event_at = excluded.last_event_at, \
@@ -174,7 +174,7 @@ pub struct InvoiceRow {
 }
 
 pub async fn upsert_invoice(conn: &mut Conn, inv: &InvoiceRow, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO billing_invoices (id, org_id, stripe_customer_id, stripe_subscription_id, number, status, currency, \
              amount_due, amount_paid, amount_remaining, total, period_start, period_end, hosted_invoice_url, \
              stripe_created, created_at, updated_at) \
@@ -211,7 +211,7 @@ pub async fn upsert_invoice(conn: &mut Conn, inv: &InvoiceRow, now: i64) -> Resu
 
 /// The org's invoices, newest first, at most `limit`.
 pub async fn list_invoices_for_org(conn: &mut Conn, org_id: &str, limit: i64) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT id, org_id, stripe_customer_id, stripe_subscription_id, number, status, currency, amount_due, \
                 amount_paid, amount_remaining, total, period_start, period_end, hosted_invoice_url, stripe_created \
          FROM billing_invoices WHERE org_id = $1 ORDER BY stripe_created DESC, id DESC LIMIT $2",

@@ -2,7 +2,7 @@
 //! text; a worker sends it. Claiming sets a lease (`next_attempt_at` in the future), so a
 //! worker that dies mid-send leaves a row that is retried when the lease runs out.
 
-use sqlx::{QueryBuilder, Sqlite};
+use crate::ssr::db::QueryBuilder;
 
 use super::pipeline::Stmt;
 use super::Conn;
@@ -68,7 +68,7 @@ impl DueText {
 /// counting the attempt. Runs inside a write transaction, so two workers never claim the
 /// same row; two statements per batch whatever its size.
 pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DueText>, sqlx::Error> {
-    let due: Vec<DueText> = sqlx::query_as(&format!(
+    let due: Vec<DueText> = crate::ssr::db::query_as(&format!(
         "SELECT o.id AS outbox_id, o.org_id, o.message_id, m.lead_id, o.attempts, o.created_at AS queued_at, m.from_number, m.to_number, m.body, \
                 COALESCE(x.opted_out, FALSE) AS opted_out, m.purpose, {} \
          FROM sms_outbox o JOIN messages m ON m.id = o.message_id \
@@ -84,7 +84,7 @@ pub async fn claim_due(conn: &mut Conn, now: i64, lease_ms: i64, limit: i64) -> 
     if due.is_empty() {
         return Ok(due);
     }
-    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sms_outbox SET next_attempt_at = ");
+    let mut b: crate::ssr::db::QueryBuilder<'_> = QueryBuilder::new("UPDATE sms_outbox SET next_attempt_at = ");
     b.push_bind(now + lease_ms)
         .push(", attempts = attempts + 1, updated_at = ")
         .push_bind(now)
@@ -117,7 +117,7 @@ pub fn set_state(
 
 /// Cancels every unsent text to a number that just opted out.
 pub async fn cancel_pending_to(conn: &mut Conn, org_id: &str, phone: &str, now: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE messages SET status = 'canceled', updated_at = $3 WHERE org_id = $1 AND to_number = $2 AND id IN \
          (SELECT message_id FROM sms_outbox WHERE org_id = $1 AND state = 'pending')",
     )
@@ -126,7 +126,7 @@ pub async fn cancel_pending_to(conn: &mut Conn, org_id: &str, phone: &str, now: 
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "UPDATE sms_outbox SET state = 'canceled', last_error = 'opted_out', updated_at = $3 WHERE org_id = $1 AND state = 'pending' \
          AND message_id IN (SELECT id FROM messages WHERE org_id = $1 AND to_number = $2)",
     )

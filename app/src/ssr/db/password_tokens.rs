@@ -35,14 +35,14 @@ pub async fn insert(conn: &mut Conn, t: NewToken<'_>, now: i64) -> Result<(), sq
         created_by,
     } = t;
     // A new link replaces any earlier unused one.
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE password_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
     )
     .bind(user_id)
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO password_tokens (id, user_id, org_id, token_hash, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
@@ -64,7 +64,7 @@ pub async fn consume(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(concat!(
+    crate::ssr::db::query_as(concat!(
         "UPDATE password_tokens SET used_at = $2 WHERE token_hash = $1 AND ",
         usable!(),
         " RETURNING user_id, org_id"
@@ -76,7 +76,7 @@ pub async fn consume(
 }
 
 pub async fn is_usable(conn: &mut Conn, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(concat!(
+    let n: i64 = crate::ssr::db::query_scalar(concat!(
         "SELECT COUNT(*) FROM password_tokens WHERE token_hash = $1 AND ",
         usable!()
     ))
@@ -95,7 +95,7 @@ pub async fn revoke_for_user_in_org(
     user_id: &str,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(crate::ssr::db::query(
         "UPDATE password_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
     )
     .bind(org_id)

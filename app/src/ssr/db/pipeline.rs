@@ -13,22 +13,38 @@
 //!
 //! Several statements with arguments in one command is a SQLite-driver feature; the
 //! statements themselves stay portable. On PostgreSQL, whose extended protocol takes one
-//! statement per prepare, `Deferred` would send them one after another (no single writer
-//! thread to hand off to there), with the same ordering.
+//! statement per prepare, `Deferred` sends them one after another (no single writer thread
+//! to hand off to there), with the same ordering.
 
-use sqlx::{
-    sqlite::{SqliteArguments, SqliteRow},
-    Arguments, FromRow,
-};
+use sqlx::{sqlite::SqliteArguments, Arguments};
 
-use super::Conn;
+use super::{Conn, ConnRef, Row};
 
 /// A bind value owned by a pending statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
     Text(String),
     Int(i64),
-    Null,
+    /// NULL of a text column: PostgreSQL types every parameter, so a NULL says which.
+    NullText,
+    NullInt,
+}
+
+/// The NULL of a bind value's type.
+pub trait Nullable {
+    const NULL: Arg;
+}
+
+impl Nullable for &str {
+    const NULL: Arg = Arg::NullText;
+}
+
+impl Nullable for String {
+    const NULL: Arg = Arg::NullText;
+}
+
+impl Nullable for i64 {
+    const NULL: Arg = Arg::NullInt;
 }
 
 impl From<&str> for Arg {
@@ -49,9 +65,9 @@ impl From<i64> for Arg {
     }
 }
 
-impl<T: Into<Arg>> From<Option<T>> for Arg {
+impl<T: Into<Arg> + Nullable> From<Option<T>> for Arg {
     fn from(v: Option<T>) -> Self {
-        v.map_or(Arg::Null, Into::into)
+        v.map_or(T::NULL, Into::into)
     }
 }
 
@@ -74,10 +90,17 @@ impl Stmt {
 
     /// Runs this statement alone.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
-        sqlx::query_with(self.sql, arguments(&self.args)?)
-            .execute(conn)
-            .await
-            .map(|r| r.rows_affected())
+        self.query().execute(conn).await.map(|r| r.rows_affected())
+    }
+
+    /// This statement as a query of either engine.
+    fn query(&self) -> super::Query<'_> {
+        self.args.iter().fold(super::query(self.sql), |q, a| match a {
+            Arg::Text(s) => q.bind(s.as_str()),
+            Arg::Int(i) => q.bind(*i),
+            Arg::NullText => q.bind(None::<&str>),
+            Arg::NullInt => q.bind(None::<i64>),
+        })
     }
 }
 
@@ -102,22 +125,41 @@ impl Deferred {
             return Ok(());
         }
         let stmts = std::mem::take(&mut self.pending);
+        if let ConnRef::Postgres(_) = conn.driver() {
+            for stmt in &stmts {
+                stmt.query().execute(&mut *conn).await?;
+            }
+            return Ok(());
+        }
+        let ConnRef::Sqlite(c) = conn.driver() else {
+            unreachable!()
+        };
         let (sql, args) = combine(stmts.iter());
-        sqlx::query_with(&sql, arguments(args)?).execute(conn).await.map(|_| ())
+        sqlx::query_with(&sql, arguments(args)?).execute(c).await.map(|_| ())
     }
 
     /// Runs everything pending, then `sql` (fixed statements without arguments, such as a
     /// savepoint boundary), in one round trip.
     pub async fn flush_then(&mut self, conn: &mut Conn, sql: &'static str) -> Result<(), sqlx::Error> {
+        if let ConnRef::Postgres(_) = conn.driver() {
+            // Boundaries hold several statements, which only the simple protocol takes.
+            self.flush(conn).await?;
+            return conn.execute_raw(sql).await;
+        }
         self.pending.push(Stmt::new(sql));
         self.flush(conn).await
     }
 
     /// Runs everything pending, then `query`, in one round trip; returns `query`'s one row.
-    pub async fn fetch_one<R>(&mut self, conn: &mut Conn, query: Stmt) -> Result<R, sqlx::Error>
-    where
-        R: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
-    {
+    pub async fn fetch_one<R: Row>(&mut self, conn: &mut Conn, query: Stmt) -> Result<R, sqlx::Error> {
+        if let ConnRef::Postgres(_) = conn.driver() {
+            self.flush(conn).await?;
+            let q = query.query();
+            return super::QueryAs::<R>::from_query(q).fetch_one(conn).await;
+        }
+        let ConnRef::Sqlite(conn) = conn.driver() else {
+            unreachable!()
+        };
         let stmts = std::mem::take(&mut self.pending);
         let (sql, args) = combine(stmts.iter().chain(std::iter::once(&query)));
         // The pending statements return no rows, so the first row is `query`'s; it runs last,
@@ -132,7 +174,8 @@ fn arguments<'q>(args: impl IntoIterator<Item = &'q Arg>) -> Result<SqliteArgume
         match a {
             Arg::Text(s) => out.add(s.as_str()),
             Arg::Int(i) => out.add(*i),
-            Arg::Null => out.add(None::<i64>),
+            Arg::NullText => out.add(None::<&str>),
+            Arg::NullInt => out.add(None::<i64>),
         }
         .map_err(sqlx::Error::Encode)?;
     }
@@ -198,8 +241,8 @@ mod tests {
     #[tokio::test]
     async fn pending_writes_run_in_order_before_the_read_that_travels_with_them() {
         use sqlx::Connection;
-        let mut conn = Conn::connect("sqlite::memory:").await.unwrap();
-        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+        let mut conn = Conn::Sqlite(sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap());
+        crate::ssr::db::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
             .execute(&mut conn)
             .await
             .unwrap();
@@ -229,7 +272,7 @@ mod tests {
         d.push(Stmt::new("INSERT INTO t (k, v) VALUES ($1, 0)").bind("a"));
         d.push(Stmt::new("INSERT INTO t (k, v) VALUES ($1, 0)").bind("c"));
         assert!(d.flush(&mut conn).await.is_err());
-        let c: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t WHERE k = 'c'")
+        let c: i64 = crate::ssr::db::query_scalar("SELECT COUNT(*) FROM t WHERE k = 'c'")
             .fetch_one(&mut conn)
             .await
             .unwrap();

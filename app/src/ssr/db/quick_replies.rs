@@ -5,7 +5,7 @@ use super::Conn;
 
 /// The org's saved replies, if it ever saved any.
 pub async fn find(conn: &mut Conn, org_id: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT replies FROM quick_replies WHERE org_id = $1")
+    let stored: Option<String> = crate::ssr::db::query_scalar("SELECT replies FROM quick_replies WHERE org_id = $1")
         .bind(org_id)
         .fetch_optional(conn)
         .await?;
@@ -17,7 +17,7 @@ pub async fn find(conn: &mut Conn, org_id: &str) -> Result<Option<Vec<String>>, 
 /// Saves `replies` as the org's quick replies (replacing any saved before).
 pub async fn upsert(conn: &mut Conn, org_id: &str, replies: &[String], now: i64) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(replies).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO quick_replies (org_id, replies, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (org_id) DO UPDATE SET replies = excluded.replies, updated_at = excluded.updated_at",
     )

@@ -9,7 +9,7 @@ pub const DEFAULT_AFTER_HOURS_GREETING: &str =
 
 /// Every org starts with routing settings; business hours stay unset (always forward).
 pub async fn insert_defaults(conn: &mut Conn, org_id: &OrgId, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO routing_settings (org_id, text_back_template, after_hours_greeting, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $4)",
     )
@@ -30,7 +30,7 @@ pub async fn update_escalation(
     minutes: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE routing_settings SET escalation_number = $2, escalation_minutes = $3, updated_at = $4 WHERE org_id = $1",
     )
     .bind(org_id.as_str())
@@ -63,7 +63,7 @@ pub struct RoutingSettingsRow {
 }
 
 pub async fn find(conn: &mut Conn, org_id: &OrgId) -> Result<Option<RoutingSettingsRow>, sqlx::Error> {
-    sqlx::query_as(
+    crate::ssr::db::query_as(
         "SELECT o.name AS org_name, o.timezone, r.business_hours, r.closure_dates, r.after_hours_greeting, \
                 r.text_back_template, r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
                 r.hold_text_backs_in_quiet_hours, r.escalation_number, r.escalation_minutes \
@@ -89,7 +89,7 @@ pub async fn update(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    crate::ssr::db::query(
         "UPDATE routing_settings SET business_hours = $2, closure_dates = $3, after_hours_greeting = $4, \
                 text_back_template = $5, cooldown_minutes = $6, send_window_start_minute = $7, \
                 send_window_end_minute = $8, hold_text_backs_in_quiet_hours = $9, escalation_number = $10, \

@@ -7,7 +7,7 @@ use super::Conn;
 /// Whether the session row still exists and has not expired (sign-out deletes it; idle
 /// expiry is the store's `expiry_date`, compared the way the store itself does).
 pub async fn exists(conn: &mut Conn, session_id: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = crate::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM tower_sessions WHERE id = $1 AND datetime(expiry_date) > datetime('now')",
     )
     .bind(session_id)
@@ -21,7 +21,7 @@ pub async fn exists(conn: &mut Conn, session_id: &str) -> Result<bool, sqlx::Err
 /// matches), so this only removes what should not be stored. Idempotent.
 pub async fn purge_legacy(conn: &mut Conn) -> Result<u64, sqlx::Error> {
     Ok(
-        sqlx::query("DELETE FROM tower_sessions WHERE instr(data, CAST('$argon2' AS BLOB)) > 0")
+        crate::ssr::db::query("DELETE FROM tower_sessions WHERE instr(data, CAST('$argon2' AS BLOB)) > 0")
             .execute(conn)
             .await?
             .rows_affected(),

@@ -3,7 +3,7 @@
 use super::Conn;
 
 pub async fn remember(conn: &mut Conn, user_id: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO sign_in_sources (user_id, source, last_success_at) VALUES ($1, $2, $3) \
          ON CONFLICT (user_id, source) DO UPDATE SET last_success_at = excluded.last_success_at",
     )
@@ -17,7 +17,7 @@ pub async fn remember(conn: &mut Conn, user_id: &str, source: &str, now: i64) ->
 
 /// Whether the account signed in successfully from `source` since `since`.
 pub async fn is_known(conn: &mut Conn, user_id: &str, source: &str, since: i64) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = crate::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM sign_in_sources WHERE user_id = $1 AND source = $2 AND last_success_at >= $3",
     )
     .bind(user_id)

@@ -19,7 +19,7 @@ pub struct NewTrackedNumber<'a> {
 
 pub async fn insert(conn: &mut Conn, n: NewTrackedNumber<'_>, now: i64) -> Result<(), sqlx::Error> {
     let forward_to = serde_json::to_string(n.forward_to).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO tracked_numbers (id, org_id, e164, label, forward_to, ring_timeout_secs, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
@@ -63,7 +63,7 @@ pub struct NumberRouting {
 }
 
 pub async fn find_routing(conn: &mut Conn, e164: &str) -> Result<Option<NumberRouting>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    crate::ssr::db::query_as(&format!(
         "SELECT t.id AS tracked_number_id, t.e164, t.org_id, o.name AS org_name, o.timezone, t.forward_to, \
                 t.ring_timeout_secs, r.business_hours, r.closure_dates, r.text_back_template, r.after_hours_greeting, \
                 r.cooldown_minutes, r.send_window_start_minute, r.send_window_end_minute, \
@@ -82,7 +82,7 @@ pub async fn find_routing(conn: &mut Conn, e164: &str) -> Result<Option<NumberRo
 
 /// The org's first tracked number (texts not tied to a number the customer reached go from it).
 pub async fn find_first_for_org(conn: &mut Conn, org_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::ssr::db::query_scalar(
         "SELECT e164 FROM tracked_numbers WHERE org_id = $1 AND removed_at IS NULL ORDER BY created_at LIMIT 1",
     )
     .bind(org_id)
@@ -113,7 +113,7 @@ const COLUMNS_AND_JOINS: &str = "t.id, t.e164, t.label, t.forward_to, t.ring_tim
 
 /// The org's tracked numbers (not the removed ones), oldest first.
 pub async fn list_for_org(conn: &mut Conn, org_id: &OrgId) -> Result<Vec<TrackedNumberRow>, sqlx::Error> {
-    let rows = sqlx::query_as(&format!(
+    let rows = crate::ssr::db::query_as(&format!(
         "SELECT {COLUMNS_AND_JOINS} WHERE t.org_id = $1 AND t.removed_at IS NULL ORDER BY t.created_at, t.id"
     ))
     .bind(org_id.as_str())
@@ -128,7 +128,7 @@ pub async fn find_for_org(
     org_id: &OrgId,
     id: &TrackedNumberId,
 ) -> Result<Option<TrackedNumberRow>, sqlx::Error> {
-    let row = sqlx::query_as(&format!(
+    let row = crate::ssr::db::query_as(&format!(
         "SELECT {COLUMNS_AND_JOINS} WHERE t.org_id = $1 AND t.id = $2 AND t.removed_at IS NULL"
     ))
     .bind(org_id.as_str())
@@ -140,7 +140,7 @@ pub async fn find_for_org(
 
 /// Whether `e164` is tracked (not removed) by any org: a number routes to one org only.
 pub async fn is_tracked(conn: &mut Conn, e164: &E164Phone) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracked_numbers WHERE e164 = $1 AND removed_at IS NULL)")
+    crate::ssr::db::query_scalar("SELECT EXISTS (SELECT 1 FROM tracked_numbers WHERE e164 = $1 AND removed_at IS NULL)")
         .bind(e164.as_str())
         .fetch_one(conn)
         .await
@@ -162,7 +162,7 @@ pub async fn update(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let forward_to = serde_json::to_string(u.forward_to).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let done = sqlx::query(
+    let done = crate::ssr::db::query(
         "UPDATE tracked_numbers SET label = $3, forward_to = $4, ring_timeout_secs = $5, updated_at = $6 \
          WHERE org_id = $1 AND id = $2 AND removed_at IS NULL",
     )
@@ -185,7 +185,7 @@ pub async fn mark_removed(
     id: &TrackedNumberId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = crate::ssr::db::query(
         "UPDATE tracked_numbers SET removed_at = $3, updated_at = $3 \
          WHERE org_id = $1 AND id = $2 AND removed_at IS NULL",
     )
@@ -214,9 +214,10 @@ mod tests {
         let pool = db::connect(&format!("sqlite://{}", dir.path().join("m.db").display()))
             .await
             .unwrap();
+        let db::Db::Sqlite(sqlite) = &pool else { unreachable!() };
         let earlier = sqlx::migrate::Migrator {
             migrations: Cow::Owned(
-                db::MIGRATOR
+                db::MIGRATOR_SQLITE
                     .iter()
                     .filter(|m| m.version < REMOVAL_MIGRATION)
                     .cloned()
@@ -226,7 +227,7 @@ mod tests {
             locking: true,
             no_tx: false,
         };
-        earlier.run(&pool).await.unwrap();
+        earlier.run(sqlite).await.unwrap();
         sqlx::raw_sql(
             "INSERT INTO orgs (id, slug, name, timezone, created_at, updated_at) \
                VALUES ('org_1', 'acme', 'Acme', 'America/Chicago', 0, 0); \
@@ -236,18 +237,18 @@ mod tests {
                VALUES ('call_1', 'org_1', 'num_1', 'CA1', '+14155552671', '+14155550100', 'completed', 5, 5, 5), \
                       ('call_2', 'org_1', 'num_1', 'CA2', '+14155552672', '+14155550100', 'completed', 6, 6, 6);",
         )
-        .execute(&pool)
+        .execute(sqlite)
         .await
         .unwrap();
 
-        db::MIGRATOR.run(&pool).await.unwrap();
+        db::MIGRATOR_SQLITE.run(sqlite).await.unwrap();
 
         assert!(sqlx::query("PRAGMA foreign_key_check")
-            .fetch_all(&pool)
+            .fetch_all(sqlite)
             .await
             .unwrap()
             .is_empty());
-        let kept: (String, String, i64, i64, i64, Option<i64>) = sqlx::query_as(
+        let kept: (String, String, i64, i64, i64, Option<i64>) = crate::ssr::db::query_as(
             "SELECT e164, forward_to, ring_timeout_secs, created_at, updated_at, removed_at FROM tracked_numbers WHERE id = 'num_1'",
         )
         .fetch_one(&pool)
@@ -264,7 +265,7 @@ mod tests {
                 None
             )
         );
-        let calls: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE tracked_number_id = 'num_1'")
+        let calls: i64 = crate::ssr::db::query_scalar("SELECT COUNT(*) FROM calls WHERE tracked_number_id = 'num_1'")
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -272,12 +273,12 @@ mod tests {
 
         let again = "INSERT INTO tracked_numbers (id, org_id, e164, forward_to, created_at, updated_at) \
                      VALUES ('num_2', 'org_1', '+14155550100', '[]', 3, 3)";
-        let refused = sqlx::query(again).execute(&pool).await.unwrap_err();
+        let refused = crate::ssr::db::query(again).execute(&pool).await.unwrap_err();
         assert!(db::is_unique_violation(&refused), "{refused:?}");
-        sqlx::query("UPDATE tracked_numbers SET removed_at = 3 WHERE id = 'num_1'")
+        crate::ssr::db::query("UPDATE tracked_numbers SET removed_at = 3 WHERE id = 'num_1'")
             .execute(&pool)
             .await
             .unwrap();
-        sqlx::query(again).execute(&pool).await.unwrap();
+        crate::ssr::db::query(again).execute(&pool).await.unwrap();
     }
 }

@@ -8,7 +8,7 @@ pub async fn insert(
     password_hash: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    crate::ssr::db::query(
         "INSERT INTO users (id, email, password_hash, password_changed_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $4, $4)",
     )
@@ -22,7 +22,7 @@ pub async fn insert(
 }
 
 pub async fn find_id_by_email(conn: &mut Conn, email: &EmailAddress) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+    crate::ssr::db::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(conn)
         .await
@@ -46,14 +46,14 @@ impl std::fmt::Debug for UserRow {
 }
 
 pub async fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
+    crate::ssr::db::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(conn)
         .await
 }
 
 pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
+    crate::ssr::db::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -62,11 +62,13 @@ pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<UserRow>, sqlx::Er
 /// Replaces the password hash. The session auth hash changes with it, which ends every
 /// other session of this user.
 pub async fn set_password_hash(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(hash)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::ssr::db::query(
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }

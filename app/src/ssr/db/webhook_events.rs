@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite};
+use crate::ssr::db::QueryBuilder;
 
 use super::pipeline::Stmt;
 use super::Conn;
@@ -29,7 +29,7 @@ pub struct NewEvidence {
 /// duplicate counted. The unique key decides, so two identical deliveries at the same
 /// instant cannot both be new.
 pub async fn claim(conn: &mut Conn, ev: &NewEvidence) -> Result<Option<String>, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = crate::ssr::db::query(
         "INSERT INTO webhook_events (id, provider, route, idempotency_key, signature_verdict, headers, payload, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, idempotency_key) DO NOTHING",
     )
@@ -47,7 +47,7 @@ pub async fn claim(conn: &mut Conn, ev: &NewEvidence) -> Result<Option<String>, 
     if inserted == 1 {
         return Ok(None);
     }
-    let response: Option<String> = sqlx::query_scalar(
+    let response: Option<String> = crate::ssr::db::query_scalar(
         "UPDATE webhook_events SET duplicate_count = duplicate_count + 1 \
          WHERE provider = $1 AND idempotency_key = $2 RETURNING response",
     )
@@ -130,7 +130,7 @@ pub async fn list_for_org(
     f: &EvidenceFilter,
     limit: i64,
 ) -> Result<Vec<EvidenceSummaryRow>, sqlx::Error> {
-    let mut q: QueryBuilder<Sqlite> =
+    let mut q: crate::ssr::db::QueryBuilder<'_> =
         QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM webhook_events WHERE org_id = "));
     q.push_bind(org_id.as_str());
     if let Some(route) = f.route {
@@ -181,7 +181,7 @@ pub async fn list_for_org(
 
 /// One stored callback of the org; `None` for an unknown id or another org's.
 pub async fn get(conn: &mut Conn, org_id: &OrgId, id: &WebhookEventId) -> Result<Option<EvidenceRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    crate::ssr::db::query_as(&format!(
         "SELECT {SUMMARY_COLUMNS}, headers, payload, response FROM webhook_events WHERE org_id = $1 AND id = $2"
     ))
     .bind(org_id.as_str())
@@ -200,7 +200,8 @@ pub async fn leads_by_sid(
     if sids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT call_sid AS sid, lead_id FROM calls WHERE org_id = ");
+    let mut q: crate::ssr::db::QueryBuilder<'_> =
+        QueryBuilder::new("SELECT call_sid AS sid, lead_id FROM calls WHERE org_id = ");
     q.push_bind(org_id.as_str())
         .push(" AND lead_id IS NOT NULL AND call_sid IN (");
     let mut list = q.separated(", ");
@@ -239,7 +240,7 @@ pub async fn prune_payloads_before(
         "UPDATE webhook_events SET payload = '', headers = '{{}}', pruned_at = $3 WHERE id IN \
          (SELECT id FROM webhook_events WHERE {scope} AND received_at < $2 AND pruned_at IS NULL LIMIT $4)"
     );
-    Ok(sqlx::query(&sql)
+    Ok(crate::ssr::db::query(&sql)
         .bind(org_id)
         .bind(before)
         .bind(now)

@@ -476,11 +476,11 @@ mod tests {
     /// Everything the database file holds that a secret could have leaked into.
     async fn everything_stored(db: &db::Db) -> String {
         let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT secret_hash, prefix, COALESCE(previous_secret_hash, '') FROM api_keys")
+            crate::ssr::db::query_as("SELECT secret_hash, prefix, COALESCE(previous_secret_hash, '') FROM api_keys")
                 .fetch_all(db)
                 .await
                 .unwrap();
-        let audit: Vec<String> = sqlx::query_scalar("SELECT metadata FROM audit_events")
+        let audit: Vec<String> = crate::ssr::db::query_scalar("SELECT metadata FROM audit_events")
             .fetch_all(db)
             .await
             .unwrap();
@@ -616,7 +616,7 @@ mod tests {
             .unwrap();
 
         // Audited, each naming the key, none holding a secret.
-        let actions: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        let actions: Vec<(String, Option<String>, Option<String>)> = crate::ssr::db::query_as(
             "SELECT action, actor_id, target_id FROM audit_events WHERE action LIKE 'api_key.%' AND org_id = $1 \
              ORDER BY chain_seq",
         )
@@ -716,7 +716,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(all.scopes.len(), Scope::ALL.len());
-        let made_by: Option<String> = sqlx::query_scalar("SELECT created_by FROM api_keys WHERE id = $1")
+        let made_by: Option<String> = crate::ssr::db::query_scalar("SELECT created_by FROM api_keys WHERE id = $1")
             .bind(all.id.as_str())
             .fetch_one(&db)
             .await
@@ -774,7 +774,7 @@ mod tests {
         };
         assert!(ring.verify(&db, issued.token.expose_secret(), 50).await.is_ok());
         let stored = || async {
-            let at: Option<i64> = sqlx::query_scalar("SELECT last_used_at FROM api_keys")
+            let at: Option<i64> = crate::ssr::db::query_scalar("SELECT last_used_at FROM api_keys")
                 .fetch_one(&db)
                 .await
                 .unwrap();

@@ -292,7 +292,7 @@ mod tests {
 
     async fn audit_rows(db: &db::Db, action: &str) -> Vec<serde_json::Value> {
         let rows: Vec<String> =
-            sqlx::query_scalar("SELECT metadata FROM audit_events WHERE action = $1 ORDER BY chain_seq")
+            crate::ssr::db::query_scalar("SELECT metadata FROM audit_events WHERE action = $1 ORDER BY chain_seq")
                 .bind(action)
                 .fetch_all(db)
                 .await
@@ -377,10 +377,11 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(routing.org_id, rival.org());
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tracked_numbers WHERE e164 = '+15125550134'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let rows: i64 =
+            crate::ssr::db::query_scalar("SELECT COUNT(*) FROM tracked_numbers WHERE e164 = '+15125550134'")
+                .fetch_one(&db)
+                .await
+                .unwrap();
         assert_eq!(rows, 2);
     }
 

@@ -259,7 +259,7 @@ mod tests {
     }
 
     async fn count(db: &Db, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        crate::ssr::db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(db)
             .await
             .unwrap()

@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(found.row.org_name, "Acme Heating & Air");
 
         // …and a forgotten cache reads the change at once.
-        sqlx::query("UPDATE orgs SET name = 'Acme HVAC'")
+        crate::ssr::db::query("UPDATE orgs SET name = 'Acme HVAC'")
             .execute(&db)
             .await
             .unwrap();

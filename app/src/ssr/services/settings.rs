@@ -161,7 +161,7 @@ mod tests {
     }
 
     async fn audit_rows(db: &db::Db) -> Vec<String> {
-        sqlx::query_scalar("SELECT metadata FROM audit_events WHERE action = 'settings.changed'")
+        crate::ssr::db::query_scalar("SELECT metadata FROM audit_events WHERE action = 'settings.changed'")
             .fetch_all(db)
             .await
             .unwrap()

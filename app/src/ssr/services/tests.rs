@@ -101,7 +101,7 @@ impl Harness {
     /// Changes the org's routing settings (`set` is an SQL `SET` list) and makes the next
     /// callback read them, as a settings page would.
     pub async fn set_routing(&self, set: &str) {
-        sqlx::query(&format!("UPDATE routing_settings SET {set} WHERE org_id = $1"))
+        crate::ssr::db::query(&format!("UPDATE routing_settings SET {set} WHERE org_id = $1"))
             .bind(&self.org_id)
             .execute(self.db())
             .await
@@ -285,13 +285,13 @@ impl Harness {
     // ---- what the store holds afterwards ----
 
     pub async fn count(&self, sql: &str) -> i64 {
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(self.db()).await.unwrap();
+        let n: i64 = crate::ssr::db::query_scalar(sql).fetch_one(self.db()).await.unwrap();
         n
     }
 
     /// Every lead, oldest first.
     pub async fn leads(&self) -> Vec<LeadState> {
-        let leads: Vec<LeadState> = sqlx::query_as(
+        let leads: Vec<LeadState> = crate::ssr::db::query_as(
             "SELECT id, caller_number, status, source, is_open, name, first_staff_response_at \
              FROM leads ORDER BY created_at, id",
         )
@@ -310,7 +310,7 @@ impl Harness {
 
     /// Every outbound text with its outbox row (if it has one), oldest first.
     pub async fn outgoing(&self) -> Vec<Outgoing> {
-        let texts: Vec<Outgoing> = sqlx::query_as(
+        let texts: Vec<Outgoing> = crate::ssr::db::query_as(
             "SELECT m.purpose, m.to_number, m.body, m.status, o.state AS outbox_state, o.next_attempt_at \
              FROM messages m LEFT JOIN sms_outbox o ON o.message_id = m.id \
              WHERE m.direction = 'outbound' ORDER BY m.created_at, m.id",
@@ -333,7 +333,7 @@ impl Harness {
     /// The kinds of a lead's timeline entries (entries at the same instant in no set order).
     pub async fn timeline_kinds(&self, lead_id: &str) -> Vec<String> {
         let kinds: Vec<String> =
-            sqlx::query_scalar("SELECT kind FROM lead_events WHERE lead_id = $1 ORDER BY occurred_at, id")
+            crate::ssr::db::query_scalar("SELECT kind FROM lead_events WHERE lead_id = $1 ORDER BY occurred_at, id")
                 .bind(lead_id)
                 .fetch_all(self.db())
                 .await

@@ -26,7 +26,8 @@ pub async fn install_from_env(conn: &mut SqliteConnection) -> Result<(), sqlx::E
     };
     let base = format!("{path}.base.db");
     let _ = std::fs::remove_file(&base);
-    conn.execute(sqlx::query("VACUUM INTO $1").bind(&base)).await?;
+    conn.execute(crate::ssr::db::query("VACUUM INTO $1").bind(&base))
+        .await?;
     *LOG.lock().unwrap_or_else(|e| e.into_inner()) = Some(BufWriter::new(File::create(&path)?));
     let mut handle = conn.lock_handle().await?;
     // SAFETY: the handle is this open connection's, held locked for the call; the callback

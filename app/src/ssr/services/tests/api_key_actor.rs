@@ -47,7 +47,7 @@ async fn send(
 }
 
 async fn assignee(h: &Harness, lead_id: &str) -> Option<String> {
-    sqlx::query_scalar("SELECT assigned_user_id FROM leads WHERE id = $1")
+    crate::ssr::db::query_scalar("SELECT assigned_user_id FROM leads WHERE id = $1")
         .bind(lead_id)
         .fetch_one(h.db())
         .await
@@ -72,7 +72,7 @@ async fn a_key_replies_under_the_inbox_rules_and_claims_no_one() {
     assert_eq!(h.only_lead().await.status, "contacted");
     assert_eq!(assignee(&h, &lead.id).await, None, "a key is nobody: it assigns no one");
 
-    let by_key: i64 = sqlx::query_scalar(
+    let by_key: i64 = crate::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM lead_events WHERE kind = 'reply.queued' AND actor_kind = 'api_key' \
          AND detail LIKE '%API key Zapier%'",
     )
@@ -80,7 +80,7 @@ async fn a_key_replies_under_the_inbox_rules_and_claims_no_one() {
     .await
     .unwrap();
     assert_eq!(by_key, 1, "the timeline names the key");
-    let audited: i64 = sqlx::query_scalar(
+    let audited: i64 = crate::ssr::db::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'lead.replied' AND actor_kind = 'api_key' AND actor_id = $1",
     )
     .bind(&key.key_id)
@@ -168,7 +168,7 @@ async fn a_key_books_a_job_without_a_form_token() {
         .unwrap();
     assert!(booked.as_str().starts_with("bkg_"));
     assert_eq!(h.only_lead().await.status, "booked");
-    let created_by: Option<String> = sqlx::query_scalar("SELECT created_by FROM bookings WHERE id = $1")
+    let created_by: Option<String> = crate::ssr::db::query_scalar("SELECT created_by FROM bookings WHERE id = $1")
         .bind(booked.as_str())
         .fetch_one(h.db())
         .await

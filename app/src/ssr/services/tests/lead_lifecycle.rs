@@ -243,7 +243,7 @@ async fn the_same_reply_form_posted_twice_texts_once_and_a_refused_one_can_be_se
     assert!(matches!(again, InboxError::AlreadySubmitted), "{again:?}");
     assert_eq!(h.outgoing_for("reply").await.len(), 1);
     // replying to a lead nobody had assigns it to whoever replied
-    let assignee: Option<String> = sqlx::query_scalar("SELECT assigned_user_id FROM leads")
+    let assignee: Option<String> = crate::ssr::db::query_scalar("SELECT assigned_user_id FROM leads")
         .fetch_one(h.db())
         .await
         .unwrap();
@@ -273,7 +273,7 @@ async fn a_booking_moves_once_per_form_and_cancelling_the_last_one_unbooks_the_l
     h.book(&lead.id, no_heat_on_thursday_morning(), MORNING + MINUTE)
         .await
         .unwrap();
-    let booking: String = sqlx::query_scalar("SELECT id FROM bookings")
+    let booking: String = crate::ssr::db::query_scalar("SELECT id FROM bookings")
         .fetch_one(h.db())
         .await
         .unwrap();
