@@ -5,6 +5,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod cluster;
 pub mod context;
 pub mod core;
 pub mod db;

@@ -1,6 +1,9 @@
-//! Staff sessions: tower-sessions in the database (they survive restarts), signed cookies,
-//! idle expiry, and the axum-login layer on top. The cookie is `__Host-` prefixed and
-//! Secure whenever the public URL is https.
+//! Staff sessions: tower-sessions in the database (they survive restarts, and on
+//! PostgreSQL every instance shares them), signed cookies, idle expiry, and the axum-login
+//! layer on top. The cookie is `__Host-` prefixed and Secure whenever the public URL is
+//! https.
+
+mod store;
 
 use std::time::Duration;
 
@@ -17,11 +20,11 @@ use tower_sessions::{
     service::SignedCookie,
     ExpiredDeletion, Expiry, SessionManagerLayer,
 };
-use tower_sessions_sqlx_store::SqliteStore;
 
+pub use self::store::Store;
 use crate::config::Settings;
 
-pub type AuthLayer = AuthManagerLayer<Backend, SqliteStore, SignedCookie>;
+pub type AuthLayer = AuthManagerLayer<Backend, Store, SignedCookie>;
 
 /// The signing key: from CALLSNARE_SESSION_SECRET, or (sandbox only) a random secret this
 /// instance generated once and keeps in its database.
@@ -37,15 +40,13 @@ async fn signing_key(db: &Db, settings: &Settings) -> anyhow::Result<Key> {
 }
 
 pub async fn layer(db: &Db, settings: &Settings) -> anyhow::Result<AuthLayer> {
-    let app::ssr::db::Db::Sqlite(pool) = db else {
-        anyhow::bail!("PostgreSQL sessions: not wired yet")
-    };
-    let store = SqliteStore::new(pool.clone());
+    let store = Store::new(db);
     store.migrate().await?;
     let purged = app::ssr::db::sessions::purge_legacy(&mut db.acquire().await?).await?;
     if purged > 0 {
         tracing::info!(purged, "sessions from before the derived auth hash deleted");
     }
+    // Every instance runs it; the delete is idempotent, so several are harmless.
     tokio::spawn(store.clone().continuously_delete_expired(Duration::from_secs(3600)));
     let https = settings.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
     let idle = time::Duration::seconds(i64::try_from(settings.session_idle.as_secs()).unwrap_or(43_200));

@@ -34,9 +34,13 @@ impl Application {
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
         let writer = Writer::spawn(&db).await?;
+        let api_keys = Arc::new(Keyring::load(&db, settings.live).await?);
         // Built once: server functions, webhooks and workers share its writer, live feed,
-        // outbox wake-up and routing cache.
-        let core = Core::new(db.clone(), writer.clone()).with_billing_policy(settings.billing);
+        // outbox wake-up and routing cache. On PostgreSQL it also relays live events to the
+        // other instances and listens for theirs and for their key changes.
+        let core = Core::new(db.clone(), writer.clone())
+            .with_billing_policy(settings.billing)
+            .with_cluster(api_keys.clone());
         let mut settings = settings;
         if settings.public_url.is_none() {
             // Sandbox without a public URL: providers (and the simulator) reach us directly.
@@ -46,7 +50,6 @@ impl Application {
         let setup_token = first_run_setup_token(&db, &public_base).await?;
         let mail_wake = Arc::new(Notify::new());
         tokio::task::spawn_blocking(app::ssr::auth::sign_in::warm_up).await?;
-        let api_keys = Arc::new(Keyring::load(&db, settings.live).await?);
         crate::api::auth::spawn_last_used_flush(api_keys.clone(), core.clone());
         let state = AppState {
             leptos_options,

@@ -3,6 +3,7 @@
 //! at start-up. Its `commit*` helpers run a writer job and, only after the commit that holds
 //! the job's writes, dispatch the job's [`Effects`]: wake the outbox when a text was queued,
 //! then publish the live events. Nothing is published for a write that did not commit.
+//! On PostgreSQL the events also go to the other instances ([`Cluster`]).
 
 use std::sync::Arc;
 
@@ -10,10 +11,11 @@ use futures::future::BoxFuture;
 use tokio::sync::Notify;
 
 use crate::ssr::{
+    cluster::Cluster,
     db::{pipeline::Deferred, Conn, Db},
     live::{Effects, LiveFeed},
     rejection_log::RejectionLog,
-    services::routing::RoutingCache,
+    services::{api_keys::Keyring, routing::RoutingCache},
     writer::{WriteError, Writer},
 };
 
@@ -34,6 +36,9 @@ pub struct Core {
     /// The operator's billing rules (`CALLSNARE_BILLING_REQUIRED`, the grace period): with
     /// an org's billing record they decide whether its automated texts are paused.
     pub billing: crate::domain::billing::BillingPolicy,
+    /// On PostgreSQL: the relay of live events to the other instances and the listener
+    /// for theirs ([`Core::with_cluster`]). `None` on SQLite.
+    pub cluster: Option<Cluster>,
 }
 
 impl Core {
@@ -48,7 +53,18 @@ impl Core {
             routing: Arc::new(RoutingCache::default()),
             rejections: Arc::new(RejectionLog::default()),
             billing: crate::domain::billing::BillingPolicy::default(),
+            cluster: None,
         }
+    }
+
+    /// On PostgreSQL, where several instances may share the database: starts relaying this
+    /// core's live events to them and listening for theirs (and for their key changes,
+    /// which `keys` forgets). Does nothing on SQLite. Call once, in the server's start-up.
+    pub fn with_cluster(mut self, keys: Arc<Keyring>) -> Self {
+        if let Db::Postgres(pool) = &self.db {
+            self.cluster = Some(Cluster::start(pool.clone(), self.live.clone(), keys));
+        }
+        self
     }
 
     /// This core with the operator's billing rules, handed to the routing cache too (which
@@ -67,6 +83,9 @@ impl Core {
         }
         if effects.routing_changed {
             self.routing.forget();
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.relay(&effects.live);
         }
         self.live.publish(effects.live);
     }

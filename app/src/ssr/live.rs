@@ -1,10 +1,13 @@
 //! The in-process live feed: lead, call and message changes, per org, published after the
-//! commit that made them. The inbox subscribes and filters by its own org.
+//! commit that made them. The inbox subscribes and filters by its own org. On PostgreSQL
+//! the events also travel to the other instances ([`crate::ssr::cluster`]), which publish
+//! them into their own feed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+// Deserialize: other instances' events arrive as JSON (`cluster::batch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveKind {
     LeadCreated,
@@ -13,13 +16,27 @@ pub enum LiveKind {
     MessageQueued,
     MessageStatus,
     OptOutChanged,
+    /// Not a change: events may have been missed (the cross-instance listener was
+    /// disconnected), so every open stream, whatever its org, tells its page to refetch.
+    Resync,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LiveEvent {
     pub org_id: String,
     pub lead_id: Option<String>,
     pub kind: LiveKind,
+}
+
+impl LiveEvent {
+    /// "Refetch, you may have missed something", to every stream of every org.
+    pub fn resync() -> Self {
+        Self {
+            org_id: String::new(),
+            lead_id: None,
+            kind: LiveKind::Resync,
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use std::{convert::Infallible, time::Duration};
 
 use app::ssr::{
     auth::{principal, watch::AccessWatch},
-    live::LiveEvent,
+    live::{LiveEvent, LiveKind},
     state::AppState,
 };
 use axum::{
@@ -77,6 +77,13 @@ fn org_stream(
                     }
                 }
                 received = f.rx.recv() => match received {
+                    // Another instance's events may have been lost (this instance's
+                    // listener reconnected, or that instance could not send): the page
+                    // refetches, as after a lag. The client already handles "resync", so
+                    // this costs the wasm nothing.
+                    Ok(ev) if ev.kind == LiveKind::Resync => {
+                        return Some((Ok(Event::default().event("resync").data("{}")), f))
+                    }
                     Ok(ev) if ev.org_id == f.org_id => {
                         let data = serde_json::json!({ "lead_id": ev.lead_id, "kind": ev.kind }).to_string();
                         return Some((Ok(Event::default().event("lead").data(data)), f));

@@ -32,6 +32,7 @@ use crate::{
     ssr::{
         actor::{Acting, StaffActor},
         audit::{self, view::utc_time, AuditAction, Target},
+        cluster,
         db::{
             api_keys::{self as store, ApiKeyRow, NewApiKey, NewSecret},
             is_unique_violation, orgs, Conn,
@@ -290,6 +291,8 @@ pub async fn rotate(
     if !rotated {
         return Err(ApiKeysError::NotFound);
     }
+    // Other instances (PostgreSQL) drop the key from their cache as this commits.
+    cluster::key_changed(conn, id.as_str()).await?;
     audit::record(
         conn,
         &who.acting,
@@ -335,6 +338,8 @@ pub async fn revoke(conn: &mut Conn, who: &KeyAdmin, id: &ApiKeyId, now: i64) ->
     if !store::revoke(conn, &who.org_id, id, now).await? {
         return Err(ApiKeysError::NotFound);
     }
+    // Other instances (PostgreSQL) drop the key from their cache as this commits.
+    cluster::key_changed(conn, id.as_str()).await?;
     audit::record(
         conn,
         &who.acting,

@@ -10,8 +10,11 @@
 //!   holds what the database said for at most [`CACHE_TTL`], else in the database. The
 //!   stored hash is compared in constant time, then revocation, expiry and the rotation
 //!   grace are checked. [`Keyring::forget`] drops a key from the cache, so a revocation or
-//!   rotation on this instance takes effect at once; another instance (or the command line)
-//!   is seen within [`CACHE_TTL`].
+//!   rotation on this instance takes effect at once. On PostgreSQL the change also notifies
+//!   the other instances as it commits (`cluster::key_changed`; the command line's too), and
+//!   their listener forgets the key at once. A notification is lost while a listener is
+//!   reconnecting, and SQLite has none (the command line is another process), so
+//!   [`CACHE_TTL`] stays the bound on how long another instance may accept a revoked key.
 //! - **Last use.** Each accepted request marks its key in memory; the marks are written to
 //!   the database every [`LAST_USED_FLUSH_EVERY`] and at shutdown, so "last used" is right
 //!   to within a minute and no request waits on a write.
@@ -53,7 +56,8 @@ use crate::{
 type HmacSha256 = Hmac<Sha256>;
 
 /// How long a key's stored state is reused before the database is asked again: a
-/// revocation made elsewhere (another instance, the command line) is seen within this.
+/// revocation made elsewhere (another instance, the command line) is seen within this even
+/// when its notification was lost (see the module doc).
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
 /// How often the last-use marks are written to the database.
 pub const LAST_USED_FLUSH_EVERY: Duration = Duration::from_secs(30);
