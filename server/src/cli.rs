@@ -13,7 +13,11 @@ use app::{
     ssr::{
         audit::view::utc_time,
         clock::now_ms,
-        db::{self, api_keys as key_store, audit_events, mail_outbox, orgs, Db},
+        db::{
+            self, api_keys as key_store, audit_events,
+            copy::{self as db_copy, SourceUrl, TargetUrl},
+            mail_outbox, orgs, Db,
+        },
         services::{
             api_keys::{self, ApiKeysError, IssuedKey, KeyAdmin, Keyring, NewKey},
             onboarding::{self, NewNumber, NewOrg},
@@ -69,6 +73,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Move the whole database to another engine.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
     },
     /// Post signed provider callbacks to a running server (demo and smoke test).
     Simulate {
@@ -173,6 +182,24 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy a whole SQLite database into a new, empty PostgreSQL database, in one
+    /// transaction, then verify every org's audit chain on the copy. Stop the server first:
+    /// what it writes after the copy starts is not copied. Staff sessions are not copied
+    /// (everyone signs in again). DATABASE_URL is not used.
+    Copy {
+        /// The SQLite database to copy (sqlite://path); it is only read, and must be migrated
+        /// by this version (`callsnare migrate`).
+        #[arg(long, value_parser = parse_source_url)]
+        from: SourceUrl,
+        /// The PostgreSQL database to fill (postgres://user@host:port/name); it must hold no
+        /// data. Its schema is created or brought up to date first.
+        #[arg(long, value_parser = parse_target_url)]
+        to: TargetUrl,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SimulateCommand {
     /// A call to a tracked number that nobody answers, then optionally the caller's reply.
     MissedCall {
@@ -246,6 +273,12 @@ fn parse_timezone(s: &str) -> Result<OrgTimezone, String> {
 fn parse_email(s: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse(s).map_err(|e| e.to_string())
 }
+fn parse_source_url(s: &str) -> Result<SourceUrl, String> {
+    SourceUrl::parse(s).map_err(|e| e.to_string())
+}
+fn parse_target_url(s: &str) -> Result<TargetUrl, String> {
+    TargetUrl::parse(s).map_err(|e| e.to_string())
+}
 fn parse_phone(s: &str) -> Result<E164Phone, String> {
     E164Phone::parse(s).map_err(|e| e.to_string())
 }
@@ -309,11 +342,19 @@ impl CommandError {
 
 /// Runs a non-serve command. Errors come back as one printable line.
 pub async fn run_admin(database_url: &str, command: Command) -> Result<(), CommandError> {
+    // A copy names both of its databases and must not open (let alone create) DATABASE_URL.
+    let command = match command {
+        Command::Db {
+            command: DbCommand::Copy { from, to },
+        } => return copy_database(&from, &to).await,
+        other => other,
+    };
     let database = db::connect_and_migrate(database_url)
         .await
         .map_err(|e| error_line(&e))?;
     match command {
         Command::Serve | Command::Simulate { .. } => unreachable!("handled by main"),
+        Command::Db { .. } => unreachable!("handled above"),
         Command::Migrate => {
             println!(
                 "migrations applied ({} total)",
@@ -455,6 +496,48 @@ pub async fn run_admin(database_url: &str, command: Command) -> Result<(), Comma
             println!("tracking {number} for {org} ({id})");
         }
     }
+    Ok(())
+}
+
+/// `callsnare db copy`: the copy (all or nothing), its rows per table, then the audit chains
+/// verified on the copy exactly as `callsnare audit verify` does with DATABASE_URL=`to`.
+async fn copy_database(from: &SourceUrl, to: &TargetUrl) -> Result<(), CommandError> {
+    let report = db_copy::copy(from, to)
+        .await
+        .map_err(|e| CommandError::Failed(format!("{}; nothing was copied", error_line(&e))))?;
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.name.len())
+        .chain(["table".len()])
+        .max()
+        .unwrap_or_default();
+    println!("copied into PostgreSQL in one transaction:");
+    println!("  {:<width$}  {:>10}", "table", "rows");
+    for t in &report.tables {
+        println!("  {:<width$}  {:>10}", t.name, t.rows);
+    }
+    let total: i64 = report.tables.iter().map(|t| t.rows).sum();
+    println!("  {:<width$}  {:>10}  ({} tables)", "total", total, report.tables.len());
+    for name in &report.not_in_source {
+        println!("{name}: not in the source, left empty");
+    }
+    println!("sessions were not copied: staff sign in again");
+
+    let copy = db::connect_and_migrate(to.as_str())
+        .await
+        .map_err(|e| format!("copied, but could not open the copy to verify it: {}", error_line(&e)))?;
+    let chains = verify_chains(&copy, None).await.map_err(|e| match e {
+        CommandError::Broken(lines) => CommandError::Broken(format!("copied, but on the copy: {lines}")),
+        other => other,
+    })?;
+    let records: u64 = chains.iter().map(|(_, r)| r.checked).sum();
+    println!(
+        "audit chain verified for {} org{} ({records} record{})",
+        chains.len(),
+        if chains.len() == 1 { "" } else { "s" },
+        if records == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod api_reads;
 pub mod audit_events;
 pub mod bookings;
 pub mod calls;
+pub mod copy;
 pub mod form_submissions;
 pub mod inbox;
 pub mod instance_secrets;

@@ -10,6 +10,7 @@ mod audit_viewer;
 mod auth;
 mod billing;
 mod cli;
+mod db_copy;
 mod docs;
 mod evidence;
 mod fake_smtp;
