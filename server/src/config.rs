@@ -406,8 +406,11 @@ impl Settings {
 
 fn parse_database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    if !database_url.starts_with("sqlite:") {
-        return Err(invalid("DATABASE_URL", "only sqlite: URLs are supported by this build"));
+    if app::ssr::db::Engine::of_url(&database_url).is_none() {
+        return Err(invalid(
+            "DATABASE_URL",
+            "expected a sqlite: URL (the embedded default) or a postgres: URL",
+        ));
     }
     Ok(database_url)
 }

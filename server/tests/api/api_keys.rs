@@ -151,6 +151,20 @@ fn test_db_file(app: &TestApp) -> PathBuf {
     app._dir.path().join("nested/dir/callsnare.db")
 }
 
+/// Everything the app's database holds, as bytes: its SQLite files, or on PostgreSQL a
+/// `pg_dump` of the data (the server's own files are another user's to read).
+fn stored_bytes(app: &TestApp) -> Vec<(PathBuf, Vec<u8>)> {
+    if !crate::helpers::on_postgres() {
+        return database_files(&test_db_file(app));
+    }
+    let out = Command::new("pg_dump")
+        .args(["--data-only", "--no-owner", &app.database_url])
+        .output()
+        .expect("pg_dump runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    vec![(PathBuf::from("pg_dump"), out.stdout)]
+}
+
 /// Polls until `path` answers `expected` with `key` (up to 8 s: the cache holds a key's
 /// state for at most 5 s).
 async fn eventually_status(app: &TestApp, path: &str, key: &str, expected: u16, what: &str) {
@@ -164,11 +178,11 @@ async fn eventually_status(app: &TestApp, path: &str, key: &str, expected: u16, 
 }
 
 /// `callsnare …` against `db_file`, off the runtime's thread.
-async fn callsnare(db_file: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+async fn callsnare(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callsnare"));
     cmd.args(args)
         .env_clear()
-        .env("DATABASE_URL", format!("sqlite://{}", db_file.display()))
+        .env("DATABASE_URL", database_url)
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);
@@ -688,7 +702,7 @@ async fn unknown_api_paths_and_oversized_bodies_get_the_json_error_shape() {
 #[tokio::test]
 async fn the_command_line_creates_lists_rotates_and_revokes_keys_a_running_server_honours() {
     let app = two_orgs(&[]).await;
-    let db_file = test_db_file(&app);
+    let db_file = app.database_url.clone();
 
     let out = callsnare(
         &db_file,
@@ -866,8 +880,11 @@ async fn no_secret_is_ever_in_the_database_file_its_wal_or_the_audit_trail() {
         assert_eq!(status(&app, "/api/v1/leads", key).await, 200);
     }
 
-    let files = database_files(&test_db_file(&app));
-    assert!(files.iter().any(|(p, _)| p.to_string_lossy().ends_with(".db")));
+    let files = stored_bytes(&app);
+    assert!(files.iter().any(|(p, _)| {
+        let p = p.to_string_lossy();
+        p.ends_with(".db") || p == "pg_dump"
+    }));
     let stored: usize = files.iter().map(|(_, b)| b.len()).sum();
     assert!(stored > 0);
     for (path, bytes) in &files {
@@ -896,8 +913,9 @@ async fn no_secret_is_ever_in_the_database_file_its_wal_or_the_audit_trail() {
 async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown() {
     let dir = tempfile::tempdir().unwrap();
     let db_file = dir.path().join("callsnare.db");
+    let db_url = format!("sqlite://{}", db_file.display());
     let out = callsnare(
-        &db_file,
+        &db_url,
         &[
             "org",
             "create",
@@ -915,7 +933,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let out = callsnare(
-        &db_file,
+        &db_url,
         &[
             "api-key",
             "create",
@@ -932,7 +950,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     assert!(out.status.success(), "{}", stderr(&out));
     let first = last_line(&out);
     let id: String = {
-        let listed = callsnare(&db_file, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
+        let listed = callsnare(&db_url, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
         let keys: Value = serde_json::from_str(stdout(&listed).trim()).unwrap();
         assert_eq!(keys[0]["last_used"], Value::Null);
         keys[0]["id"].as_str().unwrap().to_owned()
@@ -995,7 +1013,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     typo.replace_range(40..41, if &first[40..41] == "Z" { "Y" } else { "Z" });
     assert_eq!(get(typo).await, 401);
     let out = callsnare(
-        &db_file,
+        &db_url,
         &[
             "api-key",
             "rotate",
@@ -1014,7 +1032,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     assert_eq!(get(second.clone()).await, 200);
     assert_eq!(get(first.clone()).await, 200);
     let revoked_out = callsnare(
-        &db_file,
+        &db_url,
         &[
             "api-key",
             "create",
@@ -1029,11 +1047,11 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
     )
     .await;
     let third = last_line(&revoked_out);
-    let listed = callsnare(&db_file, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
+    let listed = callsnare(&db_url, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
     let keys: Value = serde_json::from_str(stdout(&listed).trim()).unwrap();
     let third_id = keys[0]["id"].as_str().unwrap().to_owned();
     let out = callsnare(
-        &db_file,
+        &db_url,
         &["api-key", "revoke", "--org", "acme", "--id", third_id.as_str()],
         &[],
     )
@@ -1065,7 +1083,7 @@ async fn the_server_log_never_holds_a_secret_and_last_use_is_written_at_shutdown
         let _ = server.kill();
         panic!("the server did not stop on SIGTERM");
     }
-    let listed = callsnare(&db_file, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
+    let listed = callsnare(&db_url, &["api-key", "list", "--org", "acme", "--json"], &[]).await;
     let keys: Value = serde_json::from_str(stdout(&listed).trim()).unwrap();
     let sync = keys
         .as_array()

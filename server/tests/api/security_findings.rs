@@ -227,11 +227,11 @@ async fn a_failed_sign_in_stores_a_bounded_email_and_old_failures_are_pruned() {
         .await;
     assert!(resp.status().is_client_error(), "{}", resp.status());
     let longest = app
-        .count("SELECT COALESCE(MAX(LENGTH(email)), 0) FROM login_failures")
+        .count("SELECT CAST(COALESCE(MAX(LENGTH(email)), 0) AS BIGINT) FROM login_failures")
         .await;
     assert!(longest <= 254, "{longest}");
     let audit = app
-        .count("SELECT COALESCE(MAX(LENGTH(metadata)), 0) FROM audit_events")
+        .count("SELECT CAST(COALESCE(MAX(LENGTH(metadata)), 0) AS BIGINT) FROM audit_events")
         .await;
     assert!(audit < 1_000, "{audit}");
     insert_failures(&app, "old@acme.test", "198.51.100.1", 3).await;
@@ -465,10 +465,13 @@ async fn session_rows_never_hold_the_password_hash() {
     seed_org(&app.db, "acme", "Acme Heating & Air", TRACKED, &[OFFICE_1]).await;
     let client = app.new_client();
     app.sign_in(&client, "owner@acme.test").await;
-    let rows: Vec<Vec<u8>> = app::ssr::db::query_scalar("SELECT data FROM tower_sessions")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let table = if crate::helpers::on_postgres() {
+        r#""tower_sessions"."session""#
+    } else {
+        "tower_sessions"
+    };
+    let select = format!("SELECT data FROM {table}");
+    let rows: Vec<Vec<u8>> = app::ssr::db::query_scalar(&select).fetch_all(&app.db).await.unwrap();
     assert!(!rows.is_empty());
     let hash: String = app::ssr::db::query_scalar("SELECT password_hash FROM users WHERE email = 'owner@acme.test'")
         .fetch_one(&app.db)

@@ -106,7 +106,8 @@ async fn duplicated_shuffled_and_raced_deliveries_still_give_one_lead_and_one_te
         "one evidence row per distinct delivery"
     );
     assert_eq!(
-        app.count("SELECT SUM(duplicate_count) FROM webhook_events").await,
+        app.count("SELECT CAST(SUM(duplicate_count) AS BIGINT) FROM webhook_events")
+            .await,
         3 + 24
     );
     // The status callback arrived first, so the call settled as abandoned and never regressed.

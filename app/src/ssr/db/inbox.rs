@@ -364,7 +364,7 @@ pub async fn recovery(
     // Customers, not bookings: one customer booked twice is one lead recovered (the value
     // is every active job's).
     let (booked, value): (i64, Option<i64>) = crate::ssr::db::query_as(&format!(
-        "SELECT COUNT(DISTINCT b.lead_id), SUM(b.job_value_cents) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
+        "SELECT COUNT(DISTINCT b.lead_id), CAST(SUM(b.job_value_cents) AS BIGINT) FROM bookings b JOIN leads l ON l.id = b.lead_id AND l.org_id = b.org_id \
          WHERE b.org_id = $1 AND {ACTIVE_BOOKING} AND l.{FROM_A_CALL} AND b.created_at >= $2"
     ))
     .bind(org_id)

@@ -140,6 +140,11 @@ fn check(f: &Field, v: &Json) -> Result<Value, ApiError> {
             if non_blank && s.trim().is_empty() {
                 return Err(must(f, "more than whitespace."));
             }
+            // No store keeps a NUL inside text (PostgreSQL refuses it outright), and no
+            // person typed one.
+            if s.contains('\0') {
+                return Err(must(f, "text without NUL characters."));
+            }
             Ok(Value::Text(s.to_owned()))
         }
         Kind::Enum(codes) => {
