@@ -23,7 +23,7 @@ const EXTRA_SETTINGS: &[(&str, &str)] = &[("CALLSNARE_API_RATE", "1000000"), ("C
 const BASE_MS: i64 = 1_700_000_000_000;
 
 async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, first: usize) {
-    let mut tx = db.begin().await.unwrap();
+    let mut tx = app::ssr::db::begin_write(db).await.unwrap();
     for i in 0..n {
         let at = BASE_MS + (i as i64) * 1_000;
         let inbound = (i % 7 == 0).then_some(at);

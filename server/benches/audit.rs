@@ -16,6 +16,7 @@
 
 use std::time::Instant;
 
+use app::ssr::db::QueryBuilder;
 use app::{
     domain::{ids::AuditEventId, ActorKind, AuditAction},
     server_fns::audit::AUDIT_PAGE_SIZE,
@@ -27,7 +28,6 @@ use app::{
         db::{audit_events, Db},
     },
 };
-use sqlx::{QueryBuilder, Sqlite};
 
 #[path = "support/mod.rs"]
 mod support;
@@ -157,7 +157,7 @@ async fn seed(db: &Db, org_id: &str, user: &str, n: usize) {
     drop(conn);
     let mut i = 0;
     while i < n {
-        let mut tx = db.begin().await.unwrap();
+        let mut tx = app::ssr::db::begin_write(db).await.unwrap();
         let tx_end = (i + TX_ROWS).min(n);
         while i < tx_end {
             let end = (i + BATCH).min(tx_end);
@@ -204,11 +204,16 @@ async fn seed(db: &Db, org_id: &str, user: &str, n: usize) {
                 ));
                 prev = hash;
             }
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut b = QueryBuilder::new(
                 "INSERT INTO audit_events (id, org_id, occurred_at, actor_kind, actor_id, action, target_kind, \
-                 target_id, request_id, ip, metadata, chain_seq, prev_hash, hash) ",
+                 target_id, request_id, ip, metadata, chain_seq, prev_hash, hash) VALUES ",
             );
-            b.push_values(rows, |mut r, row| {
+            for (i, row) in rows.into_iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.push("(");
+                let mut r = b.separated(", ");
                 r.push_bind(row.0)
                     .push_bind(org_id.to_owned())
                     .push_bind(row.1)
@@ -222,8 +227,9 @@ async fn seed(db: &Db, org_id: &str, user: &str, n: usize) {
                     .push_bind(row.9)
                     .push_bind(row.10)
                     .push_bind(row.11)
-                    .push_bind(row.12);
-            });
+                    .push_bind(row.12)
+                    .push_unseparated(")");
+            }
             b.build().execute(&mut *tx).await.unwrap();
             i = end;
         }
@@ -294,7 +300,7 @@ async fn main() {
     )
     .bind(&org)
     .bind((rows / 2) as i64)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut conn)
     .await
     .unwrap();
     let target = format!("lead_{:032x}", 1234);

@@ -12,7 +12,7 @@ mod support;
 use support::pct;
 
 async fn seed(db: &app::ssr::db::Db, org_id: &str, n: usize, prefix: &str) {
-    let mut tx = db.begin().await.unwrap();
+    let mut tx = app::ssr::db::begin_write(db).await.unwrap();
     for i in 0..n {
         let at = 1_700_000_000_000i64 + (i as i64) * 1_000;
         let inbound = (i % 7 == 0).then_some(at);

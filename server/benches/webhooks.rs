@@ -13,7 +13,10 @@
 //!
 //! Knobs (env): BENCH_SECONDS (default 8), BENCH_CONCURRENCY (64), BENCH_STEADY_RATE (1000),
 //! BENCH_STRIPE_EVENTS (20000: signed events prepared for the Stripe phase),
-//! BENCH_SERVER_BIN (a callsnare binary to run instead of this build's).
+//! BENCH_SERVER_BIN (a callsnare binary to run instead of this build's),
+//! BENCH_POSTGRES (an admin URL: run on a fresh PostgreSQL database made there instead of
+//! SQLite), BENCH_INSTANCES (1: how many `callsnare serve` share the database; the load is
+//! spread over them connection by connection).
 //!
 //! Run it with `CARGO_TARGET_DIR=target/bench`: a plain `cargo bench` rebuilds
 //! `target/release/callsnare`, the binary `scripts/run.sh` serves, without cargo-leptos.
@@ -237,7 +240,7 @@ type Calls = Arc<Vec<Vec<(Kind, Vec<u8>, String)>>>;
 
 /// Workers replay call sequences; `rate` (calls' requests/s overall) paces them when set.
 async fn drive(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     calls: Calls,
     next: Arc<AtomicUsize>,
     workers: usize,
@@ -250,6 +253,7 @@ async fn drive(
     for w in 0..workers {
         let calls = calls.clone();
         let next = next.clone();
+        let addr = addrs[w % addrs.len()];
         handles.push(tokio::spawn(async move {
             let mut conn = Conn::open(addr).await;
             let mut s = Samples::default();
@@ -472,6 +476,19 @@ fn peak_rss_mb(child: &Child) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// A new empty database on the PostgreSQL server `admin` names; its URL.
+async fn fresh_postgres(admin: &str) -> String {
+    let pool = sqlx::PgPool::connect(admin).await.unwrap();
+    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
 async fn run() {
     let secs = env_num("BENCH_SECONDS", 8);
     let workers = env_num("BENCH_CONCURRENCY", 64) as usize;
@@ -492,7 +509,12 @@ async fn run() {
     for file in ["callsnare.js", "callsnare_bg.wasm", "callsnare.wasm", "callsnare.css"] {
         std::fs::write(site.join("pkg").join(file), b"").unwrap();
     }
-    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let instances = env_num("BENCH_INSTANCES", 1).max(1) as usize;
+    let postgres = std::env::var("BENCH_POSTGRES").ok();
+    let db = match &postgres {
+        Some(admin) => fresh_postgres(admin).await,
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
     let cli = |args: &[&str]| {
         let out = Command::new(bin)
             .args(args)
@@ -526,26 +548,34 @@ async fn run() {
     ]);
 
     let (twilio_port, twilio) = fake_twilio().await;
-    let port = free_port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut server = Command::new(bin)
-        .arg("serve")
-        .env("LEPTOS_SITE_ROOT", &site)
-        .env("DATABASE_URL", &db)
-        .env("CALLSNARE_ADDR", addr.to_string())
-        .env("CALLSNARE_PUBLIC_URL", PUBLIC)
-        .env("TWILIO_ACCOUNT_SID", ACCOUNT)
-        .env("TWILIO_AUTH_TOKEN", TOKEN)
-        .env("TWILIO_API_BASE", format!("http://127.0.0.1:{twilio_port}"))
-        .env("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
-        .env("CALLSNARE_WEBHOOK_RATE", "1000000")
-        .env("CALLSNARE_WEBHOOK_BURST", "1000000")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    wait_ready(addr, "/readyz").await;
+    let mut servers = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..instances {
+        let port = free_port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let server = Command::new(bin)
+            .arg("serve")
+            .env("LEPTOS_SITE_ROOT", &site)
+            .env("DATABASE_URL", &db)
+            .env("CALLSNARE_ADDR", addr.to_string())
+            .env("CALLSNARE_PUBLIC_URL", PUBLIC)
+            .env("TWILIO_ACCOUNT_SID", ACCOUNT)
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .env("TWILIO_API_BASE", format!("http://127.0.0.1:{twilio_port}"))
+            .env("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
+            .env("CALLSNARE_WEBHOOK_RATE", "1000000")
+            .env("CALLSNARE_WEBHOOK_BURST", "1000000")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        wait_ready(addr, "/readyz").await;
+        servers.push(server);
+        addrs.push(addr);
+    }
+    let addr = addrs[0];
+    let mut server = servers.remove(0);
 
     let hello_port = free_port();
     let mut hello = Command::new(std::env::current_exe().unwrap())
@@ -577,7 +607,7 @@ async fn run() {
     .await;
 
     let written_before = written_bytes(&server);
-    let (mut flat, elapsed) = drive(addr, calls.clone(), next.clone(), workers, secs, None).await;
+    let (mut flat, elapsed) = drive(&addrs, calls.clone(), next.clone(), workers, secs, None).await;
     let flat_rps = flat.all.len() as f64 / elapsed;
     let written_after = written_bytes(&server);
     let per_callback = |after: u64, before: u64| (after - before) as f64 / 1024.0 / flat.all.len().max(1) as f64;
@@ -596,7 +626,7 @@ async fn run() {
     let drained = twilio.received.lock().unwrap().len();
     let drain_secs = backlog_at.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (mut paced, paced_elapsed) = drive(addr, calls.clone(), next.clone(), 16, secs, Some(steady)).await;
+    let (mut paced, paced_elapsed) = drive(&addrs, calls.clone(), next.clone(), 16, secs, Some(steady)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let received = twilio.received.lock().unwrap().clone();
     // Stripe: signed billing events, prepared just before (their signatures are good for 5 min).
@@ -612,8 +642,12 @@ async fn run() {
     let rss = peak_rss_mb(&server);
     let _ = server.kill();
     let _ = server.wait();
+    for mut other in servers {
+        let _ = other.kill();
+        let _ = other.wait();
+    }
     // Every text-back Twilio accepted should have its answer recorded on the message.
-    let store = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let store = app::ssr::db::connect(&db).await.unwrap();
     let (texts, recorded): (i64, i64) = app::ssr::db::query_as(
         "SELECT COUNT(*), COUNT(provider_sid) FROM messages WHERE purpose = 'text_back' AND direction = 'outbound'",
     )
@@ -631,8 +665,13 @@ async fn run() {
     store.close().await;
 
     println!();
+    let engine = if postgres.is_some() {
+        "PostgreSQL (synchronous_commit as the server sets it)"
+    } else {
+        "SQLite, synchronous=FULL"
+    };
     println!(
-        "CallSnare webhook benchmark ({} cores, {}s phases, release build, synchronous=FULL, signatures enforced)",
+        "CallSnare webhook benchmark ({} cores, {}s phases, release build, {engine}, {instances} instance(s), signatures enforced)",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         secs
     );
