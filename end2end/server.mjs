@@ -43,13 +43,15 @@ export function seedAcme(env) {
   cli(env, ['number', 'add', '--org', 'acme', '--number', TRACKED, '--forward-to', '+14155550101']);
 }
 
-export async function startServer(extraEnv = {}, { seed = false } = {}) {
+/// `databaseUrl` runs the server on a database the caller owns (a PostgreSQL one several
+/// instances share) instead of a temp SQLite file; the caller then makes and drops it.
+export async function startServer(extraEnv = {}, { seed = false, databaseUrl = null } = {}) {
   if (!existsSync(binary)) throw new Error(`server binary missing: ${binary} (run cargo leptos build --release)`);
-  const dir = mkdtempSync(join(tmpdir(), 'callsnare-e2e-'));
+  const dir = databaseUrl ? null : mkdtempSync(join(tmpdir(), 'callsnare-e2e-'));
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
-    DATABASE_URL: `sqlite://${join(dir, 'callsnare.db')}`,
+    DATABASE_URL: databaseUrl ?? `sqlite://${join(dir, 'callsnare.db')}`,
     CALLSNARE_ADDR: `127.0.0.1:${port}`,
     LEPTOS_SITE_ROOT: join(root, 'target/site'),
     LEPTOS_OUTPUT_NAME: 'callsnare',
@@ -79,7 +81,7 @@ export async function startServer(extraEnv = {}, { seed = false } = {}) {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       // Each run makes a database and a log; left behind they fill the disk over many runs.
-      if (!process.env.CALLSNARE_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      if (dir && !process.env.CALLSNARE_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
