@@ -46,12 +46,13 @@ cargo test -p app -p server --no-fail-fast
 
 step "integration tests on PostgreSQL (server --test api)"
 CALLSNARE_TEST_ENGINE=postgres cargo test -p server --test api --no-fail-fast
-pg_stop   # frees its memory before the release build
 
 step "release build (server + hydrate wasm)"
 cargo leptos build --release
 
 step "end-to-end tests (headless chromium)"
+# The cluster stays up for this step: a browser test runs two instances on it.
 (cd end2end && node --test --test-concurrency=1 tests/)
+pg_stop
 
 step "all tests passed"

@@ -3,7 +3,7 @@
 //! passes the limit — instead of being buffered (axum's default allows 2 MB) and failing
 //! later as a server error.
 //!
-//! A body carrying a NUL character (raw, `%00` in a form, `\u0000` in JSON) is answered 422
+//! A body carrying a NUL character (raw, `%00` in a form, `\u0000` in JSON) is answered 400
 //! here too: no field of ours means one, and PostgreSQL refuses to store NUL in text, so
 //! letting it through would turn bad input into a server error on one engine.
 
