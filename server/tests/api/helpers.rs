@@ -74,7 +74,11 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         server::telemetry::init(server::config::LogFormat::Pretty);
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let database_url = fresh_database_url(&dir).await;
+    // An explicit DATABASE_URL (several apps sharing one database) wins over a fresh one.
+    let database_url = match extra.iter().find(|(k, _)| *k == "DATABASE_URL") {
+        Some((_, url)) => (*url).to_owned(),
+        None => fresh_database_url(&dir).await,
+    };
     let settings = test_settings(&database_url, extra);
     let public_url = settings
         .public_url

@@ -22,6 +22,7 @@ mod helpers;
 mod inbox;
 mod inbox_chrome;
 mod inbox_ux;
+mod multi_instance;
 mod numbers;
 mod outbox_worker;
 mod pages;

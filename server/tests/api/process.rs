@@ -13,7 +13,7 @@ use crate::{
     helpers::{eventually, MissedCall, CALLER, OFFICE_1, PUBLIC_URL, TRACKED},
 };
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
