@@ -26,7 +26,7 @@ pub async fn limit(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, RPC_BODY_MAX_BYTES).await {
         Ok(bytes) if holds_nul(&bytes) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "Text may not contain NUL characters.").into_response()
+            (StatusCode::BAD_REQUEST, "Text may not contain NUL characters.").into_response()
         }
         Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         Err(_) => too_large(),
