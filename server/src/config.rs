@@ -153,7 +153,7 @@ pub struct Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("database_url", &self.database_url)
+            .field("database_url", &redact_password(&self.database_url))
             .field("addr", &self.addr)
             .field("public_url", &self.public_url.as_ref().map(Url::as_str))
             .field("live", &self.live)
@@ -401,6 +401,17 @@ impl Settings {
             Some(u) => u.as_str().trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.addr),
         }
+    }
+}
+
+/// A database URL with its password (if any) replaced, for anything that may be printed.
+pub fn redact_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("[redacted]"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -748,6 +759,12 @@ mod tests {
     fn sandbox_defaults_need_nothing() {
         let s = parse(&[]).unwrap();
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        let pg = "postgres://callsnare:hunter2-secret@db.internal:5432/callsnare";
+        let s = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| pg.to_owned())).unwrap();
+        assert_eq!(s.database_url, pg);
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(shown.contains("db.internal"));
         assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
         assert!(!s.live);
         assert_eq!(s.public_base(), "http://127.0.0.1:3000");

@@ -14,7 +14,13 @@
 //! 2-core machine went from 5–8k to ~10k callbacks/s. Sharing one core with sqlx's thread
 //! under `SCHED_BATCH` instead (see [`placement`]) took it to 12–15k.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use futures::future::BoxFuture;
 use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
@@ -49,6 +55,8 @@ pub enum WriteError {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Box<dyn ErasedJob>>,
+    /// PostgreSQL: false while the writer's connection is gone and reconnecting failed.
+    healthy: Arc<AtomicBool>,
 }
 
 impl Writer {
@@ -57,20 +65,57 @@ impl Writer {
     pub async fn spawn(db: &Db) -> Result<Self, sqlx::Error> {
         match db {
             Db::Sqlite(pool) => Self::spawn_sqlite(pool.connect_options().as_ref().clone()).await,
-            Db::Postgres(pool) => {
-                // PostgreSQL has no hand-off thread to share a core with: the writer is a
-                // task among the others, on a connection of its own (not pooled, so a dying
-                // writer's transaction dies with its connection).
-                let conn = sqlx::PgConnection::connect_with(pool.connect_options().as_ref()).await?;
-                let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-                tokio::spawn(run(Conn::Postgres(conn), rx, MAX_BATCH_POSTGRES));
-                Ok(Self { tx })
-            }
+            Db::Postgres(pool) => Self::spawn_postgres(pool.connect_options().as_ref().clone()).await,
         }
+    }
+
+    /// On PostgreSQL the writer runs on a thread of its own too, with its own single-threaded
+    /// runtime driving its connection: every statement is a round trip, and an answer woken
+    /// on the shared runtime waits behind busy request tasks (the reason the SQLite writer
+    /// has its own thread). The connection is its own, not pooled, so a dying writer's
+    /// transaction dies with it.
+    async fn spawn_postgres(options: sqlx::postgres::PgConnectOptions) -> Result<Self, sqlx::Error> {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let healthy = Arc::new(AtomicBool::new(true));
+        let health = healthy.clone();
+        let (opened, open_result) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("callsnare-writer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(err) => {
+                        let _ = opened.send(Err(sqlx::Error::Io(err)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let conn = match sqlx::PgConnection::connect_with(&options).await {
+                        Ok(conn) => {
+                            let _ = opened.send(Ok(()));
+                            conn
+                        }
+                        Err(err) => {
+                            let _ = opened.send(Err(err));
+                            return;
+                        }
+                    };
+                    let reconnect: Reconnect = Box::new(move || {
+                        let options = options.clone();
+                        Box::pin(async move { sqlx::PgConnection::connect_with(&options).await.map(Conn::Postgres) })
+                    });
+                    run(Conn::Postgres(conn), rx, MAX_BATCH_POSTGRES, Some(reconnect), health).await;
+                });
+            })
+            .map_err(sqlx::Error::Io)?;
+        open_result.await.map_err(|_| sqlx::Error::PoolClosed)??;
+        Ok(Self { tx, healthy })
     }
 
     async fn spawn_sqlite(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let healthy = Arc::new(AtomicBool::new(true));
+        let health = healthy.clone();
         let (opened, open_result) = oneshot::channel();
         // sqlx's connection machinery may need the runtime from this thread.
         let runtime = tokio::runtime::Handle::current();
@@ -98,19 +143,25 @@ impl Writer {
                                 return;
                             }
                         };
-                        run(Conn::Sqlite(conn), rx, MAX_BATCH).await;
+                        run(Conn::Sqlite(conn), rx, MAX_BATCH, None, health).await;
                     },
                     spin,
                 );
             })
             .map_err(sqlx::Error::Io)?;
         open_result.await.map_err(|_| sqlx::Error::PoolClosed)??;
-        Ok(Self { tx })
+        Ok(Self { tx, healthy })
     }
 
     /// False once the writer thread has stopped (it cannot restart: the process should).
     pub fn is_running(&self) -> bool {
         !self.tx.is_closed()
+    }
+
+    /// False while the writer's connection is gone and could not be replaced (PostgreSQL
+    /// unreachable): what readiness reports besides [`Self::is_running`].
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Relaxed)
     }
 
     /// Runs `work` inside the next group transaction and returns its result once committed.
@@ -287,7 +338,40 @@ async fn open(options: &SqliteConnectOptions) -> Result<sqlx::SqliteConnection, 
     Ok(conn)
 }
 
-async fn run(mut conn: Conn, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>, max_batch: usize) {
+/// Opens a new connection for a writer whose connection died (PostgreSQL: the server
+/// restarted, failed over, or dropped an idle connection). SQLite's file does not go away.
+type Reconnect = Box<dyn Fn() -> BoxFuture<'static, Result<Conn, sqlx::Error>> + Send>;
+
+/// After a batch that did not commit: if the connection itself is gone, replace it, so the
+/// next batch can commit instead of every later write answering 503 until a restart.
+async fn heal(conn: &mut Conn, reconnect: Option<&Reconnect>, healthy: &AtomicBool) {
+    let Some(reconnect) = reconnect else { return };
+    if exec(conn, "SELECT 1").await.is_ok() {
+        healthy.store(true, Ordering::Relaxed);
+        return;
+    }
+    match reconnect().await {
+        Ok(fresh) => {
+            tracing::warn!("the writer's database connection was lost; reconnected");
+            *conn = fresh;
+            healthy.store(true, Ordering::Relaxed);
+        }
+        Err(err) => {
+            healthy.store(false, Ordering::Relaxed);
+            tracing::error!(error.message = %err, "the writer could not reconnect to the database");
+            // The next batch tries again; in between, callers hear 503 at once.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+async fn run(
+    mut conn: Conn,
+    mut rx: mpsc::Receiver<Box<dyn ErasedJob>>,
+    max_batch: usize,
+    reconnect: Option<Reconnect>,
+    healthy: Arc<AtomicBool>,
+) {
     let open = match conn.engine() {
         Engine::Sqlite => OPEN_SQLITE,
         Engine::Postgres => OPEN_POSTGRES,
@@ -301,6 +385,7 @@ async fn run(mut conn: Conn, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>, max_bat
             for job in batch.drain(..) {
                 job.abort(WriteError::Unavailable);
             }
+            heal(&mut conn, reconnect.as_ref(), &healthy).await;
             continue;
         }
         // Set once anything outside a single job's savepoint fails: the batch is rolled back.
@@ -357,6 +442,9 @@ async fn run(mut conn: Conn, mut rx: mpsc::Receiver<Box<dyn ErasedJob>>, max_bat
         };
         for d in done.drain(..) {
             d.complete(commit.clone());
+        }
+        if !committed {
+            heal(&mut conn, reconnect.as_ref(), &healthy).await;
         }
     }
 }
@@ -587,6 +675,13 @@ mod tests {
         assert_eq!(refused, 25);
         assert_eq!(count(&db, "").await, 25);
         assert_eq!(writer.run(insert("after")).await, Ok(1));
+    }
+
+    #[test]
+    fn the_batch_takes_the_same_lock_as_begin_write() {
+        let lock = format!("pg_advisory_xact_lock({})", crate::ssr::db::WRITE_LOCK);
+        assert!(OPEN_POSTGRES.contains(&lock));
+        assert!(crate::ssr::db::begin_write_sql(Engine::Postgres).contains(&lock));
     }
 
     #[tokio::test]

@@ -31,6 +31,13 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             Json(json!({ "status": "writer_stopped" })),
         );
     }
+    if !state.core.writer.is_healthy() {
+        tracing::error!("readiness check failed: the database writer has lost its connection");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "writer_disconnected" })),
+        );
+    }
     let database = match db::migrations_current(&state.db).await {
         Ok(true) => "ok",
         Ok(false) => "migrations_pending",

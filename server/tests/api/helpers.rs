@@ -97,7 +97,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
-        .timeout(std::time::Duration::from_secs(20))
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client");
     TestApp {
@@ -360,7 +360,11 @@ impl TestApp {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
-            .timeout(std::time::Duration::from_secs(20))
+            // Generous: the whole suite shares 2 cores (argon2 in debug builds, two server
+            // processes in the kill test), and a page that took longer than 20 s under that
+            // load was reported as a bare timeout; past the pool's 30 s acquire timeout a
+            // stuck render now comes back as an error page that says more.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()
     }

@@ -64,6 +64,9 @@ async fn the_inbox_lists_the_lead_waiting_on_us_with_its_last_message() {
         ("555267", 1),
         ("2672", 0),
         ("(415) 555-2672", 0),
+        // a backslash or wildcard typed in a search is literal, on either engine
+        ("\\", 0),
+        ("55\\5", 0),
     ] {
         let search = app.rpc_json(&staff, "leads/list", &[("q", q)]).await;
         assert_eq!(search["leads"].as_array().unwrap().len(), hits, "search {q:?}");

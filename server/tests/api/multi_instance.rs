@@ -620,3 +620,73 @@ async fn two_hundred_missed_calls_with_an_instance_killed_midway_get_exactly_two
     assert_eq!(twilio.bad_auth(), 0);
     db.close().await;
 }
+
+/// A database restart, a failover or a dropped idle connection ends every connection an
+/// instance holds. Killing them all from the server side (as a restart does), the instance
+/// must come back by itself: the writer reconnects (a write commits again, readiness is
+/// back), and the listener re-subscribes (B again hears what A does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_recovers_when_the_database_drops_its_connections() {
+    if no_cluster("an_instance_recovers_when_the_database_drops_its_connections") {
+        return;
+    }
+    let Pair { a, b, twilio: _twilio } = two_instances().await;
+    let killed: Vec<bool> = app::ssr::db::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&a.db)
+    .await
+    .unwrap();
+    assert!(
+        killed.len() >= 4,
+        "the writers and listeners of both instances: {}",
+        killed.len()
+    );
+
+    // A missed call into B: Twilio retries a 503, so the test does too, for a while.
+    let first = caller(900);
+    let steps = MissedCall::new(900, &first).sequence();
+    for (path, params) in &steps {
+        let mut answered = 0;
+        for _ in 0..50 {
+            answered = b.post_twilio(path, params, Signing::Valid).await.status().as_u16();
+            if answered == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(answered, 200, "{path} on B after its connections were killed");
+    }
+    let client = reqwest::Client::new();
+    poll_until("B ready again", Duration::from_secs(10), || async {
+        client
+            .get(format!("{}/readyz", b.address))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    wait_listening(&a.address).await;
+
+    // The listener is back: a lead made on B reaches A's feed.
+    let org_id = acme_id(&a.db).await;
+    let mut feed = a.live.subscribe();
+    let second = caller(901);
+    play(&b, &MissedCall::new(901, &second).sequence()).await;
+    tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match feed.recv().await {
+                Ok(ev) if ev.kind == LiveKind::LeadCreated && ev.org_id == org_id => return,
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => panic!("A's live feed closed"),
+            }
+        }
+    })
+    .await
+    .expect("A hears B's lead after both reconnected");
+    assert_eq!(
+        count_for(&a.db, "SELECT COUNT(*) FROM leads WHERE caller_number = $1", &first).await,
+        1
+    );
+}

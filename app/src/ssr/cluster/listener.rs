@@ -166,13 +166,19 @@ pub(super) async fn run(pool: PgPool, me: Arc<str>, live: LiveFeed, keys: Arc<Ke
                 tracing::warn!("live listener: connection stopped answering");
             }
         }
-        // Dropping the listener hands its connection back to the pool (sqlx UNLISTENs it
-        // first; a dead one fails that and is discarded).
+        // Dropping the listener hands its connection back to its own pool (sqlx UNLISTENs
+        // it first; a dead one fails that and is discarded).
     }
 }
 
 async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    // A pool of its own (one connection, same server): the listener never takes a slot of
+    // the request pool, so a busy instance still hears the others, and a stuck UNLISTEN on
+    // drop holds only this connection.
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(pool.connect_options().as_ref().clone());
+    let mut listener = PgListener::connect_with(&own).await?;
     // A lost connection makes `try_recv` answer `None` at once (instead of reconnecting
     // inside it), so the state above and the resync follow what really happened.
     listener.eager_reconnect(false);

@@ -159,13 +159,16 @@ impl Conn {
             "BEGIN",
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         );
-        self.execute_raw(begin).await?;
-        Ok(ReadTx { conn: self, open: true })
+        // The guard first (see `begin_write`): dropped mid-BEGIN, the connection is closed.
+        let tx = ReadTx { conn: self, open: true };
+        tx.conn.execute_raw(begin).await?;
+        Ok(tx)
     }
 }
 
 impl ReadTx<'_> {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // `open` until COMMIT has answered, so a drop mid-way closes the connection.
         self.conn.execute_raw("COMMIT").await?;
         self.open = false;
         Ok(())
@@ -227,32 +230,27 @@ pub struct Tx<'a> {
 }
 
 impl Tx<'_> {
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let mut conn = self
-            .conn
-            .take()
-            .expect("a transaction holds its connection until it ends");
-        match conn.execute_raw("COMMIT").await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                conn.close_on_drop();
-                Err(e)
-            }
-        }
+    /// Ends the transaction with `sql`. The connection stays in `self` until the statement
+    /// has answered: a caller dropped mid-way (a client gone, a timeout) drops `self`, whose
+    /// `Drop` closes the connection, so a transaction that may still hold the write lock
+    /// never goes back to the pool.
+    async fn end(mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.conn
+            .as_mut()
+            .expect("a transaction holds its connection until it ends")
+            .execute_raw(sql)
+            .await?;
+        // Ended: the connection may go back to the pool.
+        self.conn.take();
+        Ok(())
     }
 
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let mut conn = self
-            .conn
-            .take()
-            .expect("a transaction holds its connection until it ends");
-        match conn.execute_raw("ROLLBACK").await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                conn.close_on_drop();
-                Err(e)
-            }
-        }
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.end("COMMIT").await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.end("ROLLBACK").await
     }
 }
 
@@ -275,6 +273,7 @@ impl std::ops::DerefMut for Tx<'_> {
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
+        // Not ended (dropped early, or its end failed): close rather than return it.
         if let Some(conn) = self.conn.as_mut() {
             conn.close_on_drop();
         }
@@ -283,15 +282,15 @@ impl Drop for Tx<'_> {
 
 /// A write transaction that takes the write lock up front (see [`begin_write_sql`]).
 pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
-    let mut conn = db.acquire().await?;
-    if let Err(e) = conn.execute_raw(begin_write_sql(db.engine())).await {
-        conn.close_on_drop();
-        return Err(e);
-    }
-    Ok(Tx {
-        conn: Some(conn),
+    // The guard exists before the first await on the connection: if this future is dropped
+    // while BEGIN waits for the lock, the connection is closed (the server then ends the
+    // transaction and frees the lock) instead of going back to the pool holding it.
+    let mut tx = Tx {
+        conn: Some(db.acquire().await?),
         _pool: PhantomData,
-    })
+    };
+    tx.execute_raw(begin_write_sql(db.engine())).await?;
+    Ok(tx)
 }
 
 /// Where a query runs: a pool or one connection, of either engine.

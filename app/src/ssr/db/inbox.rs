@@ -101,12 +101,14 @@ pub async fn list(conn: &mut Conn, org_id: &str, q: ListQuery<'_>) -> Result<Vec
             b.push(" AND caller_number = ").push_bind(n.clone());
         }
         Some(LeadSearch::Text(t)) => {
-            let pattern = format!("%{t}%");
+            // The escape named on both engines (PostgreSQL's LIKE has `\` as its default
+            // escape, SQLite's none), so a `\` typed in a search is literal on both.
+            let pattern = super::webhook_events::like_contains(t);
             b.push(" AND (caller_number LIKE ")
                 .push_bind(pattern.clone())
-                .push(" OR LOWER(name) LIKE ")
+                .push(" ESCAPE '\\' OR LOWER(name) LIKE ")
                 .push_bind(pattern)
-                .push(")");
+                .push(" ESCAPE '\\')");
         }
     }
     if let Some((at, id)) = q.after {

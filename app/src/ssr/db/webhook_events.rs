@@ -117,7 +117,7 @@ pub struct EvidenceFilter {
 }
 
 /// `text` as a LIKE pattern matching it anywhere (wildcards in it are literal; `\` escapes).
-fn like_contains(text: &str) -> String {
+pub(crate) fn like_contains(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
@@ -140,9 +140,10 @@ pub async fn list_for_org(
         q.push(" AND signature_verdict = ").push_bind(verdict);
     }
     if let Some(text) = &f.outcome_contains {
-        q.push(" AND outcome LIKE ")
+        // LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        q.push(" AND LOWER(outcome) LIKE LOWER(")
             .push_bind(like_contains(text))
-            .push(" ESCAPE '\\'");
+            .push(") ESCAPE '\\'");
     }
     if let Some(from) = f.received_from {
         q.push(" AND received_at >= ").push_bind(from);
