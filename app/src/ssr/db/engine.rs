@@ -145,8 +145,8 @@ impl Conn {
 }
 
 /// A read-only transaction on a borrowed connection: one consistent snapshot for a walk
-/// that takes several statements (the audit verifier). Dropped without [`end`](Self::end),
-/// its connection is closed rather than reused.
+/// that takes several statements (the audit verifier). Dropped without
+/// [`commit`](Self::commit), its connection is closed rather than reused.
 pub struct ReadTx<'c> {
     conn: &'c mut Conn,
     open: bool,
