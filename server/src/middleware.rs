@@ -1,5 +1,6 @@
 //! Cross-cutting request middleware.
 
+pub mod app_sign_in;
 pub mod client_addr;
 pub mod csrf;
 pub mod form_return;

@@ -31,50 +31,75 @@ pub fn AppLayout() -> impl IntoView {
 
 /// The app frame around the routed page, or (`not_found`) around "Page not found" for an
 /// address under `/app` that no page answers, so a signed-in user keeps the navigation.
+///
+/// The routed page is rendered beside the session's `<Suspense>`, not inside it: a page
+/// creates its own resources, and resources created by a child of a pending `<Suspense>` are
+/// what Leptos's maintainers advise against (the suspense re-walks its children and can wait
+/// on resources it made itself; see leptos-rs/leptos#4866). Under load that showed as an
+/// occasional page whose response never finished. The session is a blocking resource, so a
+/// signed-out visitor is still redirected before anything is sent.
 #[component]
 pub fn AppFrame(#[prop(optional)] not_found: bool) -> impl IntoView {
     let session: SessionResource = Resource::new_blocking(|| (), |_| current_session());
     provide_context(session);
     let location = use_location();
     view! {
-        <Suspense fallback=|| view! { <main id="main"><p class="muted">"Loading…"</p></main> }>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(Some(s)) => view! { <AppChrome session=s not_found /> }.into_any(),
-                    Ok(None) => {
-                        let next = format!(
-                            "/login?next={}",
-                            crate::domain::redirect::encode_path(&location.pathname.get_untracked())
-                        );
-                        if not_found {
-                            // The router's fallback sits outside any matched route, where
-                            // <Redirect> cannot resolve its path: answer the redirect directly.
-                            #[cfg(feature = "ssr")]
-                            leptos_axum::redirect(&next);
-                            ().into_any()
-                        } else {
-                            view! { <Redirect path=next /> }.into_any()
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="app-frame">
+            <Suspense fallback=|| view! { <header class="app-nav"><p class="muted">"Loading…"</p></header> }>
+                {move || Suspend::new(async move {
+                    match session.await {
+                        Ok(Some(s)) => view! { <AppHeader session=s /> }.into_any(),
+                        Ok(None) => {
+                            let next = format!(
+                                "/login?next={}",
+                                crate::domain::redirect::encode_path(&location.pathname.get_untracked())
+                            );
+                            if not_found {
+                                // The router's fallback sits outside any matched route, where
+                                // <Redirect> cannot resolve its path: answer the redirect directly.
+                                #[cfg(feature = "ssr")]
+                                leptos_axum::redirect(&next);
+                                ().into_any()
+                            } else {
+                                view! { <Redirect path=next /> }.into_any()
+                            }
                         }
+                        Err(e) => view! {
+                            <header class="app-nav"><p class="form-error" role="alert">{e.to_string()}</p></header>
+                        }
+                        .into_any(),
                     }
-                    Err(e) => view! {
-                        <main id="main"><p class="form-error" role="alert">{e.to_string()}</p></main>
-                    }
-                    .into_any(),
-                }
-            })}
-        </Suspense>
+                })}
+            </Suspense>
+            <main class="app-main" id="main" tabindex="-1">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        session.await.ok().flatten().and_then(|s| s.billing_notice).map(|text| {
+                            view! {
+                                <p class="warning billing-banner" role="status">
+                                    {text} " " <a href="/app/billing">"Billing"</a>
+                                </p>
+                            }
+                        })
+                    })}
+                </Suspense>
+                <FormErrorFromUrl />
+                {if not_found { view! { <AppNotFoundPage /> }.into_any() } else { view! { <Outlet /> }.into_any() }}
+            </main>
+        </div>
     }
 }
 
+/// Who is signed in, where, and the navigation their role may use.
 #[component]
-fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
+fn AppHeader(session: SessionView) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let switch = ServerAction::<SwitchOrg>::new();
     let role = session.role;
     let many_orgs = session.orgs.len() > 1;
     let orgs = session.orgs.clone();
     let current = session.org_id.clone();
-    let billing_notice = session.billing_notice.clone();
     let path = use_location().pathname.get_untracked();
     // The pages this role may open, in the navigation's order.
     let links = NAV
@@ -85,56 +110,41 @@ fn AppChrome(session: SessionView, not_found: bool) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
-        <div class="app-frame">
-            <header class="app-nav">
-                <p class="app-org">
-                    <strong>{session.org_name.clone()}</strong>
-                    <span class="muted small">{format!(" · {}", role_label(session.role))}</span>
-                </p>
-                <nav aria-label="Main">{links}</nav>
-                {many_orgs
-                    .then(|| {
-                        view! {
-                            <ActionForm action=switch attr:class="org-switch">
-                                <label>
-                                    "Location"
-                                    <select name="org_id">
-                                        {orgs
-                                            .iter()
-                                            .map(|o| {
-                                                view! {
-                                                    <option value=o.org_id.clone() selected=o.org_id == current>
-                                                        {o.name.clone()}
-                                                    </option>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </select>
-                                </label>
-                                <UrlFormError endpoint="auth/switch_org" />
-                                <button type="submit" class="button button-small button-ghost">"Switch"</button>
-                            </ActionForm>
-                        }
-                    })}
-                <p class="muted small app-user">{session.email.clone()}</p>
-                <ActionForm action=logout attr:class="app-signout">
-                    <button type="submit" class="button button-small button-ghost">"Sign out"</button>
-                </ActionForm>
-            </header>
-            <main class="app-main" id="main" tabindex="-1">
-                {billing_notice
-                    .map(|text| {
-                        view! {
-                            <p class="warning billing-banner" role="status">
-                                {text} " " <a href="/app/billing">"Billing"</a>
-                            </p>
-                        }
-                    })}
-                <FormErrorFromUrl />
-                {if not_found { view! { <AppNotFoundPage /> }.into_any() } else { view! { <Outlet /> }.into_any() }}
-            </main>
-        </div>
+        <header class="app-nav">
+            <p class="app-org">
+                <strong>{session.org_name.clone()}</strong>
+                <span class="muted small">{format!(" · {}", role_label(session.role))}</span>
+            </p>
+            <nav aria-label="Main">{links}</nav>
+            {many_orgs
+                .then(|| {
+                    view! {
+                        <ActionForm action=switch attr:class="org-switch">
+                            <label>
+                                "Location"
+                                <select name="org_id">
+                                    {orgs
+                                        .iter()
+                                        .map(|o| {
+                                            view! {
+                                                <option value=o.org_id.clone() selected=o.org_id == current>
+                                                    {o.name.clone()}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            <UrlFormError endpoint="auth/switch_org" />
+                            <button type="submit" class="button button-small button-ghost">"Switch"</button>
+                        </ActionForm>
+                    }
+                })}
+            <p class="muted small app-user">{session.email.clone()}</p>
+            <ActionForm action=logout attr:class="app-signout">
+                <button type="submit" class="button button-small button-ghost">"Sign out"</button>
+            </ActionForm>
+        </header>
     }
 }
 

@@ -37,4 +37,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             },
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::app_sign_in::require_sign_in,
+        ))
 }

@@ -385,3 +385,48 @@ async fn a_refused_setup_keeps_what_was_typed_but_never_the_token_or_password() 
     assert_eq!(location(&done), "/app");
     assert_eq!(app.count("SELECT COUNT(*) FROM orgs").await, 1);
 }
+
+/// Not part of the suite: hammers the inbox page to find renders that never finish
+/// (`cargo test -p server --test api stress_ -- --ignored --nocapture`).
+#[tokio::test]
+#[ignore]
+async fn stress_inbox_renders_all_finish() {
+    let (app, _twilio, owner) = acme().await;
+    play(&app, &MissedCall::new(1, CALLER).sequence()).await;
+    let app = std::sync::Arc::new(app);
+    let stuck = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    {
+        // New leads keep arriving meanwhile (live events, the outbox sending text-backs).
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..150u32 {
+                let caller = format!("+1415555{:04}", 4000 + i);
+                for (path, params) in &MissedCall::new(100 + i, &caller).sequence() {
+                    let _ = app.post_twilio(path, params, Signing::Valid).await;
+                }
+            }
+        }));
+    }
+    for w in 0..24 {
+        let (app, owner, stuck) = (app.clone(), owner.clone(), stuck.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..60 {
+                let path = ["/app?status=booked", "/app", "/app/team", "/app/billing"][(w + i) % 4];
+                let got = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    async { owner.get(app.url(path)).header("accept", "text/html").send().await?.text().await },
+                )
+                .await;
+                if !matches!(got, Ok(Ok(_))) {
+                    stuck.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    eprintln!("stuck: {path}");
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(stuck.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
