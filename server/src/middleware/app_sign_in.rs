@@ -20,9 +20,8 @@ const NOT_PAGES: [&str; 2] = ["/app/events", "/app/audit.csv"];
 
 pub async fn require_sign_in(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let page = req.method() == Method::GET
-        && (path == "/app" || path.starts_with("/app/"))
-        && !NOT_PAGES.contains(&path);
+    let page =
+        req.method() == Method::GET && (path == "/app" || path.starts_with("/app/")) && !NOT_PAGES.contains(&path);
     if !page {
         return next.run(req).await;
     }

@@ -413,10 +413,15 @@ async fn stress_inbox_renders_all_finish() {
         tasks.push(tokio::spawn(async move {
             for i in 0..60 {
                 let path = ["/app?status=booked", "/app", "/app/team", "/app/billing"][(w + i) % 4];
-                let got = tokio::time::timeout(
-                    std::time::Duration::from_secs(10),
-                    async { owner.get(app.url(path)).header("accept", "text/html").send().await?.text().await },
-                )
+                let got = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                    owner
+                        .get(app.url(path))
+                        .header("accept", "text/html")
+                        .send()
+                        .await?
+                        .text()
+                        .await
+                })
                 .await;
                 if !matches!(got, Ok(Ok(_))) {
                     stuck.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
