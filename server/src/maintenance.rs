@@ -9,7 +9,9 @@
 //! - a used one-use form token's claim is kept two days (a token that old is refused, so
 //!   its claim is no longer needed to refuse it);
 //! - an API write's `Idempotency-Key` and stored response are kept 24 hours (after that the
-//!   key no longer answers repeats).
+//!   key no longer answers repeats);
+//! - a new API key's sealed secret that was never shown is deleted once its reveal has
+//!   expired (10 minutes after the key was made or rotated).
 //!
 //! Deletes go in small batches, each its own short transaction, so the single writer's
 //! `BEGIN IMMEDIATE` never waits long behind them.
@@ -21,7 +23,9 @@ use app::{
     ssr::{
         audit,
         clock::now_ms,
-        db::{api_idempotency, form_submissions, login_failures, mail_outbox, orgs, webhook_events, Db},
+        db::{
+            api_idempotency, api_key_reveals, form_submissions, login_failures, mail_outbox, orgs, webhook_events, Db,
+        },
     },
 };
 
@@ -85,6 +89,15 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
         }
         tokio::task::yield_now().await;
     }
+    let mut reveals = 0;
+    loop {
+        let n = api_key_reveals::prune_expired(&mut conn, now, BATCH).await?;
+        reveals += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     let mails = mail_outbox::blank_dead(&mut conn, now).await?;
     let mut payloads = 0;
     let mut scopes: Vec<(Option<String>, i64)> = orgs::evidence_retentions(&mut conn)
@@ -104,12 +117,13 @@ pub async fn run_once(db: &Db) -> Result<(), sqlx::Error> {
             tokio::task::yield_now().await;
         }
     }
-    if failures + audits + form_claims + idempotency_keys + mails + payloads > 0 {
+    if failures + audits + form_claims + idempotency_keys + reveals + mails + payloads > 0 {
         tracing::info!(
             failures,
             audits,
             form_claims,
             idempotency_keys,
+            reveals,
             mails,
             payloads,
             "housekeeping: old records pruned, dead links and old callback payloads blanked"

@@ -61,7 +61,7 @@ pub fn AgentAccessDocPage() -> impl IntoView {
                         "). Give each system its own key, with only the scopes it needs: the "
                         <a href="/docs/permissions#scopes">"scope table"</a> " says what each allows."
                     </li>
-                    <li>"The secret is shown once, when the key is created, and never again. CallSnare keeps only a keyed hash of it, never the secret itself, and never writes it to a log."</li>
+                    <li>"The secret is shown once, when the key is created, and never again. CallSnare keeps only a keyed hash of it, never the secret itself (until that one display, for at most 10 minutes, it waits encrypted), and never writes it to a log."</li>
                     <li>
                         "Live keys start " <code>"cs_live_"</code> ", sandbox keys " <code>"cs_test_"</code>
                         ". The rest is random, ending in a checksum, so a mistyped key is refused before any lookup and secret scanners can recognise a leaked one. The first few characters (for example "

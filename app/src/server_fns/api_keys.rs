@@ -1,7 +1,8 @@
 //! The org's API keys (owner and admin). The page's plain forms post here without
 //! JavaScript: a creation or rotation then redirects back to the page, which shows the new
-//! secret once (held in memory for that one view, never put in the URL, the database or a
-//! log); any other caller gets the secret in this answer, once. Each scope is its own
+//! secret once (held for that one view in the database, sealed, so whichever instance
+//! answers it can show it; never in plain text in the database, the URL or a log); any
+//! other caller gets the secret in this answer, once. Each scope is its own
 //! checkbox field (`leads_read`, …, so a form can post several without JavaScript);
 //! `scopes` takes the same codes comma-separated instead.
 // The create form's one checkbox per scope are arguments (a plain form posts them as they
@@ -65,7 +66,7 @@ pub async fn create_api_key(
         },
         ssr::{
             clock::now_ms,
-            context::{internal, require_staff},
+            context::{internal, require_staff, wants_html},
             live::Effects,
             services::api_keys::{self as keys, KeyAdmin, NewKey},
             state::AppState,
@@ -113,18 +114,26 @@ pub async fn create_api_key(
         scopes: chosen,
         expires_in_days,
     };
-    let issued = state
+    // A browser form gets the secret on the page it is sent back to: stored (sealed) in the
+    // same write as the key, so any instance can show it.
+    let reveal_to = wants_html().then(|| support::Maker::of(&me));
+    let (issued, shown) = state
         .core
         .commit_use_case(move |conn| {
             Box::pin(async move {
-                let issued = keys::issue(conn, &admin, &ring, &new, now_ms()).await?;
-                Ok((issued, Effects::default()))
+                let now = now_ms();
+                let issued = keys::issue(conn, &admin, &ring, &new, now).await?;
+                let shown = match &reveal_to {
+                    Some(maker) => Some(support::stash(conn, &ring, maker, &issued, false, now).await?),
+                    None => None,
+                };
+                Ok(((issued, shown), Effects::default()))
             })
         })
         .await
         .map_err(internal)?
         .map_err(support::refused)?;
-    Ok(support::answer(&state, &me, issued, false))
+    Ok(support::answer(issued, shown))
 }
 
 /// Gives a key a new secret. The earlier secret keeps working for `grace_hours` (empty: 24;
@@ -137,7 +146,7 @@ pub async fn rotate_api_key(key_id: ApiKeyId, grace_hours: Option<String>) -> Re
         domain::{api_key, permission::Action},
         ssr::{
             clock::now_ms,
-            context::{internal, require_staff},
+            context::{internal, require_staff, wants_html},
             live::Effects,
             services::api_keys::{self as keys, KeyAdmin},
             state::AppState,
@@ -150,12 +159,18 @@ pub async fn rotate_api_key(key_id: ApiKeyId, grace_hours: Option<String>) -> Re
     let admin = KeyAdmin::staff(&me);
     let ring = state.api_keys.clone();
     let id = key_id.clone();
-    let issued = state
+    let reveal_to = wants_html().then(|| support::Maker::of(&me));
+    let (issued, shown) = state
         .core
         .commit_use_case(move |conn| {
             Box::pin(async move {
-                let issued = keys::rotate(conn, &admin, &ring, &id, grace_hours, now_ms()).await?;
-                Ok((issued, Effects::default()))
+                let now = now_ms();
+                let issued = keys::rotate(conn, &admin, &ring, &id, grace_hours, now).await?;
+                let shown = match &reveal_to {
+                    Some(maker) => Some(support::stash(conn, &ring, maker, &issued, true, now).await?),
+                    None => None,
+                };
+                Ok(((issued, shown), Effects::default()))
             })
         })
         .await
@@ -163,7 +178,7 @@ pub async fn rotate_api_key(key_id: ApiKeyId, grace_hours: Option<String>) -> Re
         .map_err(support::refused)?;
     // Committed: this instance's key check reads the new state from the next request on.
     state.api_keys.forget(key_id.as_str());
-    Ok(support::answer(&state, &me, issued, true))
+    Ok(support::answer(issued, shown))
 }
 
 /// Revokes a key: every request with it is refused (401) from now on, on this server at
@@ -198,71 +213,145 @@ pub async fn revoke_api_key(key_id: ApiKeyId) -> Result<(), AppError> {
 }
 
 /// The new secret held for this member's page view after a creation or rotation (`shown`
-/// is the id the redirect named), handed out once: `None` ever after, and for anyone else.
+/// is the token the redirect named), handed out once, by whichever instance answers:
+/// `None` ever after, and for anyone else.
 #[server(prefix = "/rpc", endpoint = "api_keys/reveal")]
 pub async fn reveal_api_key(shown: String) -> Result<Option<RevealedKeyView>, AppError> {
-    // Rendering a page may run its async blocks more than once (in-order streaming polls
-    // a <Suspense> again once its resources are ready); the one view the secret is owed is
-    // the page request, so a request answers every call with its first take.
-    match use_context::<RevealCache>() {
-        Some(cache) => cache.0.get_or_try_init(|| take_reveal(shown)).await.cloned(),
-        None => take_reveal(shown).await,
-    }
-}
-
-/// One page request's answer to [`reveal_api_key`] (provided per request by the server).
-#[cfg(feature = "ssr")]
-#[derive(Clone, Default)]
-pub struct RevealCache(std::sync::Arc<tokio::sync::OnceCell<Option<RevealedKeyView>>>);
-
-#[cfg(feature = "ssr")]
-async fn take_reveal(shown: String) -> Result<Option<RevealedKeyView>, AppError> {
-    use secrecy::ExposeSecret;
-
     use crate::{
-        domain::{permission::Action, OrgTimezone},
+        domain::permission::Action,
         ssr::{
-            context::{internal, require_staff},
-            db::orgs,
-            services::api_keys::local_label,
+            context::{fail, require_staff},
             state::AppState,
         },
     };
     let state = expect_context::<AppState>();
     let me = require_staff(Action::ManageApiKeys).await?;
-    // Every await comes before the take: a render that drops this future part-way must not
-    // have used the one view up.
-    let mut conn = state.db.acquire().await.map_err(internal)?;
-    let tz = OrgTimezone::parse_or_utc(&orgs::get_timezone(&mut conn, me.org()).await.map_err(internal)?);
-    let Some(reveal) = state.api_keys.take(&shown, &me.user_id, me.org()) else {
-        return Ok(None);
+    let take = move || support::take(state, me.user_id.clone(), me.org().to_owned(), shown);
+    // Rendering a page may run its async blocks more than once (in-order streaming polls
+    // a <Suspense> again once its resources are ready); the one view the secret is owed is
+    // the page request, so a request takes it from the database once and answers every
+    // call with that take.
+    let taken = match use_context::<RevealCache>() {
+        Some(cache) => cache.0.get_or_init(take).clone().await,
+        None => take().await,
     };
-    let previous_until_label = reveal.previous_until.map(|until| local_label(until, tz));
-    Ok(Some(RevealedKeyView {
-        id: reveal.key_id,
-        name: reveal.name,
-        prefix: reveal.prefix,
-        secret: reveal.token.expose_secret().to_owned(),
-        rotated: reveal.rotated,
-        previous_until_label,
-    }))
+    // the take ran on a task of its own: the response's status is set here
+    taken.map_err(fail)
 }
+
+/// One page request's take of [`reveal_api_key`] (provided per request by the server):
+/// started by the first call, awaited by every call.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct RevealCache(std::sync::Arc<std::sync::OnceLock<support::RevealTake>>);
 
 #[cfg(feature = "ssr")]
 mod support {
+    use futures::{
+        future::{BoxFuture, Shared},
+        FutureExt as _,
+    };
     use secrecy::ExposeSecret;
 
     use crate::{
-        domain::api_key::ApiKeyFormError,
+        domain::{api_key::ApiKeyFormError, OrgTimezone},
         error::AppError,
-        models::api_keys::IssuedKeyView,
+        models::api_keys::{IssuedKeyView, RevealedKeyView},
         ssr::{
             actor::StaffActor,
-            context::{fail, fail_fields, internal, wants_html},
-            services::api_keys::{ApiKeysError, IssuedKey, Reveal},
+            clock::now_ms,
+            context::{fail, fail_fields, internal},
+            db::{orgs, Conn},
+            services::api_keys::{self as keys, local_label, ApiKeysError, IssuedKey, Keyring, Reveal},
             state::AppState,
         },
     };
+
+    /// A request's take of a reveal, shared by every call that awaits it.
+    pub type RevealTake = Shared<BoxFuture<'static, Result<Option<RevealedKeyView>, AppError>>>;
+
+    /// The member a new secret is shown to.
+    pub struct Maker {
+        user_id: String,
+        org_id: String,
+    }
+
+    impl Maker {
+        pub fn of(me: &StaffActor) -> Self {
+            Self {
+                user_id: me.user_id.clone(),
+                org_id: me.org().to_owned(),
+            }
+        }
+    }
+
+    /// Stores `issued`'s secret, sealed, for `maker`'s one page view (inside the write that
+    /// made it); answers the token the redirect names.
+    pub async fn stash(
+        conn: &mut Conn,
+        ring: &Keyring,
+        maker: &Maker,
+        issued: &IssuedKey,
+        rotated: bool,
+        now: i64,
+    ) -> Result<String, sqlx::Error> {
+        let reveal = Reveal {
+            user_id: maker.user_id.clone(),
+            org_id: maker.org_id.clone(),
+            key_id: issued.id.as_str().to_owned(),
+            name: issued.name.clone(),
+            prefix: issued.prefix.clone(),
+            token: issued.token.clone(),
+            rotated,
+            previous_until: issued.previous_until,
+        };
+        keys::stash_reveal(conn, ring, &reveal, now).await
+    }
+
+    /// Takes the reveal `shown` of `user_id` in `org_id` on a task of its own, so a render
+    /// that drops the call part-way cannot lose a secret the database has handed over: the
+    /// answer waits in the returned future for the request's next call.
+    pub fn take(state: AppState, user_id: String, org_id: String, shown: String) -> RevealTake {
+        let task = tokio::spawn(take_reveal(state, user_id, org_id, shown));
+        async move { task.await.unwrap_or_else(|e| Err(fault(e))) }
+            .boxed()
+            .shared()
+    }
+
+    /// A failure on the take's own task (no request context there): logged, and answered
+    /// as an internal error.
+    fn fault(err: impl std::fmt::Display) -> AppError {
+        tracing::error!(error.message = %err, "taking a new API key's reveal failed");
+        AppError::Internal
+    }
+
+    async fn take_reveal(
+        state: AppState,
+        user_id: String,
+        org_id: String,
+        shown: String,
+    ) -> Result<Option<RevealedKeyView>, AppError> {
+        // Before the take: a failure here uses nothing up.
+        let tz = {
+            let mut conn = state.db.acquire().await.map_err(fault)?;
+            OrgTimezone::parse_or_utc(&orgs::get_timezone(&mut conn, &org_id).await.map_err(fault)?)
+        };
+        let taken = keys::take_reveal(&state.core, &state.api_keys, &shown, &org_id, &user_id, now_ms())
+            .await
+            .map_err(fault)?;
+        let Some(reveal) = taken else {
+            return Ok(None);
+        };
+        let previous_until_label = reveal.previous_until.map(|until| local_label(until, tz));
+        Ok(Some(RevealedKeyView {
+            id: reveal.key_id,
+            name: reveal.name,
+            prefix: reveal.prefix,
+            secret: reveal.token.expose_secret().to_owned(),
+            rotated: reveal.rotated,
+            previous_until_label,
+        }))
+    }
 
     /// A form refused over `errors` (422 naming the first wrong field, with every wrong
     /// field's message; a form posted without JavaScript goes back naming each).
@@ -288,8 +377,8 @@ mod support {
     }
 
     /// A new secret handed to whoever asked: a browser form is sent back to the page, which
-    /// shows it once (held in memory for that view); any other caller gets it here.
-    pub fn answer(state: &AppState, me: &StaffActor, issued: IssuedKey, rotated: bool) -> IssuedKeyView {
+    /// shows it once (`shown` names its stored reveal); any other caller gets it here.
+    pub fn answer(issued: IssuedKey, shown: Option<String>) -> IssuedKeyView {
         let mut view = IssuedKeyView {
             id: issued.id.as_str().to_owned(),
             name: issued.name.clone(),
@@ -299,20 +388,9 @@ mod support {
             previous_until: issued.previous_until,
             secret: None,
         };
-        if wants_html() {
-            let shown = state.api_keys.stash(Reveal {
-                user_id: me.user_id.clone(),
-                org_id: me.org().to_owned(),
-                key_id: view.id.clone(),
-                name: issued.name,
-                prefix: issued.prefix,
-                rotated,
-                previous_until: issued.previous_until,
-                token: issued.token,
-            });
-            leptos_axum::redirect(&format!("/app/api-keys?shown={shown}#new-key"));
-        } else {
-            view.secret = Some(issued.token.expose_secret().to_owned());
+        match shown {
+            Some(shown) => leptos_axum::redirect(&format!("/app/api-keys?shown={shown}#new-key")),
+            None => view.secret = Some(issued.token.expose_secret().to_owned()),
         }
         view
     }

@@ -4,6 +4,7 @@
 //! them the same way), `ON CONFLICT`, BIGINT millisecond instants, no SQLite-only functions.
 
 pub mod api_idempotency;
+pub mod api_key_reveals;
 pub mod api_keys;
 pub mod api_reads;
 pub mod audit_events;

@@ -32,7 +32,8 @@ pub struct AppState {
     /// Printed at start-up while no org exists; claims the first-run setup page.
     #[from_ref(skip)]
     pub setup_token: std::sync::Arc<std::sync::Mutex<Option<String>>>,
-    /// API keys: the keyed hash, the key check's cache, last-use marks and one-time reveals.
+    /// API keys: the keyed hash, the key check's cache, last-use marks and the seal of one-time
+    /// reveals (which wait in the database).
     #[from_ref(skip)]
     pub api_keys: std::sync::Arc<crate::ssr::services::api_keys::Keyring>,
     /// Stripe's API for the billing page (Checkout, Billing Portal); `None` without

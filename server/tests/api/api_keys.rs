@@ -1,10 +1,11 @@
 //! API keys end to end, over real HTTP and the real binary: made on the page (the secret
-//! shown once, to its maker only, never in a URL) and at the command line (the secret alone
-//! on the last line), listed, rotated with a grace, revoked (at once on this server, within
-//! the cache's 5 s from another process); every refused key answered 401 with a Bearer
-//! challenge, a missing scope 403 naming it, another org's data out of reach, the per-key
-//! rate limit, live and test keys kept apart; and no secret in the database file, its WAL,
-//! the audit trail or the server's log.
+//! shown once, to its maker only, never in a URL, and waiting for that view in the database
+//! only sealed) and at the command line (the secret alone on the last line), listed,
+//! rotated with a grace, revoked (at once on this server, within the cache's 5 s from
+//! another process); every refused key answered 401 with a Bearer challenge, a missing
+//! scope 403 naming it, another org's data out of reach, the per-key rate limit, live and
+//! test keys kept apart; and no secret in the database file, its WAL, the audit trail or
+//! the server's log.
 
 use std::{
     path::{Path, PathBuf},
@@ -112,7 +113,7 @@ async fn assert_refused(resp: reqwest::Response, given: bool, what: &str) {
 }
 
 /// Every whole, well-formed key in `text`.
-fn keys_in(text: &str) -> Vec<String> {
+pub fn keys_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for mode in [KeyMode::Live, KeyMode::Test] {
         let mut from = 0;
@@ -262,6 +263,18 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
         "the secret never travels in a URL: {location}"
     );
     let page = location.trim_end_matches("#new-key").to_owned();
+    // The secret waits in the database under the hash of the token the URL names (never
+    // the token itself), for its maker.
+    let token = page.split_once("shown=").unwrap().1;
+    let waiting: Vec<(String, String)> = app::ssr::db::query_as("SELECT id, user_id FROM api_key_reveals")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    let owner_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, [(app::ssr::auth::tokens::hash(token), owner_id.clone())]);
 
     // Someone else holding the link sees no secret (and does not use it up).
     let theirs = app.html(&admin, &page).await;
@@ -276,6 +289,11 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
     let again = app.html(&owner, &page).await;
     assert!(keys_in(&again).is_empty(), "shown once, never again");
     assert!(again.contains("shown once already"));
+    let left: i64 = app::ssr::db::query_scalar("SELECT COUNT(*) FROM api_key_reveals")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "taken out of the database when shown");
 
     // It works on the API, for its org.
     assert_eq!(status(&app, "/api/v1/leads", &key).await, 200);
@@ -304,10 +322,6 @@ async fn a_key_made_on_the_page_is_shown_once_to_its_maker_and_works_on_the_api(
     assert!(!listed.to_string().contains(&key[12..]));
 
     // One audit record, by the owner, naming the key, holding no secret.
-    let owner_id: String = app::ssr::db::query_scalar("SELECT id FROM users WHERE email = 'owner@acme.test'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
     let created = audit_rows(&app, "api_key.created").await;
     assert_eq!(created.len(), 1);
     let (kind, actor, target, metadata) = &created[0];
@@ -879,8 +893,27 @@ async fn no_secret_is_ever_in_the_database_file_its_wal_or_the_audit_trail() {
     for key in &secrets {
         assert_eq!(status(&app, "/api/v1/leads", key).await, 200);
     }
+    // … and one made on the page whose reveal is still waiting when the database is read
+    // (its secret is there, sealed), shown only afterwards.
+    let resp = app
+        .rpc_form(&owner, "api_keys/create", &[("name", "Pending"), ("leads_read", "1")])
+        .await;
+    let pending = resp.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_end_matches("#new-key")
+        .to_owned();
+    let waiting: i64 = app::ssr::db::query_scalar("SELECT COUNT(*) FROM api_key_reveals")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1);
 
     let files = stored_bytes(&app);
+    let html = app.html(&owner, &pending).await;
+    secrets.extend(keys_in(&html));
+    assert_eq!(secrets.len(), 5, "{html}");
+    assert_eq!(status(&app, "/api/v1/leads", &secrets[4]).await, 200);
     assert!(files.iter().any(|(p, _)| {
         let p = p.to_string_lossy();
         p.ends_with(".db") || p == "pg_dump"

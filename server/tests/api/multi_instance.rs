@@ -1,7 +1,8 @@
 //! Several instances on one PostgreSQL database: one call's callbacks raced over two
 //! instances still make one lead and one text-back; a change on one instance reaches the
 //! other's live feed and its browsers; an API key revoked on one is refused by the other at
-//! once; and an instance killed under load loses no text-back and sends none twice.
+//! once; a key made on one has its secret shown, once, by the other; and an instance killed
+//! under load loses no text-back and sends none twice.
 //!
 //! These always run on PostgreSQL, whichever engine the rest of the run uses (the instances
 //! share a database only there), so they need the test cluster (`CALLSNARE_TEST_POSTGRES`)
@@ -390,6 +391,36 @@ async fn a_key_revoked_on_one_instance_is_refused_by_the_other_at_once() {
         leads_status(&b, &key).await == 401
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_made_on_one_instance_is_shown_once_by_the_other() {
+    if no_cluster("a_key_made_on_one_instance_is_shown_once_by_the_other") {
+        return;
+    }
+    let Pair { a, b, twilio: _twilio } = two_instances().await;
+    let owner = a.new_client();
+    a.sign_in(&owner, "owner@acme.test").await;
+    let resp = a
+        .rpc_form(&owner, "api_keys/create", &[("name", "Balanced"), ("leads_read", "1")])
+        .await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/app/api-keys?shown="), "{location}");
+    let page = location.trim_end_matches("#new-key").to_owned();
+
+    // The redirect reaches B (a balancer without affinity): B shows the secret A made.
+    let html = b.html(&owner, &page).await;
+    let shown = crate::api_keys::keys_in(&html);
+    assert_eq!(shown.len(), 1, "B shows the key made on A: {html}");
+    // Once: neither B nor A shows it again.
+    let again = b.html(&owner, &page).await;
+    assert!(crate::api_keys::keys_in(&again).is_empty(), "shown once");
+    assert!(again.contains("shown once already"));
+    assert!(crate::api_keys::keys_in(&a.html(&owner, &page).await).is_empty());
+    assert_eq!(count(&a.db, "SELECT COUNT(*) FROM api_key_reveals").await, 0);
+    assert_eq!(leads_status(&b, &shown[0]).await, 200);
+    assert_eq!(leads_status(&a, &shown[0]).await, 200);
 }
 
 /// Real `callsnare serve` processes on one database, each with its own port and log.

@@ -1,5 +1,7 @@
-//! Secrets this instance generated for itself and keeps across restarts (sandbox only: the
-//! session signing key when `CALLSNARE_SESSION_SECRET` is not set).
+//! Secrets this instance generated for itself and keeps across restarts, shared by every
+//! instance on the same database: the session signing key (sandbox only, when
+//! `CALLSNARE_SESSION_SECRET` is not set), the API key hash key and the key that seals new
+//! API key secrets while they wait for their one-time display.
 
 use super::Conn;
 

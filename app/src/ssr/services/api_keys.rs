@@ -11,8 +11,10 @@
 //! once and the earlier one until the grace ends (default 24 h, 0 = at once); rotating
 //! again ends an earlier grace at once. Revocation is final.
 //!
-//! How a request's key is checked, and the in-memory parts (cache, last use, one-time
-//! reveals), are in [`keyring`].
+//! How a request's key is checked, the in-memory parts (cache, last use) and the seal of
+//! one-time reveals are in [`keyring`]. A secret made on the key page waits, sealed, in
+//! `api_key_reveals` for the page view that shows it ([`stash_reveal`] in the write that
+//! made it, [`take_reveal`] by whichever instance answers that view).
 
 pub mod keyring;
 
@@ -32,11 +34,16 @@ use crate::{
     ssr::{
         actor::{Acting, StaffActor},
         audit::{self, view::utc_time, AuditAction, Target},
+        auth::tokens,
         cluster,
+        core::Core,
         db::{
+            api_key_reveals::{self as reveals, NewReveal},
             api_keys::{self as store, ApiKeyRow, NewApiKey, NewSecret},
             is_unique_violation, orgs, Conn,
         },
+        live::Effects,
+        writer::WriteError,
     },
 };
 
@@ -355,6 +362,93 @@ pub async fn revoke(conn: &mut Conn, who: &KeyAdmin, id: &ApiKeyId, now: i64) ->
     )
     .await?;
     Ok(row.name)
+}
+
+/// How long a stored reveal waits for the page view that shows it, in ms.
+pub const REVEAL_TTL_MS: i64 = keyring::REVEAL_TTL.as_millis() as i64;
+
+/// Stores `reveal` for the one page view that shows it, sealed (see [`keyring`]): run it in
+/// the write that made the key, so the key and its reveal commit together. Answers the
+/// token that view names (random; only its SHA-256 is stored). It waits [`REVEAL_TTL_MS`].
+pub async fn stash_reveal(
+    conn: &mut Conn,
+    keyring: &Keyring,
+    reveal: &Reveal,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let shown = tokens::generate();
+    let id = tokens::hash(&shown);
+    let sealed_secret = keyring.seal_reveal(&id, &reveal.org_id, &reveal.user_id, &reveal.token);
+    reveals::insert(
+        conn,
+        NewReveal {
+            id: &id,
+            org_id: &reveal.org_id,
+            user_id: &reveal.user_id,
+            key_id: &reveal.key_id,
+            name: &reveal.name,
+            prefix: &reveal.prefix,
+            rotated: reveal.rotated,
+            previous_until: reveal.previous_until,
+            sealed_secret,
+            expires_at: now + REVEAL_TTL_MS,
+        },
+        now,
+    )
+    .await?;
+    Ok(shown)
+}
+
+/// Why a reveal could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum RevealError {
+    #[error("taking the reveal failed: {0}")]
+    Write(#[from] WriteError),
+    /// Sealed with another key or altered: the row is gone, and nothing is shown.
+    #[error("a stored reveal did not open")]
+    Unopened,
+}
+
+/// The secret stored under `shown` for the member `user_id` in `org_id`, taken out of the
+/// store (one `DELETE … RETURNING` through the writer, so it is handed out once, whichever
+/// instance asks, and even to two asking at once), then opened. `None` for a token that
+/// holds nothing, another member's or org's reveal (left in place), one shown already or
+/// one past [`REVEAL_TTL_MS`].
+pub async fn take_reveal(
+    core: &Core,
+    keyring: &Keyring,
+    shown: &str,
+    org_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<Option<Reveal>, RevealError> {
+    let id = tokens::hash(shown);
+    let taken = {
+        let (id, org_id, user_id) = (id.clone(), org_id.to_owned(), user_id.to_owned());
+        core.commit(move |conn| {
+            Box::pin(async move {
+                let taken = reveals::take(conn, &id, &org_id, &user_id, now).await?;
+                Ok((taken, Effects::default()))
+            })
+        })
+        .await?
+    };
+    let Some(row) = taken else {
+        return Ok(None);
+    };
+    let token = keyring
+        .open_reveal(&id, org_id, user_id, &row.sealed_secret)
+        .ok_or(RevealError::Unopened)?;
+    Ok(Some(Reveal {
+        user_id: user_id.to_owned(),
+        org_id: org_id.to_owned(),
+        key_id: row.key_id,
+        name: row.name,
+        prefix: row.prefix,
+        token,
+        rotated: row.rotated,
+        previous_until: row.previous_until,
+    }))
 }
 
 /// An instant in the org's timezone, for people.
@@ -758,6 +852,139 @@ mod tests {
         let shown = page(&mut conn, &owner, &ring, DAY_MS).await.unwrap();
         assert_eq!(shown.keys[0].state, KeyState::Expired);
         assert!(!shown.keys[0].can_rotate);
+    }
+
+    #[tokio::test]
+    async fn a_reveal_waits_sealed_in_the_store_and_is_taken_once_by_its_maker() {
+        let (_dir, db) = temp_db().await;
+        let acme = org(&db, "acme").await;
+        let rival = org(&db, "rival").await;
+        let ring = Keyring::load(&db, false).await.unwrap();
+        let now = 1_800_000_000_000;
+        let mut conn = db.acquire().await.unwrap();
+        let issued = issue(
+            &mut conn,
+            &KeyAdmin::staff(&acme),
+            &ring,
+            &key("Zapier", &[Scope::LeadsRead]),
+            now,
+        )
+        .await
+        .unwrap();
+        let secret = issued.token.expose_secret().to_owned();
+        let reveal = Reveal {
+            user_id: acme.user_id.clone(),
+            org_id: acme.org().to_owned(),
+            key_id: issued.id.as_str().to_owned(),
+            name: issued.name.clone(),
+            prefix: issued.prefix.clone(),
+            token: issued.token.clone(),
+            rotated: false,
+            previous_until: None,
+        };
+        let shown = stash_reveal(&mut conn, &ring, &reveal, now).await.unwrap();
+        assert!(shown.len() == 64 && shown.bytes().all(|b| b.is_ascii_hexdigit()));
+
+        // Stored: the token's hash and the sealed secret; neither the token nor the secret.
+        let (id, sealed, expires_at): (String, Vec<u8>, i64) =
+            crate::ssr::db::query_as("SELECT id, sealed_secret, expires_at FROM api_key_reveals")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(id, tokens::hash(&shown));
+        assert_ne!(id, shown);
+        assert_eq!(expires_at, now + REVEAL_TTL_MS);
+        let tail = &secret.as_bytes()[12..];
+        assert!(!sealed.windows(16).any(|w| tail.windows(16).any(|t| t == w)));
+
+        let writer = crate::ssr::writer::Writer::spawn(&db).await.unwrap();
+        let core = crate::ssr::core::Core::new(db.clone(), writer);
+        // Another member, another org, a token that holds nothing: nothing, and it stays.
+        let (org_id, user_id) = (acme.org(), acme.user_id.as_str());
+        assert!(take_reveal(&core, &ring, &shown, org_id, "usr_other", now)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(take_reveal(&core, &ring, &shown, rival.org(), user_id, now)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(take_reveal(&core, &ring, &tokens::generate(), org_id, user_id, now)
+            .await
+            .unwrap()
+            .is_none());
+        // Another keyring on the same database (another instance) opens it, once.
+        let other = Keyring::load(&db, false).await.unwrap();
+        let taken = take_reveal(&core, &other, &shown, org_id, user_id, now + 1)
+            .await
+            .unwrap()
+            .expect("its maker sees it");
+        assert_eq!(taken.token.expose_secret(), secret);
+        assert_eq!(
+            (
+                taken.key_id.as_str(),
+                taken.name.as_str(),
+                taken.prefix.as_str(),
+                taken.rotated
+            ),
+            (issued.id.as_str(), "Zapier", issued.prefix.as_str(), false)
+        );
+        assert!(
+            take_reveal(&core, &ring, &shown, org_id, user_id, now + 2)
+                .await
+                .unwrap()
+                .is_none(),
+            "only once"
+        );
+
+        // A sealed secret moved to another row does not open (and is not shown).
+        let moved = tokens::generate();
+        reveals::insert(
+            &mut conn,
+            NewReveal {
+                id: &tokens::hash(&moved),
+                org_id,
+                user_id,
+                key_id: issued.id.as_str(),
+                name: "Zapier",
+                prefix: &issued.prefix,
+                rotated: false,
+                previous_until: None,
+                sealed_secret: sealed,
+                expires_at: now + REVEAL_TTL_MS,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            take_reveal(&core, &ring, &moved, org_id, user_id, now).await,
+            Err(RevealError::Unopened)
+        ));
+
+        // Past its time: not shown, and housekeeping's delete takes it away.
+        let late = stash_reveal(&mut conn, &ring, &reveal, now).await.unwrap();
+        assert!(take_reveal(&core, &ring, &late, org_id, user_id, now + REVEAL_TTL_MS)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            reveals::prune_expired(&mut conn, now + REVEAL_TTL_MS - 1, 100)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            reveals::prune_expired(&mut conn, now + REVEAL_TTL_MS, 100)
+                .await
+                .unwrap(),
+            1
+        );
+        let left: i64 = crate::ssr::db::query_scalar("SELECT COUNT(*) FROM api_key_reveals")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[tokio::test]

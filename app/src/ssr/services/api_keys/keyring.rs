@@ -1,6 +1,6 @@
 //! This instance's API key machinery, built once at start-up (and by the command line):
 //! the keyed hash, minting, the check a request's key goes through, the last-use marks
-//! kept in memory, and the one-time reveals of new secrets for the key page.
+//! kept in memory, and the seal of new secrets waiting for their one-time display.
 //!
 //! - **Hash.** A key is stored as HMAC-SHA256 over the whole key, keyed with a secret this
 //!   instance generated once and keeps in `instance_secrets` (`api_key_hmac`). Keys carry
@@ -18,9 +18,15 @@
 //! - **Last use.** Each accepted request marks its key in memory; the marks are written to
 //!   the database every [`LAST_USED_FLUSH_EVERY`] and at shutdown, so "last used" is right
 //!   to within a minute and no request waits on a write.
-//! - **Reveals.** A secret made on the key page is held here, in memory only, for the one
-//!   page view that shows it ([`Keyring::stash`], [`Keyring::take`]): never in the
-//!   database, a URL or a log.
+//! - **Reveals.** A secret made on the key page waits for the one page view that shows it in
+//!   the database (`api_key_reveals`), so whichever instance answers that view can show it;
+//!   never in plain text there, in a URL or in a log. It is sealed with ChaCha20-Poly1305
+//!   ([`Keyring::seal_reveal`], [`Keyring::open_reveal`]) under a 256-bit key generated once
+//!   and kept in `instance_secrets` (`api_key_reveal_seal`, shared by every instance on the
+//!   database), with a random 96-bit nonce per reveal, and bound to its row (the hash of the
+//!   token the redirect names, the org and the member) so a sealed secret moved to another
+//!   row does not open. Storing and taking are in `services::api_keys` ([`super::stash_reveal`],
+//!   [`super::take_reveal`]).
 
 use std::{
     collections::HashMap,
@@ -34,7 +40,8 @@ use std::{
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use hmac::{Hmac, Mac};
-use secrecy::SecretString;
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -65,9 +72,10 @@ pub const LAST_USED_FLUSH_EVERY: Duration = Duration::from_secs(30);
 pub const REVEAL_TTL: Duration = Duration::from_secs(600);
 /// The instance secret that keys the hash.
 pub const HMAC_SECRET_NAME: &str = "api_key_hmac";
-/// Bounds on what is held in memory (a flood of distinct keys cannot grow it further).
+/// The instance secret that seals reveals: 32 random bytes, hex.
+pub const REVEAL_SECRET_NAME: &str = "api_key_reveal_seal";
+/// Bound on what is held in memory (a flood of distinct keys cannot grow it further).
 const CACHE_MAX: usize = 10_000;
-const REVEALS_MAX: usize = 1_000;
 
 /// A freshly made key: the secret (to hand out once) and what is stored of it.
 pub struct Minted {
@@ -106,7 +114,8 @@ pub enum KeyRejected {
     Db(#[from] sqlx::Error),
 }
 
-/// A new secret waiting for the one page view that shows it to the member who made it.
+/// A new secret for the one page view that shows it to the member who made it (what is
+/// stored, sealed, in `api_key_reveals`, and what taking it gives back).
 pub struct Reveal {
     pub user_id: String,
     pub org_id: String,
@@ -137,7 +146,8 @@ pub struct Keyring {
     generation: AtomicU64,
     /// Key id → (org id, last use in unix ms), not yet written.
     last_used: Mutex<HashMap<String, (String, i64)>>,
-    reveals: Mutex<HashMap<String, (Reveal, Instant)>>,
+    /// Seals and opens reveals (ChaCha20-Poly1305).
+    seal: LessSafeKey,
 }
 
 // Hand-written: nothing secret is ever printed.
@@ -151,23 +161,41 @@ impl fmt::Debug for Keyring {
 
 impl Keyring {
     /// The keyring of the instance whose database is `db`, minting keys of the mode `live`
-    /// says. The hash key is generated on first use and kept in the database.
+    /// says. The hash key and the reveal seal's key are generated on first use and kept in
+    /// the database, so every instance on it uses the same ones.
     pub async fn load(db: &Db, live: bool) -> Result<Self, sqlx::Error> {
         let mut conn = db.acquire().await?;
         let secret =
             instance_secrets::get_or_insert(&mut conn, HMAC_SECRET_NAME, &tokens::generate(), now_ms()).await?;
-        Ok(Self::new(secret.as_bytes(), KeyMode::from_live(live)))
+        let seal =
+            instance_secrets::get_or_insert(&mut conn, REVEAL_SECRET_NAME, &tokens::generate(), now_ms()).await?;
+        let seal = hex::decode(seal.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+            .ok_or_else(|| {
+                sqlx::Error::Decode(format!("the instance secret {REVEAL_SECRET_NAME} is not 64 hex digits").into())
+            })?;
+        Ok(Self::with_seal_key(secret.as_bytes(), &seal, KeyMode::from_live(live)))
     }
 
-    /// A keyring hashing with `hmac_key` (tests build one directly).
+    /// A keyring hashing with `hmac_key`, sealing reveals with a key of its own that no
+    /// other keyring has (tests build one directly).
     pub fn new(hmac_key: &[u8], mode: KeyMode) -> Self {
+        let mut seal = [0u8; 32];
+        OsRng.fill_bytes(&mut seal);
+        Self::with_seal_key(hmac_key, &seal, mode)
+    }
+
+    fn with_seal_key(hmac_key: &[u8], seal_key: &[u8; 32], mode: KeyMode) -> Self {
         Self {
             mac: HmacSha256::new_from_slice(hmac_key).expect("HMAC accepts keys of any length"),
             mode,
             cache: Mutex::default(),
             generation: AtomicU64::new(0),
             last_used: Mutex::default(),
-            reveals: Mutex::default(),
+            seal: LessSafeKey::new(
+                UnboundKey::new(&CHACHA20_POLY1305, seal_key).expect("ChaCha20-Poly1305 takes a 32-byte key"),
+            ),
         }
     }
 
@@ -328,31 +356,54 @@ impl Keyring {
         }
     }
 
-    /// Holds a new secret for the page view that shows it; answers the id that view names
-    /// (random, and useless to anyone but the member who made the key).
-    pub fn stash(&self, reveal: Reveal) -> String {
-        let id = tokens::generate();
-        if let Ok(mut reveals) = self.reveals.lock() {
-            reveals.retain(|_, (_, at)| at.elapsed() < REVEAL_TTL);
-            if reveals.len() >= REVEALS_MAX {
-                reveals.clear();
-            }
-            reveals.insert(id.clone(), (reveal, Instant::now()));
-        }
-        id
+    /// `secret` sealed for the reveal row `id` (the SHA-256 hex of the token the redirect
+    /// names) of the member `user_id` in `org_id`: a random nonce, then the ciphertext and
+    /// its tag. Only [`Keyring::open_reveal`] with the same row and a keyring holding the
+    /// same seal key opens it.
+    pub fn seal_reveal(&self, id: &str, org_id: &str, user_id: &str, secret: &SecretString) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let mut in_out = secret.expose_secret().as_bytes().to_vec();
+        self.seal
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(reveal_aad(id, org_id, user_id)),
+                &mut in_out,
+            )
+            .expect("a key's secret is far below ChaCha20-Poly1305's length limit");
+        let mut sealed = Vec::with_capacity(NONCE_LEN + in_out.len());
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&in_out);
+        sealed
     }
 
-    /// The secret held under `id` for the member `user_id` in `org_id`, handed out once.
-    pub fn take(&self, id: &str, user_id: &str, org_id: &str) -> Option<Reveal> {
-        let mut reveals = self.reveals.lock().ok()?;
-        let theirs = reveals
-            .get(id)
-            .is_some_and(|(r, at)| r.user_id == user_id && r.org_id == org_id && at.elapsed() < REVEAL_TTL);
-        if !theirs {
+    /// The secret [`Keyring::seal_reveal`] sealed for this same row; `None` when it was
+    /// sealed for another row or with another key, or was altered.
+    pub fn open_reveal(&self, id: &str, org_id: &str, user_id: &str, sealed: &[u8]) -> Option<SecretString> {
+        if sealed.len() < NONCE_LEN {
             return None;
         }
-        reveals.remove(id).map(|(reveal, _)| reveal)
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut in_out = ciphertext.to_vec();
+        let opened = self
+            .seal
+            .open_in_place(nonce, Aad::from(reveal_aad(id, org_id, user_id)), &mut in_out)
+            .ok()?;
+        let secret = String::from_utf8(opened.to_vec()).ok()?;
+        Some(SecretString::from(secret))
     }
+}
+
+/// What a reveal's seal is bound to: its row (the id, the org, the member), each part
+/// preceded by its length so no two rows give the same bytes.
+fn reveal_aad(id: &str, org_id: &str, user_id: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(24 + id.len() + org_id.len() + user_id.len());
+    for part in [id, org_id, user_id] {
+        aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad
 }
 
 #[cfg(test)]
@@ -382,25 +433,43 @@ mod tests {
     }
 
     #[test]
-    fn a_reveal_is_shown_once_and_only_to_its_maker() {
+    fn a_sealed_secret_opens_only_for_its_row_and_key() {
         let ring = Keyring::new(b"k", KeyMode::Test);
-        let reveal = |user: &str| Reveal {
-            user_id: user.into(),
-            org_id: "org_1".into(),
-            key_id: "key_1".into(),
-            name: "Zapier".into(),
-            prefix: "cs_test_abcd".into(),
-            token: SecretString::from("cs_test_secret"),
-            rotated: false,
-            previous_until: None,
-        };
-        let id = ring.stash(reveal("usr_1"));
-        assert!(ring.take(&id, "usr_2", "org_1").is_none(), "someone else");
-        assert!(ring.take(&id, "usr_1", "org_2").is_none(), "another org");
-        assert!(ring.take("nope", "usr_1", "org_1").is_none());
-        let shown = ring.take(&id, "usr_1", "org_1").expect("the maker sees it");
-        assert_eq!(shown.token.expose_secret(), "cs_test_secret");
-        assert!(ring.take(&id, "usr_1", "org_1").is_none(), "only once");
+        let secret = SecretString::from("cs_test_secret_that_must_never_be_stored_plain");
+        let id = "a".repeat(64);
+        let sealed = ring.seal_reveal(&id, "org_1", "usr_1", &secret);
+        assert!(
+            !sealed.windows(14).any(|w| w == b"that_must_neve"),
+            "the secret is not in the sealed bytes"
+        );
+        assert_ne!(
+            sealed,
+            ring.seal_reveal(&id, "org_1", "usr_1", &secret),
+            "a fresh nonce each time"
+        );
+        let opened = ring
+            .open_reveal(&id, "org_1", "usr_1", &sealed)
+            .expect("its own row opens it");
+        assert_eq!(opened.expose_secret(), secret.expose_secret());
+        // Moved to another row (another token, member or org), it does not open.
+        assert!(ring.open_reveal(&"b".repeat(64), "org_1", "usr_1", &sealed).is_none());
+        assert!(ring.open_reveal(&id, "org_1", "usr_2", &sealed).is_none());
+        assert!(ring.open_reveal(&id, "org_2", "usr_1", &sealed).is_none());
+        assert!(
+            ring.open_reveal(&id, "org_", "1usr_1", &sealed).is_none(),
+            "the parts stay apart"
+        );
+        // Another seal key, an altered byte, a truncated value: nothing.
+        assert!(Keyring::new(b"k", KeyMode::Test)
+            .open_reveal(&id, "org_1", "usr_1", &sealed)
+            .is_none());
+        let mut altered = sealed.clone();
+        altered[NONCE_LEN + 3] ^= 1;
+        assert!(ring.open_reveal(&id, "org_1", "usr_1", &altered).is_none());
+        assert!(ring
+            .open_reveal(&id, "org_1", "usr_1", &sealed[..NONCE_LEN + 4])
+            .is_none());
+        assert!(ring.open_reveal(&id, "org_1", "usr_1", &[]).is_none());
     }
 
     #[test]
