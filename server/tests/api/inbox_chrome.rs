@@ -386,11 +386,15 @@ async fn a_refused_setup_keeps_what_was_typed_but_never_the_token_or_password() 
     assert_eq!(app.count("SELECT COUNT(*) FROM orgs").await, 1);
 }
 
-/// Not part of the suite: hammers the inbox page to find renders that never finish
-/// (`cargo test -p server --test api stress_ -- --ignored --nocapture`).
+/// Pages under `/app` rendered concurrently while leads keep arriving all finish (a page
+/// whose response never ended under load failed CI; see `AppFrame`). The suite runs a small
+/// load; `CALLSNARE_STRESS_ROUNDS=60` hammers harder when looking for such a hang.
 #[tokio::test]
-#[ignore]
-async fn stress_inbox_renders_all_finish() {
+async fn concurrent_app_pages_all_finish_rendering() {
+    let rounds: usize = std::env::var("CALLSNARE_STRESS_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
     let (app, _twilio, owner) = acme().await;
     play(&app, &MissedCall::new(1, CALLER).sequence()).await;
     let app = std::sync::Arc::new(app);
@@ -400,7 +404,7 @@ async fn stress_inbox_renders_all_finish() {
         // New leads keep arriving meanwhile (live events, the outbox sending text-backs).
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            for i in 0..150u32 {
+            for i in 0..(rounds as u32 * 2) {
                 let caller = format!("+1415555{:04}", 4000 + i);
                 for (path, params) in &MissedCall::new(100 + i, &caller).sequence() {
                     let _ = app.post_twilio(path, params, Signing::Valid).await;
@@ -408,22 +412,19 @@ async fn stress_inbox_renders_all_finish() {
             }
         }));
     }
-    for w in 0..24 {
+    for w in 0..12 {
         let (app, owner, stuck) = (app.clone(), owner.clone(), stuck.clone());
         tasks.push(tokio::spawn(async move {
-            for i in 0..60 {
+            for i in 0..rounds {
                 let path = ["/app?status=booked", "/app", "/app/team", "/app/billing"][(w + i) % 4];
-                let got = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-                    owner
-                        .get(app.url(path))
-                        .header("accept", "text/html")
-                        .send()
-                        .await?
-                        .text()
-                        .await
+                // Far beyond a slow render under the suite's load: only a stuck one misses it.
+                let got = tokio::time::timeout(std::time::Duration::from_secs(45), async {
+                    let resp = owner.get(app.url(path)).header("accept", "text/html").send().await?;
+                    let status = resp.status();
+                    resp.text().await.map(|body| (status, body))
                 })
                 .await;
-                if !matches!(got, Ok(Ok(_))) {
+                if !matches!(&got, Ok(Ok((status, body))) if status.is_success() && body.contains("</html>")) {
                     stuck.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     eprintln!("stuck: {path}");
                 }
